@@ -1,0 +1,327 @@
+// address.ts: parsing IP addresses and ranges into numbers and matching them; the only module that
+// imports ipaddr.js.
+//
+// Validity is exactly ipaddr.js 1.9.1's, the parser behind proxy-addr 2.0.8, including its odd
+// IPv4 spellings (`0177.0.0.1`, `2130706433`, `0x7f000001`). Canonical spellings, which are nearly
+// every address a proxy writes, take a hand-written path that reads each character once and
+// allocates nothing; anything else goes to ipaddr.js, so unusual spellings keep their exact
+// compatible meaning.
+
+import ipaddr from 'ipaddr.js'
+
+/** What `parseAddress` found. */
+export const Kind = {
+  /** Not an address: never matched against a range. */
+  Invalid: 0,
+  /** An IPv4 address; its value is in `out[3]`. */
+  V4: 1,
+  /** An IPv4-mapped IPv6 address (`::ffff:a.b.c.d`); the IPv4 value is in `out[3]`. */
+  Mapped: 2,
+  /** Any other IPv6 address; its 128 bits are in `out[0..3]`, most significant word first. */
+  V6: 3,
+} as const
+export type Kind = (typeof Kind)[keyof typeof Kind]
+
+/** The words of an IPv4-mapped address before its IPv4 part: `::ffff:`. */
+const MAPPED_WORD2 = 0xffff
+
+/** Scratch for the groups of a hand-parsed IPv6 address, so that parsing allocates nothing. */
+const groups = new Uint16Array(8)
+
+/**
+ * Parse `s.slice(start, end)` as an address, the way proxy-addr 2.0.8 decides what is an address.
+ * Writes the address into `out` (four 32-bit words; IPv4 and mapped addresses are written in their
+ * mapped form, with the IPv4 value in `out[3]`) and returns its kind. A zone id (`%eth0`) is
+ * accepted and ignored. Never throws.
+ */
+export function parseAddress(s: unknown, out: Int32Array, start = 0, end = -1): Kind {
+  if (typeof s !== 'string') return Kind.Invalid
+  const stop = end < 0 ? s.length : end
+  const v4 = parseDottedQuad(s, start, stop)
+  if (v4 >= 0) return writeV4(out, v4, Kind.V4)
+  const kind = parseCanonicalV6(s, start, stop, out)
+  if (kind !== SLOW) return kind
+  return parseCompatible(start === 0 && stop === s.length ? s : s.slice(start, stop), out)
+}
+
+function writeV4(out: Int32Array, value: number, kind: typeof Kind.V4 | typeof Kind.Mapped): Kind {
+  out[0] = 0
+  out[1] = 0
+  out[2] = MAPPED_WORD2
+  out[3] = value
+  return kind
+}
+
+/**
+ * Canonical dotted-quad IPv4 (`0.0.0.0` to `255.255.255.255`, no leading zeros) as a uint32, or -1
+ * for anything else, including spellings that ipaddr.js reads differently (`010.0.0.1` is octal).
+ */
+function parseDottedQuad(s: string, start: number, end: number): number {
+  let value = 0
+  let part = 0
+  let digits = 0
+  let dots = 0
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i)
+    if (c >= 0x30 && c <= 0x39) { /* 0-9 */
+      // a leading zero makes ipaddr.js read the part as octal: not canonical
+      if (digits === 1 && part === 0) return -1
+      part = part * 10 + (c - 0x30)
+      if (++digits > 3 || part > 255) return -1
+    } else if (c === 0x2e) { /* . */
+      if (digits === 0 || ++dots > 3) return -1
+      value = value * 256 + part
+      part = 0
+      digits = 0
+    } else {
+      return -1
+    }
+  }
+  if (digits === 0 || dots !== 3) return -1
+  return value * 256 + part
+}
+
+/** Returned by the hand-written parsers when only ipaddr.js can decide. */
+const SLOW = -1
+
+function hexValue(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30 /* 0-9 */
+  const lower = c | 0x20
+  if (lower >= 0x61 && lower <= 0x66) return lower - 0x61 + 10 /* a-f */
+  return -1
+}
+
+function isAlphanumeric(c: number): boolean {
+  const lower = c | 0x20
+  return (c >= 0x30 && c <= 0x39) || (lower >= 0x61 && lower <= 0x7a)
+}
+
+/**
+ * RFC 4291 text form made only of hex groups (`2001:db8::1`, optionally `%zone`), and the mapped form
+ * `::ffff:a.b.c.d` that dual-stack sockets report. Other embedded-IPv4 forms go to ipaddr.js, which
+ * rejects some of them (`::1.2.3.4`).
+ *
+ *   IPv6address = 6( h16 ":" ) ls32 / "::" 5( h16 ":" ) ls32 / ... / [ *6( h16 ":" ) h16 ] "::"
+ *   h16 = 1*4HEXDIG ; ZoneID = 1*( unreserved ) as ipaddr.js 1.9.1 reads it: 1*( ALPHA / DIGIT )
+ */
+function parseCanonicalV6(s: string, start: number, end: number, out: Int32Array): Kind | typeof SLOW {
+  let stop = end
+  for (let i = start; i < end; i++) {
+    if (s.charCodeAt(i) === 0x25) { /* % */
+      if (i + 1 === end) return SLOW
+      for (let j = i + 1; j < end; j++) if (!isAlphanumeric(s.charCodeAt(j))) return SLOW
+      stop = i
+      break
+    }
+  }
+
+  if (stop - start > 7 && isMappedPrefix(s, start)) {
+    const v4 = parseDottedQuad(s, start + 7, stop)
+    if (v4 >= 0) return writeV4(out, v4, Kind.Mapped)
+  }
+
+  let n = 0
+  let gap = -1
+  let i = start
+  if (stop - start >= 2 && s.charCodeAt(i) === 0x3a && s.charCodeAt(i + 1) === 0x3a) { /* :: */
+    gap = 0
+    i += 2
+  }
+  while (i < stop) {
+    let group = 0
+    let digits = 0
+    for (; i < stop; i++) {
+      const h = hexValue(s.charCodeAt(i))
+      if (h < 0) break
+      if (++digits > 4) return SLOW
+      group = (group << 4) | h
+    }
+    if (digits === 0 || n === 8) return SLOW
+    groups[n++] = group
+    if (i === stop) break
+    if (s.charCodeAt(i) !== 0x3a) return SLOW /* : */
+    i++
+    if (i < stop && s.charCodeAt(i) === 0x3a) { /* :: */
+      if (gap !== -1) return SLOW
+      gap = n
+      i++
+    } else if (i === stop) {
+      return SLOW // a single trailing colon
+    }
+  }
+  // without "::" there are exactly eight groups; "::" stands for at least one zero group
+  if (gap === -1 ? n !== 8 : n > 7) return SLOW
+
+  const zeros = gap === -1 ? 0 : 8 - n
+  for (let w = 0; w < 4; w++) {
+    out[w] = (groupAt(2 * w, gap, zeros) << 16) | groupAt(2 * w + 1, gap, zeros)
+  }
+  return out[0] === 0 && out[1] === 0 && out[2] === MAPPED_WORD2 ? Kind.Mapped : Kind.V6
+}
+
+/** Group `k` of the expanded address, given the groups read and where "::" stood. */
+function groupAt(k: number, gap: number, zeros: number): number {
+  if (gap === -1 || k < gap) return groups[k] as number
+  if (k < gap + zeros) return 0
+  return groups[k - zeros] as number
+}
+
+/** `::ffff:`, case-insensitively. */
+function isMappedPrefix(s: string, i: number): boolean {
+  return s.charCodeAt(i) === 0x3a && s.charCodeAt(i + 1) === 0x3a &&
+    (s.charCodeAt(i + 2) | 0x20) === 0x66 && (s.charCodeAt(i + 3) | 0x20) === 0x66 &&
+    (s.charCodeAt(i + 4) | 0x20) === 0x66 && (s.charCodeAt(i + 5) | 0x20) === 0x66 &&
+    s.charCodeAt(i + 6) === 0x3a
+}
+
+/**
+ * ipaddr.js 1.9.1 (`isValid`, then `parse`), for spellings the hand-written parsers leave alone.
+ * Strings that cannot be addresses are answered before ipaddr.js is asked, because it reports them
+ * by throwing, which costs microseconds.
+ */
+function parseCompatible(s: string, out: Int32Array): Kind {
+  if (!couldBeAddress(s) || !ipaddr.isValid(s)) return Kind.Invalid
+  const ip = ipaddr.parse(s)
+  if (ip.kind() === 'ipv4') {
+    const [a = 0, b = 0, c = 0, d = 0] = (ip as ipaddr.IPv4).octets
+    return writeV4(out, ((a << 24) | (b << 16) | (c << 8) | d) >>> 0, Kind.V4)
+  }
+  const parts = (ip as ipaddr.IPv6).parts
+  for (let w = 0; w < 4; w++) {
+    out[w] = ((parts[2 * w] as number) << 16) | (parts[2 * w + 1] as number)
+  }
+  return out[0] === 0 && out[1] === 0 && out[2] === MAPPED_WORD2 ? Kind.Mapped : Kind.V6
+}
+
+/**
+ * The characters ipaddr.js 1.9.1 can accept: an IPv4 form starts with a digit and has no colon; an
+ * IPv6 form has a colon and, before any `%zone`, only hex digits, `x` (in `0x` parts), dots and colons.
+ */
+function couldBeAddress(s: string): boolean {
+  const zone = s.indexOf('%')
+  const stop = zone === -1 ? s.length : zone
+  let colon = false
+  for (let i = 0; i < stop; i++) {
+    const c = s.charCodeAt(i)
+    if (c === 0x3a) colon = true /* : */
+    else if (c !== 0x2e && (c | 0x20) !== 0x78 && hexValue(c) < 0) return false /* . x */
+  }
+  const first = s.charCodeAt(0)
+  return colon || (first >= 0x30 && first <= 0x39 && zone === -1)
+}
+
+/**
+ * A compiled list of ranges: IPv4 entries as (network, mask) pairs, IPv6 entries as four network
+ * words followed by four mask words, each network already masked.
+ */
+export interface RangeTable {
+  readonly v4: Int32Array
+  readonly v6: Int32Array
+}
+
+/**
+ * Whether the address in `words` (as written by `parseAddress` with `kind`) is in `table`, with
+ * proxy-addr 2.0.8's cross-family rules: IPv4 and mapped addresses are matched as IPv4 (mapped
+ * subnets of /96 or longer were compiled into IPv4 entries), other IPv6 addresses only against
+ * native IPv6 subnets.
+ */
+export function inTable(table: RangeTable, kind: Kind, words: Int32Array): boolean {
+  if (kind === Kind.Invalid) return false
+  if (kind === Kind.V6) {
+    const v6 = table.v6
+    const w0 = words[0] as number
+    const w1 = words[1] as number
+    const w2 = words[2] as number
+    const w3 = words[3] as number
+    for (let k = 0; k < v6.length; k += 8) {
+      if ((w0 & (v6[k + 4] as number)) === v6[k] && (w1 & (v6[k + 5] as number)) === v6[k + 1] &&
+        (w2 & (v6[k + 6] as number)) === v6[k + 2] && (w3 & (v6[k + 7] as number)) === v6[k + 3]) {
+        return true
+      }
+    }
+    return false
+  }
+  const v4 = table.v4
+  const value = words[3] as number
+  for (let k = 0; k < v4.length; k += 2) {
+    if ((value & (v4[k + 1] as number)) === v4[k]) return true
+  }
+  return false
+}
+
+/** A range as compiled from one setting entry, before tables are packed. */
+export type Range =
+  | { readonly family: 4; readonly network: number; readonly prefix: number }
+  | { readonly family: 6; readonly network: readonly number[]; readonly prefix: number }
+  | { readonly family: 0 } // a mapped subnet shorter than /96: proxy-addr 2.0.8 matches nothing with it
+
+const DIGITS = /^[0-9]+$/
+
+/**
+ * Parse one trust entry (`10.0.0.1`, `10.0.0.0/8`, `10.0.0.0/255.0.0.0`, `fe80::/10`) with
+ * proxy-addr 2.0.8's rules and errors. A bare IPv4-mapped address is stored as IPv4. Unlike
+ * proxy-addr, a prefix of zero (`0.0.0.0/0`, `::/0`) is accepted: it means the whole family.
+ */
+export function parseRange(note: string): Range {
+  const slash = note.lastIndexOf('/')
+  const str = slash === -1 ? note : note.substring(0, slash)
+  const words = new Int32Array(4)
+  const kind = parseAddress(str, words)
+  if (kind === Kind.Invalid) throw new TypeError('invalid IP address: ' + str)
+
+  if (slash === -1) {
+    return kind === Kind.V6 ? v6Range(words, 128) : { family: 4, network: words[3] as number, prefix: 32 }
+  }
+
+  const max = kind === Kind.V4 ? 32 : 128
+  const text = note.substring(slash + 1)
+  let prefix: number | null = null
+  if (DIGITS.test(text)) {
+    prefix = parseInt(text, 10)
+  } else if (kind === Kind.V4) {
+    prefix = prefixFromNetmask(text)
+  }
+  if (prefix === null || prefix > max) throw new TypeError('invalid range on address: ' + note)
+
+  if (kind === Kind.V4) return { family: 4, network: words[3] as number, prefix }
+  if (kind === Kind.V6) return v6Range(words, prefix)
+  // a mapped subnet spans IPv4 only when its prefix covers the ::ffff: marker
+  return prefix >= 96 ? { family: 4, network: words[3] as number, prefix: prefix - 96 } : { family: 0 }
+}
+
+function v6Range(words: Int32Array, prefix: number): Range {
+  return { family: 6, network: Array.from(words), prefix }
+}
+
+/** The prefix length of an IPv4 netmask such as `255.255.0.0`; null when it is not contiguous. */
+function prefixFromNetmask(text: string): number | null {
+  const words = new Int32Array(4)
+  if (parseAddress(text, words) !== Kind.V4) return null
+  const inverse = ~(words[3] as number)
+  // contiguous ones then zeros: the inverse is 2^k - 1
+  if ((inverse & (inverse + 1)) !== 0) return null
+  return Math.clz32(inverse)
+}
+
+/** A mask word with the first `bits` bits set (0 to 32). */
+function maskWord(bits: number): number {
+  if (bits <= 0) return 0
+  if (bits >= 32) return -1
+  return ~(-1 >>> bits)
+}
+
+/** Pack parsed ranges into the table `inTable` reads. */
+export function buildTable(ranges: readonly Range[]): RangeTable {
+  const v4: number[] = []
+  const v6: number[] = []
+  for (const range of ranges) {
+    if (range.family === 4) {
+      const mask = maskWord(range.prefix)
+      v4.push(range.network & mask, mask)
+    } else if (range.family === 6) {
+      const masks = [0, 1, 2, 3].map((w) => maskWord(range.prefix - 32 * w))
+      v6.push(...masks.map((mask, w) => (range.network[w] as number) & mask), ...masks)
+    }
+  }
+  return { v4: Int32Array.from(v4), v6: Int32Array.from(v6) }
+}

@@ -1,0 +1,21 @@
+// cjs.ts: the CommonJS entry. `require('trust-proxy')` is proxy-addr's function, carrying the named
+// exports as properties, so that `"overrides": { "proxy-addr": "npm:trust-proxy" }` works unchanged.
+
+import * as api from './index'
+import { proxyaddr } from './proxyaddr'
+
+const main = Object.assign(proxyaddr, api)
+
+// eslint-disable-next-line @typescript-eslint/no-namespace
+declare namespace main {
+  export type TrustFn = api.TrustFn
+  export type TrustSetting = api.TrustSetting
+  export type ResolvedAddr = api.ResolvedAddr
+  export type ProxyAddr = api.ProxyAddr
+  export type ProxyAddrTrust = api.ProxyAddrTrust
+  export type RequestLike = api.RequestLike
+  export type SocketLike = api.SocketLike
+  export type HeadersLike = api.HeadersLike
+}
+
+export = main

@@ -1,0 +1,61 @@
+// proxyaddr.ts: proxy-addr 2.0.8's API (`proxyaddr(req, trust)`, `.all`, `.compile`) with its exact
+// arguments and errors, so that Express can load this package in its place.
+
+import { compileList, trustAll, type TrustFn } from './compile.js'
+import { walk, type RequestLike } from './walk.js'
+
+/** What proxy-addr accepts as `trust`: a predicate, or entries that `compile` understands. */
+export type ProxyAddrTrust = TrustFn | string | readonly string[]
+
+/** proxy-addr's default export: a function with `all` and `compile` attached. */
+export interface ProxyAddr {
+  /**
+   * The client address of `req`: the address where a walk from the socket peer leftwards through
+   * X-Forwarded-For stops at the first untrusted hop.
+   *
+   * @throws {TypeError} `req argument is required`, `trust argument is required`, and `compile`'s errors.
+   * @example proxyaddr(req, 'loopback') // '203.0.113.5'
+   */
+  (req: RequestLike, trust: ProxyAddrTrust): string | undefined
+  /**
+   * Every address walked, the socket peer first; all of them when `trust` is omitted.
+   *
+   * @throws {TypeError} `argument req is required`, and `compile`'s errors.
+   * @example proxyaddr.all(req, 'loopback') // ['127.0.0.1', '203.0.113.5']
+   */
+  all(req: RequestLike, trust?: ProxyAddrTrust | null): (string | undefined)[]
+  /**
+   * Compile a string (one entry) or an array of entries into a predicate.
+   *
+   * @throws {TypeError} `argument is required`, `unsupported trust argument`,
+   *   `invalid IP address: <value>`, `invalid range on address: <value>`.
+   * @example proxyaddr.compile(['loopback', '10.0.0.0/8'])
+   */
+  compile(val: string | readonly string[]): TrustFn
+}
+
+function toTrustFn(trust: unknown): TrustFn {
+  return typeof trust === 'function' ? (trust as TrustFn) : compileList(trust)
+}
+
+function all(req: RequestLike, trust?: ProxyAddrTrust | null): (string | undefined)[] {
+  if (!req) throw new TypeError('argument req is required')
+  const list: (string | undefined)[] = []
+  walk(req, trust ? toTrustFn(trust) : trustAll, list)
+  return list
+}
+
+/**
+ * proxy-addr's API: `proxyaddr(req, trust)`, `proxyaddr.all(req, [trust])`, `proxyaddr.compile(val)`.
+ *
+ * @example
+ * proxyaddr(req, ['loopback', '10.0.0.0/8'])
+ */
+export const proxyaddr: ProxyAddr = Object.assign(
+  function proxyaddr(req: RequestLike, trust: ProxyAddrTrust): string | undefined {
+    if (!req) throw new TypeError('req argument is required')
+    if (!trust) throw new TypeError('trust argument is required')
+    return walk(req, toTrustFn(trust), null)
+  },
+  { all, compile: compileList as ProxyAddr['compile'] },
+)

@@ -1,0 +1,134 @@
+// walk.ts: the addresses of a request (the socket peer, then X-Forwarded-For entries right to left,
+// as forwarded 0.2.0 lists them) and the walk that stops at the first untrusted one.
+
+import { holds, shapeOf, type TrustFn } from './compile.js'
+
+/** The parts of a socket the library reads. */
+export interface SocketLike {
+  readonly remoteAddress?: string | undefined
+  readonly encrypted?: boolean | undefined
+}
+
+/** Header values as Node gives them: lower-case names, repeated lines joined or listed. */
+export type HeadersLike = Readonly<Record<string, string | readonly string[] | undefined>>
+
+/**
+ * Anything shaped like a Node `IncomingMessage`: a socket (or the older `connection` alias) and
+ * lower-cased headers.
+ */
+export interface RequestLike {
+  readonly socket?: SocketLike | null | undefined
+  readonly connection?: SocketLike | null | undefined
+  readonly headers?: HeadersLike | null | undefined
+}
+
+/** The socket, preferring `req.socket` over the deprecated `req.connection` as forwarded 0.2.0 does. */
+export function socketOf(req: RequestLike): SocketLike | null | undefined {
+  return req.socket ? req.socket : req.connection
+}
+
+/**
+ * A header as one string. Node joins repeated lines of these headers with ", "; a list (from other
+ * request shapes) is joined the same way, and anything else counts as absent.
+ */
+export function headerValue(headers: HeadersLike | null | undefined, name: string): string {
+  const value = headers ? headers[name] : undefined
+  if (typeof value === 'string') return value
+  if (Array.isArray(value)) return value.join(', ')
+  return ''
+}
+
+/** Set by `previousEntry`: where the entry it found starts. */
+let entryStart = 0
+
+/**
+ * The X-Forwarded-For entry that ends before `pos`, scanning right to left: returns its end and sets
+ * `entryStart`, or returns -1 when there is none. As in forwarded 0.2.0, entries are separated by
+ * commas, spaces (0x20, and only those) around them are not part of them, and empty entries are
+ * skipped.
+ */
+function previousEntry(header: string, pos: number): number {
+  let i = pos - 1
+  for (; i >= 0; i--) {
+    const c = header.charCodeAt(i)
+    if (c !== 0x20 && c !== 0x2c) break /*   , */
+  }
+  if (i < 0) return -1
+  const end = i + 1
+  let start = i
+  for (i--; i >= 0; i--) {
+    const c = header.charCodeAt(i)
+    if (c === 0x2c) break /* , */
+    if (c !== 0x20) start = i /*   */
+  }
+  entryStart = start
+  return end
+}
+
+/** Set by `firstEntry`: where the leftmost entry ends. */
+let entryEnd = 0
+
+/** The start of the leftmost X-Forwarded-For entry (setting `entryEnd`), or -1 when there is none. */
+function firstEntry(header: string): number {
+  let i = 0
+  for (; i < header.length; i++) {
+    const c = header.charCodeAt(i)
+    if (c !== 0x20 && c !== 0x2c) break /*   , */
+  }
+  if (i === header.length) return -1
+  const start = i
+  let end = i + 1
+  for (i++; i < header.length; i++) {
+    const c = header.charCodeAt(i)
+    if (c === 0x2c) break /* , */
+    if (c !== 0x20) end = i + 1 /*   */
+  }
+  entryEnd = end
+  return start
+}
+
+/**
+ * Walk a request's addresses from the socket leftwards, calling `trust(addr, i)` for every address
+ * but the last and stopping at the first untrusted one, exactly as proxy-addr 2.0.8 does; return
+ * the address where the walk stopped. When `list` is given, every address walked (the socket's
+ * first) is appended to it. Predicates built by `compileTrust` are answered from their shape, so
+ * that no string is cut until the answer is known.
+ */
+export function walk(req: RequestLike, trust: TrustFn, list: (string | undefined)[] | null): string | undefined {
+  const shape = shapeOf(trust)
+  const header = headerValue(req.headers, 'x-forwarded-for')
+  const socket = socketOf(req)
+  const peer = socket ? socket.remoteAddress : undefined
+  if (list !== null) list.push(peer)
+
+  if (shape !== undefined && shape.kind === 'all' && list === null) {
+    // every hop is trusted: the answer is the leftmost entry, found from the left
+    const start = firstEntry(header)
+    return start === -1 ? peer : header.substring(start, entryEnd)
+  }
+
+  // the current address is the peer until the walk moves onto an entry at [curStart, curEnd)
+  const eager = shape === undefined || list !== null
+  let cur = peer
+  let curStart = -1
+  let curEnd = -1
+  let pos = header.length
+  for (let i = 0; ; i++) {
+    const end = previousEntry(header, pos)
+    if (end === -1) break
+    const start = entryStart
+    let trusted: boolean
+    if (shape === undefined) trusted = trust(cur, i)
+    else if (curStart === -1) trusted = holds(shape, i, peer, 0, -1)
+    else trusted = holds(shape, i, header, curStart, curEnd)
+    if (!trusted) break
+    curStart = start
+    curEnd = end
+    pos = start
+    if (eager) {
+      cur = header.substring(start, end)
+      if (list !== null) list.push(cur)
+    }
+  }
+  return eager || curStart === -1 ? cur : header.substring(curStart, curEnd)
+}
