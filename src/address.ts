@@ -29,18 +29,19 @@ const MAPPED_WORD2 = 0xffff
 const groups = new Uint16Array(8)
 
 /**
- * Parse `s.slice(start, end)` as an address, the way proxy-addr 2.0.8 decides what is an address.
- * Writes the address into `out` (four 32-bit words; IPv4 and mapped addresses are written in their
- * mapped form, with the IPv4 value in `out[3]`) and returns its kind. A zone id (`%eth0`) is
- * accepted and ignored. Never throws.
+ * Parse `s.slice(start, end)` as an address, the way proxy-addr 2.0.8 decides what is an address
+ * (`strict`: canonical spellings only). Writes the address into `out` (four 32-bit words; IPv4 and
+ * mapped addresses are written in their mapped form, with the IPv4 value in `out[3]`) and returns
+ * its kind. A zone id (`%eth0`) is accepted and ignored. Never throws.
  */
-export function parseAddress(s: unknown, out: Int32Array, start = 0, end = -1): Kind {
+export function parseAddress(s: unknown, out: Int32Array, start = 0, end = -1, strict = false): Kind {
   if (typeof s !== 'string') return Kind.Invalid
   const stop = end < 0 ? s.length : end
   const v4 = parseDottedQuad(s, start, stop)
   if (v4 >= 0) return writeV4(out, v4, Kind.V4)
   const kind = parseCanonicalV6(s, start, stop, out)
   if (kind !== SLOW) return kind
+  if (strict) return Kind.Invalid
   return parseCompatible(start === 0 && stop === s.length ? s : s.slice(start, stop), out)
 }
 
@@ -84,11 +85,13 @@ function parseDottedQuad(s: string, start: number, end: number): number {
 /** Returned by the hand-written parsers when only ipaddr.js can decide. */
 const SLOW = -1
 
+/** Hex digit values by character code, -1 for anything else. */
+const HEX = new Int8Array(128).fill(-1)
+for (let c = 0; c < 10; c++) HEX[0x30 + c] = c /* 0-9 */
+for (let c = 0; c < 6; c++) HEX[0x41 + c] = HEX[0x61 + c] = 10 + c /* A-F a-f */
+
 function hexValue(c: number): number {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30 /* 0-9 */
-  const lower = c | 0x20
-  if (lower >= 0x61 && lower <= 0x66) return lower - 0x61 + 10 /* a-f */
-  return -1
+  return c < 128 ? (HEX[c] as number) : -1
 }
 
 function isAlphanumeric(c: number): boolean {
@@ -96,74 +99,88 @@ function isAlphanumeric(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || (lower >= 0x61 && lower <= 0x7a)
 }
 
+/** Whether `s.slice(start, end)` is a zone id as ipaddr.js 1.9.1 reads one: 1*( ALPHA / DIGIT ). */
+function isZone(s: string, start: number, end: number): boolean {
+  if (start === end) return false
+  for (let i = start; i < end; i++) if (!isAlphanumeric(s.charCodeAt(i))) return false
+  return true
+}
+
 /**
  * RFC 4291 text form made only of hex groups (`2001:db8::1`, optionally `%zone`), and the mapped form
- * `::ffff:a.b.c.d` that dual-stack sockets report. Other embedded-IPv4 forms go to ipaddr.js, which
- * rejects some of them (`::1.2.3.4`).
+ * `::ffff:a.b.c.d` that dual-stack sockets report, in one pass. Other embedded-IPv4 forms go to
+ * ipaddr.js, which rejects some of them (`::1.2.3.4`).
  *
  *   IPv6address = 6( h16 ":" ) ls32 / "::" 5( h16 ":" ) ls32 / ... / [ *6( h16 ":" ) h16 ] "::"
  *   h16 = 1*4HEXDIG ; ZoneID = 1*( unreserved ) as ipaddr.js 1.9.1 reads it: 1*( ALPHA / DIGIT )
  */
 function parseCanonicalV6(s: string, start: number, end: number, out: Int32Array): Kind | typeof SLOW {
-  let stop = end
-  for (let i = start; i < end; i++) {
-    if (s.charCodeAt(i) === 0x25) { /* % */
-      if (i + 1 === end) return SLOW
-      for (let j = i + 1; j < end; j++) if (!isAlphanumeric(s.charCodeAt(j))) return SLOW
-      stop = i
-      break
-    }
-  }
+  if (end - start > 7 && isMappedPrefix(s, start)) return parseMapped(s, start + 7, end, out)
 
-  if (stop - start > 7 && isMappedPrefix(s, start)) {
-    const v4 = parseDottedQuad(s, start + 7, stop)
-    if (v4 >= 0) return writeV4(out, v4, Kind.Mapped)
-  }
-
-  let n = 0
-  let gap = -1
+  let n = 0 // groups read
+  let gap = -1 // where "::" stood, in groups
   let i = start
-  if (stop - start >= 2 && s.charCodeAt(i) === 0x3a && s.charCodeAt(i + 1) === 0x3a) { /* :: */
+  if (end - start >= 2 && s.charCodeAt(i) === 0x3a && s.charCodeAt(i + 1) === 0x3a) { /* :: */
     gap = 0
     i += 2
   }
-  while (i < stop) {
+  while (i < end) {
     let group = 0
     let digits = 0
-    for (; i < stop; i++) {
-      const h = hexValue(s.charCodeAt(i))
+    let c = 0
+    for (; i < end; i++) {
+      c = s.charCodeAt(i)
+      const h = hexValue(c)
       if (h < 0) break
       if (++digits > 4) return SLOW
       group = (group << 4) | h
     }
-    if (digits === 0 || n === 8) return SLOW
+    if (digits === 0) {
+      // only a zone may follow "::" directly
+      if (c !== 0x25 || n !== gap || !isZone(s, i + 1, end)) return SLOW /* % */
+      break
+    }
+    if (n === 8) return SLOW
     groups[n++] = group
-    if (i === stop) break
-    if (s.charCodeAt(i) !== 0x3a) return SLOW /* : */
+    if (i === end) break
+    if (c === 0x25) { /* % */
+      if (!isZone(s, i + 1, end)) return SLOW
+      break
+    }
+    if (c !== 0x3a) return SLOW /* : */
     i++
-    if (i < stop && s.charCodeAt(i) === 0x3a) { /* :: */
+    if (i < end && s.charCodeAt(i) === 0x3a) { /* :: */
       if (gap !== -1) return SLOW
       gap = n
       i++
-    } else if (i === stop) {
+    } else if (i === end) {
       return SLOW // a single trailing colon
     }
   }
   // without "::" there are exactly eight groups; "::" stands for at least one zero group
   if (gap === -1 ? n !== 8 : n > 7) return SLOW
 
-  const zeros = gap === -1 ? 0 : 8 - n
-  for (let w = 0; w < 4; w++) {
-    out[w] = (groupAt(2 * w, gap, zeros) << 16) | groupAt(2 * w + 1, gap, zeros)
+  if (gap !== -1) {
+    const zeros = 8 - n
+    for (let k = n - 1; k >= gap; k--) groups[k + zeros] = groups[k] as number
+    groups.fill(0, gap, gap + zeros)
   }
+  for (let w = 0; w < 4; w++) out[w] = ((groups[2 * w] as number) << 16) | (groups[2 * w + 1] as number)
   return out[0] === 0 && out[1] === 0 && out[2] === MAPPED_WORD2 ? Kind.Mapped : Kind.V6
 }
 
-/** Group `k` of the expanded address, given the groups read and where "::" stood. */
-function groupAt(k: number, gap: number, zeros: number): number {
-  if (gap === -1 || k < gap) return groups[k] as number
-  if (k < gap + zeros) return 0
-  return groups[k - zeros] as number
+/** The dotted quad after `::ffff:`, with an optional zone. */
+function parseMapped(s: string, start: number, end: number, out: Int32Array): Kind | typeof SLOW {
+  let stop = end
+  for (let i = start; i < end; i++) {
+    if (s.charCodeAt(i) === 0x25) { /* % */
+      if (!isZone(s, i + 1, end)) return SLOW
+      stop = i
+      break
+    }
+  }
+  const v4 = parseDottedQuad(s, start, stop)
+  return v4 < 0 ? SLOW : writeV4(out, v4, Kind.Mapped)
 }
 
 /** `::ffff:`, case-insensitively. */
@@ -262,11 +279,11 @@ const DIGITS = /^[0-9]+$/
  * proxy-addr 2.0.8's rules and errors. A bare IPv4-mapped address is stored as IPv4. Unlike
  * proxy-addr, a prefix of zero (`0.0.0.0/0`, `::/0`) is accepted: it means the whole family.
  */
-export function parseRange(note: string): Range {
+export function parseRange(note: string, strict = false): Range {
   const slash = note.lastIndexOf('/')
   const str = slash === -1 ? note : note.substring(0, slash)
   const words = new Int32Array(4)
-  const kind = parseAddress(str, words)
+  const kind = parseAddress(str, words, 0, -1, strict)
   if (kind === Kind.Invalid) throw new TypeError('invalid IP address: ' + str)
 
   if (slash === -1) {
@@ -279,7 +296,7 @@ export function parseRange(note: string): Range {
   if (DIGITS.test(text)) {
     prefix = parseInt(text, 10)
   } else if (kind === Kind.V4) {
-    prefix = prefixFromNetmask(text)
+    prefix = prefixFromNetmask(text, strict)
   }
   if (prefix === null || prefix > max) throw new TypeError('invalid range on address: ' + note)
 
@@ -294,9 +311,9 @@ function v6Range(words: Int32Array, prefix: number): Range {
 }
 
 /** The prefix length of an IPv4 netmask such as `255.255.0.0`; null when it is not contiguous. */
-function prefixFromNetmask(text: string): number | null {
+function prefixFromNetmask(text: string, strict: boolean): number | null {
   const words = new Int32Array(4)
-  if (parseAddress(text, words) !== Kind.V4) return null
+  if (parseAddress(text, words, 0, -1, strict) !== Kind.V4) return null
   const inverse = ~(words[3] as number)
   // contiguous ones then zeros: the inverse is 2^k - 1
   if ((inverse & (inverse + 1)) !== 0) return null
@@ -324,4 +341,75 @@ export function buildTable(ranges: readonly Range[]): RangeTable {
     }
   }
   return { v4: Int32Array.from(v4), v6: Int32Array.from(v6) }
+}
+
+/** Set by `addressSpan`: where the address of an entry ends. */
+export let spanEnd = 0
+
+/**
+ * Where the address of an X-Forwarded-For entry that may carry a port starts (setting `spanEnd`):
+ * `[2001:db8::1]:443` and `[2001:db8::1]` give the text inside the brackets, `1.2.3.4:5678` the text
+ * before the colon. Anything else, including a port that is not 1 to 5 digits up to 65535, is left
+ * whole, to be judged as an address as it stands.
+ */
+export function addressSpan(s: string, start: number, end: number): number {
+  spanEnd = end
+  if (s.charCodeAt(start) === 0x5b) { /* [ */
+    const close = s.indexOf(']', start)
+    if (close === -1 || close >= end) return start
+    if (close + 1 !== end && !isPort(s, close + 1, end)) return start
+    spanEnd = close
+    return start + 1
+  }
+  const colon = s.indexOf(':', start)
+  if (colon === -1 || colon >= end) return start
+  // an IPv6 address without brackets has more colons, and no port
+  const next = s.indexOf(':', colon + 1)
+  if ((next !== -1 && next < end) || !isPort(s, colon, end)) return start
+  spanEnd = colon
+  return start
+}
+
+/** `:` followed by 1 to 5 digits, at most 65535. */
+function isPort(s: string, colon: number, end: number): boolean {
+  if (s.charCodeAt(colon) !== 0x3a || end - colon < 2 || end - colon > 6) return false /* : */
+  let port = 0
+  for (let i = colon + 1; i < end; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 0x30 || c > 0x39) return false /* 0-9 */
+    port = port * 10 + c - 0x30
+  }
+  return port <= 65535
+}
+
+/**
+ * The canonical text of an address that `parseAddress` read into `words`: IPv4 and IPv4-mapped as
+ * dotted quad, IPv6 as RFC 5952 says (lower case, longest run of two or more zero groups as `::`),
+ * keeping a zone id.
+ */
+export function formatAddress(kind: Kind, words: Int32Array, zone: string): string {
+  if (kind === Kind.V4 || kind === Kind.Mapped) {
+    const v = words[3] as number
+    return `${(v >>> 24) & 255}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`
+  }
+  const parts: number[] = []
+  for (let w = 0; w < 4; w++) parts.push(((words[w] as number) >>> 16) & 0xffff, (words[w] as number) & 0xffff)
+  let bestStart = -1
+  let bestLength = 1
+  for (let k = 0; k < 8;) {
+    if (parts[k] !== 0) {
+      k++
+      continue
+    }
+    let j = k
+    while (j < 8 && parts[j] === 0) j++
+    if (j - k > bestLength) {
+      bestStart = k
+      bestLength = j - k
+    }
+    k = j
+  }
+  const hex = (from: number, to: number): string => parts.slice(from, to).map((p) => p.toString(16)).join(':')
+  const text = bestStart === -1 ? hex(0, 8) : `${hex(0, bestStart)}::${hex(bestStart + bestLength, 8)}`
+  return zone ? `${text}%${zone}` : text
 }

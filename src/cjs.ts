@@ -13,6 +13,10 @@ declare namespace main {
   export type ResolvedAddr = api.ResolvedAddr
   export type ProxyAddr = api.ProxyAddr
   export type ProxyAddrTrust = api.ProxyAddrTrust
+  export type TrustOptions = api.TrustOptions
+  export type AddressSource = api.AddressSource
+  export type FetchRequestLike = api.FetchRequestLike
+  export type ConnectionInfo = api.ConnectionInfo
   export type RequestLike = api.RequestLike
   export type SocketLike = api.SocketLike
   export type HeadersLike = api.HeadersLike

@@ -3,6 +3,7 @@
 // only parse and compare numbers.
 
 import { buildTable, inTable, parseAddress, parseRange, type Range, type RangeTable } from './address.js'
+import { describeValue, resolveOptions, EXPRESS, type ResolvedOptions, type TrustOptions } from './options.js'
 
 /**
  * A trust predicate: is the address at hop `i` (0 is the socket peer, 1 the rightmost
@@ -22,17 +23,39 @@ export type Shape =
   | { readonly kind: 'all' }
   | { readonly kind: 'none' }
   | { readonly kind: 'hops'; readonly hops: number }
-  | { readonly kind: 'table'; readonly table: RangeTable }
+  | { readonly kind: 'table'; readonly table: RangeTable; readonly strict: boolean }
 
-const shapes = new WeakMap<TrustFn, Shape>()
+/** What `compileTrust` knows of a predicate it built. */
+export interface Compiled {
+  /** How to answer without calling the predicate; undefined for a custom function. */
+  readonly shape: Shape | undefined
+  /** The custom function a predicate wraps (itself otherwise): the one the walk calls. */
+  readonly call: TrustFn
+  readonly options: ResolvedOptions
+}
+
+const registry = new WeakMap<TrustFn, Compiled>()
+
+// an application uses one predicate for every request: remember the last lookup
+let lastTrust: TrustFn | undefined
+let lastCompiled: Compiled | undefined
+
+/** What this module knows of a predicate, or undefined for a function it did not build. */
+export function compiledOf(trust: TrustFn): Compiled | undefined {
+  if (trust !== lastTrust) {
+    lastCompiled = registry.get(trust)
+    lastTrust = trust
+  }
+  return lastCompiled
+}
 
 /** The shape of a predicate built by this module, or undefined for any other function. */
 export function shapeOf(trust: TrustFn): Shape | undefined {
-  return shapes.get(trust)
+  return compiledOf(trust)?.shape
 }
 
 function withShape(trust: TrustFn, shape: Shape): TrustFn {
-  shapes.set(trust, shape)
+  registry.set(trust, { shape, call: trust, options: EXPRESS })
   return trust
 }
 
@@ -53,27 +76,30 @@ const NAMED_RANGES: ReadonlyMap<string, readonly string[]> = new Map([
   ['uniquelocal', ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7']],
 ])
 
-const namedRanges = new Map<string, readonly Range[]>()
-for (const [name, notes] of NAMED_RANGES) namedRanges.set(name, notes.map(parseRange))
+/**
+ * Names that `extendedRanges: true` adds. private: the three above together; cgnat: RFC 6598 shared
+ * address space, which carrier-grade NAT and some cloud load balancers use.
+ */
+const EXTENDED_RANGES: ReadonlyMap<string, readonly string[]> = new Map([
+  ['private', [...NAMED_RANGES.values()].flat()],
+  ['cgnat', ['100.64.0.0/10']],
+])
+
+function parseAll(names: ReadonlyMap<string, readonly string[]>): Map<string, readonly Range[]> {
+  return new Map([...names].map(([name, notes]) => [name, notes.map((note) => parseRange(note))]))
+}
+
+const namedRanges = parseAll(NAMED_RANGES)
+const extendedRanges = new Map([...namedRanges, ...parseAll(EXTENDED_RANGES)])
 
 const scratch = new Int32Array(4)
 
-function trustTable(table: RangeTable): TrustFn {
+function trustTable(table: RangeTable, strict: boolean): TrustFn {
   if (table.v4.length === 0 && table.v6.length === 0) return trustNone
   return withShape(
-    (addr) => inTable(table, parseAddress(addr, scratch), scratch),
-    { kind: 'table', table },
+    (addr) => inTable(table, parseAddress(addr, scratch, 0, -1, strict), scratch),
+    { kind: 'table', table, strict },
   )
-}
-
-/** A readable rendering of a value that is not a string, for error messages. */
-function describe(value: unknown): string {
-  if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`
-  try {
-    return JSON.stringify(value) ?? String(value)
-  } catch {
-    return Object.prototype.toString.call(value)
-  }
 }
 
 /**
@@ -83,7 +109,7 @@ function describe(value: unknown): string {
  * @throws {TypeError} `argument is required`, `unsupported trust argument`,
  *   `invalid IP address: <value>`, `invalid range on address: <value>`.
  */
-export function compileList(val: unknown): TrustFn {
+export function compileList(val: unknown, options: ResolvedOptions = EXPRESS): TrustFn {
   if (!val) throw new TypeError('argument is required')
   let entries: readonly unknown[]
   if (typeof val === 'string') {
@@ -94,14 +120,15 @@ export function compileList(val: unknown): TrustFn {
     throw new TypeError('unsupported trust argument')
   }
 
+  const names = options.extendedRanges ? extendedRanges : namedRanges
   const ranges: Range[] = []
   for (const entry of entries) {
-    if (typeof entry !== 'string') throw new TypeError('invalid IP address: ' + describe(entry))
-    const named = namedRanges.get(entry)
+    if (typeof entry !== 'string') throw new TypeError('invalid IP address: ' + describeValue(entry))
+    const named = names.get(entry)
     if (named) ranges.push(...named)
-    else ranges.push(parseRange(entry))
+    else ranges.push(parseRange(entry, options.strict))
   }
-  return trustTable(buildTable(ranges))
+  return trustTable(buildTable(ranges), options.strict)
 }
 
 /**
@@ -115,21 +142,47 @@ export function compileList(val: unknown): TrustFn {
  *   `loopback`, `linklocal`, `uniquelocal`;
  * - `false`, `null`, `undefined`: trust nothing.
  *
+ * `options` opt into behaviour beyond Express (see `TrustOptions`); `resolveAddr` and this package's
+ * `proxyaddr` read them from the predicate. Without options the answers are Express's.
+ *
  * @throws {TypeError} proxy-addr's messages, naming the offending value:
- *   `invalid IP address: <value>`, `invalid range on address: <value>`, `unsupported trust argument`.
+ *   `invalid IP address: <value>`, `invalid range on address: <value>`, `unsupported trust argument`;
+ *   and for options `invalid option <name>: <value> (expected …)`, `unknown option: <name>`.
  * @example
  * const trust = compileTrust('loopback, 10.0.0.0/8')
  * trust('10.1.2.3', 1) // true
  */
-export function compileTrust(setting: TrustSetting): TrustFn {
+export function compileTrust(setting: TrustSetting, options?: TrustOptions): TrustFn {
+  const resolved = resolveOptions(options)
+  const base = compileSetting(setting, resolved)
+  if (resolved === EXPRESS) return base
+  return withOptions(base, resolved)
+}
+
+function compileSetting(setting: TrustSetting, options: ResolvedOptions): TrustFn {
   if (typeof setting === 'function') return setting
   if (setting === true) return trustAll
   if (typeof setting === 'number') {
     const hops = setting
     return withShape((_addr, i) => i < hops, { kind: 'hops', hops })
   }
-  if (typeof setting === 'string') return compileList(setting.split(',').map((entry) => entry.trim()))
-  return compileList(setting || [])
+  if (typeof setting === 'string') return compileList(setting.split(',').map((entry) => entry.trim()), options)
+  return compileList(setting || [], options)
+}
+
+/**
+ * A new predicate that carries `options`, so that the same setting compiled with and without options
+ * never shares one. With `trustSocketless`, it also trusts a missing peer address at hop 0, which is
+ * how Express's `protocol` and `host` getters ask.
+ */
+function withOptions(base: TrustFn, options: ResolvedOptions): TrustFn {
+  const known = registry.get(base)
+  const call = known ? known.call : base
+  const trust: TrustFn = options.trustSocketless
+    ? (addr, i) => (addr === undefined && i === 0) || call(addr, i)
+    : (addr, i) => call(addr, i)
+  registry.set(trust, { shape: known?.shape, call, options })
+  return trust
 }
 
 /** Whether `addr` at hop `i` is trusted, answered from the shape when there is one. */
@@ -151,7 +204,7 @@ export function holds(shape: Shape, i: number, s: string | undefined, start: num
     case 'hops':
       return i < shape.hops
     case 'table':
-      return inTable(shape.table, parseAddress(s, scratch, start, end), scratch)
+      return inTable(shape.table, parseAddress(s, scratch, start, end, shape.strict), scratch)
   }
 }
 

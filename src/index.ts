@@ -1,6 +1,7 @@
 // index.ts: the public API, in the README's order.
 
 export { compileTrust, type TrustFn, type TrustSetting } from './compile.js'
+export type { TrustOptions, AddressSource } from './options.js'
 export { resolveAddr, type ResolvedAddr } from './resolve.js'
+export { fromFetch, type RequestLike, type SocketLike, type HeadersLike, type FetchRequestLike, type ConnectionInfo } from './request.js'
 export { proxyaddr, type ProxyAddr, type ProxyAddrTrust } from './proxyaddr.js'
-export type { RequestLike, SocketLike, HeadersLike } from './walk.js'

@@ -1,8 +1,11 @@
 // proxyaddr.ts: proxy-addr 2.0.8's API (`proxyaddr(req, trust)`, `.all`, `.compile`) with its exact
 // arguments and errors, so that Express can load this package in its place.
 
-import { compileList, trustAll, type TrustFn } from './compile.js'
-import { walk, type RequestLike } from './walk.js'
+import { walkWith } from './chain.js'
+import { compileList, compiledOf, trustAll, type TrustFn } from './compile.js'
+import { EXPRESS } from './options.js'
+import type { RequestLike } from './request.js'
+import { walk } from './walk.js'
 
 /** What proxy-addr accepts as `trust`: a predicate, or entries that `compile` understands. */
 export type ProxyAddrTrust = TrustFn | string | readonly string[]
@@ -38,10 +41,22 @@ function toTrustFn(trust: unknown): TrustFn {
   return typeof trust === 'function' ? (trust as TrustFn) : compileList(trust)
 }
 
+/**
+ * The walk a predicate asks for: Express's exact walk, or, for a predicate compiled with options,
+ * the walk with those options (so that Express, loading this package as proxy-addr, honours them).
+ */
+function addresses(req: RequestLike, trust: TrustFn, list: (string | undefined)[] | null): string | undefined {
+  const compiled = compiledOf(trust)
+  if (compiled === undefined || compiled.options === EXPRESS) return walk(req, trust, compiled?.shape, list)
+  const walked = walkWith(req, compiled)
+  if (list !== null) list.push(...walked.addrs)
+  return walked.ip
+}
+
 function all(req: RequestLike, trust?: ProxyAddrTrust | null): (string | undefined)[] {
   if (!req) throw new TypeError('argument req is required')
   const list: (string | undefined)[] = []
-  walk(req, trust ? toTrustFn(trust) : trustAll, list)
+  addresses(req, trust ? toTrustFn(trust) : trustAll, list)
   return list
 }
 
@@ -55,7 +70,7 @@ export const proxyaddr: ProxyAddr = Object.assign(
   function proxyaddr(req: RequestLike, trust: ProxyAddrTrust): string | undefined {
     if (!req) throw new TypeError('req argument is required')
     if (!trust) throw new TypeError('trust argument is required')
-    return walk(req, toTrustFn(trust), null)
+    return addresses(req, toTrustFn(trust), null)
   },
   { all, compile: compileList as ProxyAddr['compile'] },
 )

@@ -1,8 +1,12 @@
 // resolve.ts: one request's ip, ips, host, hostname, protocol and secure, equal to Express 5's getters
 // for the same trust setting.
 
-import { isTrusted, shapeOf, type TrustFn } from './compile.js'
-import { headerValue, socketOf, walk, type RequestLike } from './walk.js'
+import { normalizeProtocol, isValidHost } from './authority.js'
+import { walkWith } from './chain.js'
+import { compiledOf, isTrusted, type Compiled, type TrustFn } from './compile.js'
+import { EXPRESS } from './options.js'
+import { headerValue, socketOf, type RequestLike } from './request.js'
+import { entryStart, previousEntry, walk } from './walk.js'
 
 /** What Express 5's request getters report, computed in one pass. */
 export interface ResolvedAddr {
@@ -34,15 +38,23 @@ export interface ResolvedAddr {
 export function resolveAddr(req: RequestLike, trust: TrustFn): ResolvedAddr {
   if (!req) throw new TypeError('req argument is required')
   if (typeof trust !== 'function') throw new TypeError('trust argument is required')
+  const compiled = compiledOf(trust)
+  if (compiled !== undefined && compiled.options !== EXPRESS) return resolveWith(req, compiled)
 
+  const shape = compiled?.shape
   const addrs: (string | undefined)[] = []
-  const ip = walk(req, trust, addrs)
+  const ip = walk(req, trust, shape, addrs)
   // Express asks trust(peer, 0) before reading X-Forwarded-Host and -Proto; a walk that moved past
   // the peer has answered that already
-  const peerTrusted = addrs.length > 1 || isTrusted(trust, shapeOf(trust), addrs[0], 0)
+  const peerTrusted = addrs.length > 1 || isTrusted(trust, shape, addrs[0], 0)
+  const ips: string[] = []
+  for (let k = addrs.length - 1; k > 0; k--) ips.push(addrs[k] as string)
+  return leftmost(req, ip, ips, peerTrusted)
+}
 
-  const socket = socketOf(req)
-  const socketProtocol = socket && socket.encrypted ? 'https' : 'http'
+/** The socket's own protocol, and Express's: the first X-Forwarded-Proto value when the peer is trusted. */
+function leftmost(req: RequestLike, ip: string | undefined, ips: string[], peerTrusted: boolean): ResolvedAddr {
+  const socketProtocol = ownProtocol(req)
   let protocol = socketProtocol
   if (peerTrusted) {
     const header = headerValue(req.headers, 'x-forwarded-proto') || socketProtocol
@@ -52,16 +64,72 @@ export function resolveAddr(req: RequestLike, trust: TrustFn): ResolvedAddr {
 
   let host = headerValue(req.headers, 'x-forwarded-host')
   if (!host || !peerTrusted) {
-    host = headerValue(req.headers, 'host')
+    host = ownHost(req)
   } else {
     const comma = host.indexOf(',')
     if (comma !== -1) host = host.substring(0, comma).trimEnd()
   }
-
-  const ips: string[] = []
-  for (let k = addrs.length - 1; k > 0; k--) ips.push(addrs[k] as string)
-
   return { ip, ips, host: host || undefined, hostname: hostnameOf(host), protocol, secure: protocol === 'https' }
+}
+
+function ownProtocol(req: RequestLike): string {
+  const socket = socketOf(req)
+  return socket && socket.encrypted ? 'https' : 'http'
+}
+
+/** The Host header; for HTTP/2, whose requests may carry only `:authority`, that pseudo-header. */
+function ownHost(req: RequestLike): string {
+  return headerValue(req.headers, 'host') || headerValue(req.headers, ':authority')
+}
+
+/** `resolveAddr` for a predicate compiled with options. */
+function resolveWith(req: RequestLike, compiled: Compiled): ResolvedAddr {
+  const { options } = compiled
+  const walked = walkWith(req, compiled)
+  const ips: string[] = []
+  for (let k = walked.addrs.length - 1; k > 0; k--) {
+    const addr = walked.addrs[k]
+    if (addr !== undefined) ips.push(addr)
+  }
+  if (!options.aligned && options.source !== 'forwarded') return leftmost(req, walked.ip, ips, walked.peerTrusted)
+
+  // the values written by the outermost trusted proxy: the hop where the walk stopped
+  const hop = walked.addrs.length - 1
+  let forwardedProto: string | undefined
+  let forwardedHost: string | undefined
+  if (hop > 0 && options.source === 'forwarded') {
+    forwardedProto = walked.element?.proto
+    forwardedHost = walked.element?.host
+  } else if (hop > 0) {
+    forwardedProto = entryFromRight(headerValue(req.headers, 'x-forwarded-proto'), hop)
+    forwardedHost = entryFromRight(headerValue(req.headers, 'x-forwarded-host'), hop)
+  }
+  const protocol = (forwardedProto === undefined ? undefined : normalizeProtocol(forwardedProto)) ?? ownProtocol(req)
+  let host: string | undefined = forwardedHost
+  if (host === undefined || !isValidHost(host)) {
+    const own = ownHost(req)
+    host = isValidHost(own) ? own : undefined
+  }
+  return {
+    ip: walked.ip,
+    ips,
+    host,
+    hostname: host === undefined ? undefined : hostnameOf(host),
+    protocol,
+    secure: protocol === 'https' || protocol === 'wss',
+  }
+}
+
+/** The `n`th entry (1 is the rightmost) of a comma-separated header, or undefined when it is shorter. */
+function entryFromRight(header: string, n: number): string | undefined {
+  let pos = header.length
+  let end = -1
+  for (let k = 0; k < n; k++) {
+    end = previousEntry(header, pos)
+    if (end === -1) return undefined
+    pos = entryStart
+  }
+  return header.substring(entryStart, end)
 }
 
 /** The host without its port, as Express reads it: after an IPv6 literal's `]`, up to the first `:`. */

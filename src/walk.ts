@@ -1,45 +1,11 @@
 // walk.ts: the addresses of a request (the socket peer, then X-Forwarded-For entries right to left,
 // as forwarded 0.2.0 lists them) and the walk that stops at the first untrusted one.
 
-import { holds, shapeOf, type TrustFn } from './compile.js'
-
-/** The parts of a socket the library reads. */
-export interface SocketLike {
-  readonly remoteAddress?: string | undefined
-  readonly encrypted?: boolean | undefined
-}
-
-/** Header values as Node gives them: lower-case names, repeated lines joined or listed. */
-export type HeadersLike = Readonly<Record<string, string | readonly string[] | undefined>>
-
-/**
- * Anything shaped like a Node `IncomingMessage`: a socket (or the older `connection` alias) and
- * lower-cased headers.
- */
-export interface RequestLike {
-  readonly socket?: SocketLike | null | undefined
-  readonly connection?: SocketLike | null | undefined
-  readonly headers?: HeadersLike | null | undefined
-}
-
-/** The socket, preferring `req.socket` over the deprecated `req.connection` as forwarded 0.2.0 does. */
-export function socketOf(req: RequestLike): SocketLike | null | undefined {
-  return req.socket ? req.socket : req.connection
-}
-
-/**
- * A header as one string. Node joins repeated lines of these headers with ", "; a list (from other
- * request shapes) is joined the same way, and anything else counts as absent.
- */
-export function headerValue(headers: HeadersLike | null | undefined, name: string): string {
-  const value = headers ? headers[name] : undefined
-  if (typeof value === 'string') return value
-  if (Array.isArray(value)) return value.join(', ')
-  return ''
-}
+import { holds, type Shape, type TrustFn } from './compile.js'
+import { headerValue, socketOf, type RequestLike } from './request.js'
 
 /** Set by `previousEntry`: where the entry it found starts. */
-let entryStart = 0
+export let entryStart = 0
 
 /**
  * The X-Forwarded-For entry that ends before `pos`, scanning right to left: returns its end and sets
@@ -47,7 +13,7 @@ let entryStart = 0
  * commas, spaces (0x20, and only those) around them are not part of them, and empty entries are
  * skipped.
  */
-function previousEntry(header: string, pos: number): number {
+export function previousEntry(header: string, pos: number): number {
   let i = pos - 1
   for (; i >= 0; i--) {
     const c = header.charCodeAt(i)
@@ -66,10 +32,10 @@ function previousEntry(header: string, pos: number): number {
 }
 
 /** Set by `firstEntry`: where the leftmost entry ends. */
-let entryEnd = 0
+export let entryEnd = 0
 
 /** The start of the leftmost X-Forwarded-For entry (setting `entryEnd`), or -1 when there is none. */
-function firstEntry(header: string): number {
+export function firstEntry(header: string): number {
   let i = 0
   for (; i < header.length; i++) {
     const c = header.charCodeAt(i)
@@ -91,11 +57,12 @@ function firstEntry(header: string): number {
  * Walk a request's addresses from the socket leftwards, calling `trust(addr, i)` for every address
  * but the last and stopping at the first untrusted one, exactly as proxy-addr 2.0.8 does; return
  * the address where the walk stopped. When `list` is given, every address walked (the socket's
- * first) is appended to it. Predicates built by `compileTrust` are answered from their shape, so
+ * first) is appended to it. Predicates built by `compileTrust` are answered from their `shape`, so
  * that no string is cut until the answer is known.
  */
-export function walk(req: RequestLike, trust: TrustFn, list: (string | undefined)[] | null): string | undefined {
-  const shape = shapeOf(trust)
+export function walk(
+  req: RequestLike, trust: TrustFn, shape: Shape | undefined, list: (string | undefined)[] | null,
+): string | undefined {
   const header = headerValue(req.headers, 'x-forwarded-for')
   const socket = socketOf(req)
   const peer = socket ? socket.remoteAddress : undefined

@@ -1,0 +1,271 @@
+// bench/run.mjs: trust-proxy against proxy-addr 2.0.8 and @fastify/proxy-addr, in one process.
+//
+// Implementations are interleaved: every round runs one timed sample of each, in an order that
+// rotates from round to round, so that warm-up, GC and frequency drift fall on all of them alike
+// (run order alone moves a figure by 2x on a small machine). The figure is the median ns/op over
+// the rounds; ratios are proxy-addr's median over ours. Bytes per call come from heap growth over a
+// batch small enough to fit in a large young generation (run with --max-semi-space-size).
+//
+//   npm run bench            # the table
+//   npm run bench -- --json  # the table as JSON on stdout
+//   npm run bench -- --quick # fewer rounds, for a smoke run
+
+import { createRequire } from 'node:module'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { spawnSync } from 'node:child_process'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const root = path.join(here, '..')
+const require = createRequire(import.meta.url)
+
+// re-run with the flags the measurements need
+if (typeof globalThis.gc !== 'function') {
+  const child = spawnSync(process.execPath,
+    ['--expose-gc', '--max-semi-space-size=128', ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)],
+    { stdio: 'inherit' })
+  process.exit(child.status ?? 1)
+}
+
+const args = new Set(process.argv.slice(2))
+const json = args.has('--json')
+const quick = args.has('--quick')
+const onlyIndex = process.argv.indexOf('--only')
+const only = onlyIndex === -1 ? null : process.argv[onlyIndex + 1]
+const selected = (s) => only === null || s.name.includes(only)
+const ROUNDS = quick ? 7 : 25
+const SAMPLE_NS = quick ? 4e6 : 10e6 // target duration of one timed sample
+
+const ours = require(path.join(root, 'dist/cjs/cjs.js'))
+const proxyaddr = require('proxy-addr')
+const fastify = require('@fastify/proxy-addr')
+const expressUtils = require('express4/lib/utils.js')
+
+// --- requests -------------------------------------------------------------------------------------
+
+function request(remoteAddress, xff, extra = {}) {
+  const headers = { host: 'example.com:8080', ...extra }
+  if (xff !== undefined) headers['x-forwarded-for'] = xff
+  return { socket: { remoteAddress, encrypted: false }, headers }
+}
+
+const CIDRS20 = [
+  '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '198.18.0.0/15', '192.0.2.0/24',
+  '198.51.100.0/24', '203.0.113.0/25', '169.254.0.0/16', '127.0.0.0/8', '192.88.99.0/24', '240.0.0.0/4',
+  'fc00::/7', 'fe80::/10', '::1/128', '2001:db8::/48', '2001:db8:1::/48', '2001:db8:2::/48', '64:ff9b::/96',
+  '2002::/16',
+]
+const entries = (n, make) => Array.from({ length: n }, (_, k) => make(k)).join(', ')
+
+// --- the implementations under one interface ------------------------------------------------------
+
+// each peer compiles a setting its own way (Express's compileTrust for numbers and `true`)
+const peers = {
+  'trust-proxy': { compile: (s) => ours.compileTrust(s), ip: ours, all: ours.all },
+  'proxy-addr': { compile: (s) => (typeof s === 'string' || Array.isArray(s) ? proxyaddr.compile(typeof s === 'string' ? s.split(',').map((x) => x.trim()) : s) : expressUtils.compileTrust(s)), ip: proxyaddr, all: proxyaddr.all },
+  '@fastify/proxy-addr': { compile: (s) => (typeof s === 'string' || Array.isArray(s) ? fastify.compile(typeof s === 'string' ? s.split(',').map((x) => x.trim()) : s) : expressUtils.compileTrust(s)), ip: fastify, all: fastify.all },
+}
+
+/** A scenario: a function per implementation, built outside the timed loop. */
+function walkScenario(name, op, req, setting, target) {
+  const fns = {}
+  for (const [peer, impl] of Object.entries(peers)) {
+    const trust = impl.compile(setting)
+    fns[peer] = op === 'ip' ? () => impl.ip(req, trust) : () => impl.all(req, trust)
+  }
+  return { name, op, fns, target }
+}
+
+function compileScenario(name, setting, target) {
+  return {
+    name, op: 'compile', target,
+    fns: {
+      'trust-proxy': () => ours.compile(setting),
+      'proxy-addr': () => proxyaddr.compile(setting),
+      '@fastify/proxy-addr': () => fastify.compile(setting),
+    },
+  }
+}
+
+const scenarios = [
+  walkScenario('no X-Forwarded-For, trust loopback', 'ip', request('127.0.0.1'), 'loopback', 10),
+  walkScenario('socket 127.0.0.1, 1 entry, loopback', 'ip', request('127.0.0.1', '203.0.113.5'), 'loopback', 10),
+  walkScenario('socket 127.0.0.1, 1 entry, loopback', 'all', request('127.0.0.1', '203.0.113.5'), 'loopback', 8),
+  walkScenario('socket 10.0.0.1, 3 entries, 3 named ranges', 'ip', request('10.0.0.1', '203.0.113.5, 192.168.1.1, 10.0.0.2'), 'loopback, linklocal, uniquelocal', 12),
+  walkScenario('socket 10.0.0.1, 3 entries, 3 named ranges', 'all', request('10.0.0.1', '203.0.113.5, 192.168.1.1, 10.0.0.2'), 'loopback, linklocal, uniquelocal', 10),
+  walkScenario('20 CIDRs, 2 trusted hops, IPv4 client', 'ip', request('10.1.2.3', '203.0.113.200, 192.168.7.7, 172.16.5.4'), CIDRS20, 12),
+  walkScenario('20 CIDRs, 2 trusted hops, IPv6 client', 'ip', request('fe80::1', '2001:db8:ffff::9, 2001:db8:1::77, fd00::12'), CIDRS20, 30),
+  walkScenario('socket ::1, entry 2001:db8::1, loopback', 'ip', request('::1', '2001:db8::1'), 'loopback', 30),
+  walkScenario('socket ::ffff:127.0.0.1, trust 127.0.0.1', 'ip', request('::ffff:127.0.0.1', '203.0.113.5'), '127.0.0.1', 30),
+  walkScenario('1,000 entries, only the socket trusted', 'ip', request('127.0.0.1', entries(1000, (k) => `198.51.${k >> 8}.${k & 255}`)), 'loopback', 300),
+  walkScenario('1,000 entries, only the socket trusted', 'all', request('127.0.0.1', entries(1000, (k) => `198.51.${k >> 8}.${k & 255}`)), 'loopback', 300),
+  walkScenario('an unknown entry reached by the walk', 'ip', request('127.0.0.1', '203.0.113.5, unknown'), 'loopback', 100),
+  walkScenario('every entry trusted, 10 entries', 'all', request('10.0.0.1', entries(10, (k) => `10.0.${k}.1`)), 'uniquelocal', 12),
+  walkScenario('every entry trusted, 100 entries', 'all', request('10.0.0.1', entries(100, (k) => `10.0.${k}.1`)), 'uniquelocal', 12),
+  walkScenario('hop count 2', 'ip', request('10.0.0.1', '203.0.113.5, 10.0.0.3, 10.0.0.2'), 2, 3),
+  walkScenario('trust true', 'ip', request('10.0.0.1', '203.0.113.5, 10.0.0.3, 10.0.0.2'), true, 3),
+  compileScenario('compile 3 named ranges', ['loopback', 'linklocal', 'uniquelocal'], 5),
+  compileScenario('compile 20 CIDRs', CIDRS20, 5),
+]
+
+// growth with header length: 1, 10, 100, 1,000 entries
+const growth = []
+for (const n of [1, 10, 100, 1000]) {
+  const untrusted = request('127.0.0.1', entries(n, (k) => `198.51.${k >> 8}.${k & 255}`))
+  const trusted = request('10.0.0.1', entries(n, (k) => `10.${k >> 8}.${k & 255}.1`))
+  growth.push(
+    { ...walkScenario(`${n} entries, first entry untrusted`, 'ip', untrusted, 'loopback'), entries: n, shape: 'first untrusted' },
+    { ...walkScenario(`${n} entries, all trusted`, 'all', trusted, 'uniquelocal'), entries: n, shape: 'all trusted' },
+    { ...walkScenario(`${n} entries, trust true`, 'ip', trusted, true), entries: n, shape: 'trust true' },
+  )
+}
+
+// --- Express getters ------------------------------------------------------------------------------
+
+/** A fresh copy of Express 4 whose `require('proxy-addr')` loads `target`, as an npm override does. */
+function loadExpress4With(target) {
+  const Module = require('node:module')
+  const expressDir = path.dirname(require.resolve('express4/package.json'))
+  const forget = () => { for (const key of Object.keys(require.cache)) if (key.startsWith(expressDir)) Reflect.deleteProperty(require.cache, key) }
+  forget()
+  const original = Module._resolveFilename
+  Module._resolveFilename = function (request, parent, ...rest) {
+    if (request === 'proxy-addr' && parent && parent.filename && parent.filename.startsWith(expressDir)) return target
+    return original.call(this, request, parent, ...rest)
+  }
+  try {
+    return require(path.join(expressDir, 'index.js'))
+  } finally {
+    Module._resolveFilename = original
+    forget()
+  }
+}
+
+function expressRequest(express, setting, req) {
+  const app = express()
+  app.set('trust proxy', setting)
+  const r = Object.create(app.request)
+  r.app = app
+  r.socket = req.socket
+  r.connection = req.socket
+  r.headers = req.headers
+  return r
+}
+
+const chain = request('10.0.0.1', '203.0.113.5, 10.0.0.3, 10.0.0.2', { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'example.org' })
+const chainSetting = 'loopback, uniquelocal'
+const express4Real = loadExpress4With(require.resolve('proxy-addr'))
+const express4Ours = loadExpress4With(path.join(root, 'dist/cjs/cjs.js'))
+const fourGetters = (r) => { const a = r.ip; const b = r.ips; const c = r.protocol; const d = r.hostname; return [a, b, c, d] }
+const oursTrust = ours.compileTrust(chainSetting)
+const realReq = expressRequest(express4Real, chainSetting, chain)
+const overrideReq = expressRequest(express4Ours, chainSetting, chain)
+if (JSON.stringify(fourGetters(realReq)) !== JSON.stringify(fourGetters(overrideReq))) throw new Error('Express with trust-proxy disagrees with Express with proxy-addr')
+
+scenarios.push(
+  {
+    name: 'resolveAddr vs Express 4 getters (ip, ips, protocol, hostname)', op: 'all fields', target: 10,
+    fns: { 'trust-proxy': () => ours.resolveAddr(chain, oursTrust), 'proxy-addr': () => fourGetters(realReq) },
+  },
+  {
+    name: 'Express 4 getters, proxy-addr overridden by trust-proxy', op: 'Express getters', target: 1,
+    fns: { 'trust-proxy': () => fourGetters(overrideReq), 'proxy-addr': () => fourGetters(realReq) },
+  },
+)
+
+// --- measurement ----------------------------------------------------------------------------------
+
+let sink = 0
+function consume(value) {
+  let weight = 2
+  if (value === undefined) weight = 1
+  else if (typeof value === 'string') weight = value.length
+  sink = (sink + weight) | 0
+}
+
+function calibrate(fn) {
+  let n = 1
+  for (;;) {
+    const t0 = process.hrtime.bigint()
+    for (let k = 0; k < n; k++) consume(fn())
+    const dt = Number(process.hrtime.bigint() - t0)
+    if (dt > SAMPLE_NS / 4 || n > 1e8) return Math.max(1, Math.round((n * SAMPLE_NS) / Math.max(dt, 1)))
+    n *= 4
+  }
+}
+
+function sample(fn, n) {
+  const t0 = process.hrtime.bigint()
+  for (let k = 0; k < n; k++) consume(fn())
+  return Number(process.hrtime.bigint() - t0) / n
+}
+
+function bytesPerCall(fn) {
+  const n = 2000
+  for (let k = 0; k < n; k++) consume(fn())
+  globalThis.gc()
+  const before = process.memoryUsage().heapUsed
+  for (let k = 0; k < n; k++) consume(fn())
+  const after = process.memoryUsage().heapUsed
+  return Math.max(0, Math.round((after - before) / n))
+}
+
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2 }
+
+function run(scenario) {
+  const names = Object.keys(scenario.fns)
+  const counts = Object.fromEntries(names.map((p) => [p, calibrate(scenario.fns[p])]))
+  const times = Object.fromEntries(names.map((p) => [p, []]))
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let k = 0; k < names.length; k++) {
+      const p = names[(round + k) % names.length]
+      times[p].push(sample(scenario.fns[p], counts[p]))
+    }
+  }
+  const ns = Object.fromEntries(names.map((p) => [p, median(times[p])]))
+  const bytes = Object.fromEntries(names.map((p) => [p, bytesPerCall(scenario.fns[p])]))
+  return {
+    name: scenario.name, op: scenario.op, target: scenario.target ?? null, ns, bytes,
+    ratio: ns['proxy-addr'] / ns['trust-proxy'],
+    ratioFastify: ns['@fastify/proxy-addr'] ? ns['@fastify/proxy-addr'] / ns['trust-proxy'] : null,
+    entries: scenario.entries, shape: scenario.shape,
+  }
+}
+
+const log = (line) => { if (!json) console.log(line) }
+const fmt = (x) => x.toFixed(x >= 100 ? 0 : x >= 10 ? 1 : 2) // eslint-disable-line no-nested-ternary
+
+log(`trust-proxy benchmark: Node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown CPU'} x${os.cpus().length}, ${ROUNDS} rounds`)
+log('')
+log('| scenario | op | trust-proxy ns | proxy-addr ns | @fastify ns | vs proxy-addr | target | B/call (ours / proxy-addr) |')
+log('|---|---|---:|---:|---:|---:|---:|---:|')
+const results = []
+for (const scenario of scenarios.filter(selected)) {
+  const r = run(scenario)
+  results.push(r)
+  const f = r.ns['@fastify/proxy-addr']
+  log(`| ${r.name} | ${r.op} | ${fmt(r.ns['trust-proxy'])} | ${fmt(r.ns['proxy-addr'])} | ${f === undefined ? '-' : fmt(f)} | ${fmt(r.ratio)}x | ${r.target ? `>= ${r.target}x` : '-'} | ${r.bytes['trust-proxy']} / ${r.bytes['proxy-addr']} |`)
+}
+
+log('')
+log('Cost by header length (ns/op):')
+log('| entries | shape | trust-proxy | proxy-addr | @fastify/proxy-addr | vs proxy-addr |')
+log('|---:|---|---:|---:|---:|---:|')
+const growthResults = []
+for (const scenario of growth.filter(selected)) {
+  const r = run(scenario)
+  growthResults.push(r)
+  log(`| ${r.entries} | ${r.shape} (${r.op}) | ${fmt(r.ns['trust-proxy'])} | ${fmt(r.ns['proxy-addr'])} | ${fmt(r.ns['@fastify/proxy-addr'])} | ${fmt(r.ratio)}x |`)
+}
+const firstUntrusted = growthResults.filter((r) => r.shape === 'first untrusted')
+const growthRatio = firstUntrusted.length > 1 ? firstUntrusted.at(-1).ns['trust-proxy'] / firstUntrusted[0].ns['trust-proxy'] : null
+log('')
+if (growthRatio !== null) log(`cost(1,000 entries) / cost(1 entry), first entry untrusted: ${growthRatio.toFixed(2)}`)
+
+if (json) {
+  process.stdout.write(JSON.stringify({
+    node: process.version, cpu: os.cpus()[0]?.model ?? null, cores: os.cpus().length, rounds: ROUNDS,
+    scenarios: results, growth: growthResults, growthRatio, sink,
+  }, null, 2) + '\n')
+}

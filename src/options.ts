@@ -1,0 +1,190 @@
+// options.ts: the opt-in behaviour beyond Express, validated once at compile time. With no options
+// every answer is Express's.
+
+/** Where the client's address is read from. */
+export type AddressSource =
+  /** `X-Forwarded-For`, right to left (Express's only source). */
+  | 'x-forwarded-for'
+  /** RFC 7239 `Forwarded`, the `for=` of each element, right to left. */
+  | 'forwarded'
+  /** A header that holds exactly one address, such as `X-Real-IP` or `CF-Connecting-IP`. */
+  | { readonly header: string }
+
+/**
+ * Options for `compileTrust(setting, options)`. Each one is off (Express's behaviour) by default;
+ * `preset: 'strict'` turns the secure choices on together, and options given beside it win.
+ */
+export interface TrustOptions {
+  /**
+   * Turn on the secure choices together: `addresses: 'strict'`, `hostAndProto: 'aligned'`,
+   * `normalize: true`, `extendedRanges: true`.
+   * @default undefined (Express's behaviour)
+   */
+  readonly preset?: 'strict' | undefined
+  /**
+   * Where the client address is read. Only this source is read: `'forwarded'` never falls back to
+   * `X-Forwarded-For`, nor the reverse.
+   * @default 'x-forwarded-for'
+   */
+  readonly source?: AddressSource | undefined
+  /**
+   * Accept a port in `X-Forwarded-For` entries (`1.2.3.4:5678`, `[2001:db8::1]:443`): the address
+   * is matched and returned without it.
+   * @default false
+   */
+  readonly ports?: boolean | undefined
+  /**
+   * Where `host` and `protocol` come from: `'leftmost'` is Express's (the first `X-Forwarded-Host` /
+   * `-Proto` value when the peer is trusted); `'aligned'` takes the value the outermost trusted proxy
+   * wrote, validated, and otherwise the socket's own.
+   * @default 'leftmost'
+   */
+  readonly hostAndProto?: 'leftmost' | 'aligned' | undefined
+  /**
+   * `'compatible'` reads addresses as proxy-addr does (ipaddr.js 1.9.1, which accepts `0177.0.0.1`
+   * and `2130706433`); `'strict'` accepts only canonical dotted-quad IPv4 and RFC 4291 IPv6
+   * (optionally with a zone), rejects other spellings in the setting with a TypeError, treats them
+   * as untrusted in headers, and makes `ip` undefined when the client entry is not an address.
+   * @default 'compatible'
+   */
+  readonly addresses?: 'compatible' | 'strict' | undefined
+  /**
+   * Return addresses in one canonical text: IPv4-mapped IPv6 as IPv4, IPv6 lower-cased and
+   * compressed as RFC 5952 says.
+   * @default false
+   */
+  readonly normalize?: boolean | undefined
+  /**
+   * Also accept the range names `private` (loopback, linklocal and uniquelocal together) and `cgnat`
+   * (100.64.0.0/10, RFC 6598).
+   * @default false
+   */
+  readonly extendedRanges?: boolean | undefined
+  /**
+   * Treat a socket without an address (a unix socket, some hosting shims) as a trusted proxy. Only
+   * safe when nothing but your own proxy can reach that socket.
+   * @default false
+   */
+  readonly trustSocketless?: boolean | undefined
+  /**
+   * The most `Forwarded` elements read per request (with `source: 'forwarded'`); the walk ends there.
+   * @default 32
+   */
+  readonly maxForwarded?: number | undefined
+}
+
+/** Options with every default filled in. */
+export interface ResolvedOptions {
+  readonly source: 'x-forwarded-for' | 'forwarded' | 'header'
+  /** The single-address header's lower-case name, with `source: { header }`. */
+  readonly header: string
+  readonly ports: boolean
+  readonly aligned: boolean
+  readonly strict: boolean
+  readonly normalize: boolean
+  readonly extendedRanges: boolean
+  readonly trustSocketless: boolean
+  readonly maxForwarded: number
+}
+
+/** Express's behaviour: the walk takes its exact, fast path when it sees this object. */
+export const EXPRESS: ResolvedOptions = Object.freeze({
+  source: 'x-forwarded-for',
+  header: '',
+  ports: false,
+  aligned: false,
+  strict: false,
+  normalize: false,
+  extendedRanges: false,
+  trustSocketless: false,
+  maxForwarded: 32,
+})
+
+const KNOWN = new Set([
+  'preset', 'source', 'ports', 'hostAndProto', 'addresses', 'normalize', 'extendedRanges', 'trustSocketless',
+  'maxForwarded',
+])
+
+/** RFC 7230 token: the characters a header name may hold. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+
+function fail(name: string, value: unknown, expected: string): never {
+  throw new TypeError(`invalid option ${name}: ${describeValue(value)} (expected ${expected})`)
+}
+
+/** A readable rendering of a value, for error messages. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value)
+  if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`
+  try {
+    return JSON.stringify(value) ?? String(value)
+  } catch {
+    return Object.prototype.toString.call(value)
+  }
+}
+
+function flag(options: TrustOptions, name: 'ports' | 'normalize' | 'extendedRanges' | 'trustSocketless', preset: boolean): boolean {
+  const value: unknown = options[name]
+  if (value === undefined) return preset
+  if (typeof value !== 'boolean') fail(name, value, 'true or false')
+  return value
+}
+
+/**
+ * Validate options and fill in the defaults.
+ *
+ * @throws {TypeError} `invalid option <name>: <value> (expected …)`, `unknown option: <name>`.
+ */
+export function resolveOptions(options: TrustOptions | undefined): ResolvedOptions {
+  if (options === undefined) return EXPRESS
+  if (options === null || typeof options !== 'object') fail('options', options, 'an object')
+  for (const name of Object.keys(options)) {
+    if (!KNOWN.has(name)) throw new TypeError(`unknown option: ${name}`)
+  }
+
+  const preset: unknown = options.preset
+  if (preset !== undefined && preset !== 'strict') fail('preset', preset, "'strict'")
+  const strictPreset = preset === 'strict'
+
+  let source: ResolvedOptions['source'] = 'x-forwarded-for'
+  let header = ''
+  const rawSource: unknown = options.source
+  if (rawSource === 'forwarded') {
+    source = 'forwarded'
+  } else if (typeof rawSource === 'object' && rawSource !== null) {
+    const name: unknown = (rawSource as { header?: unknown }).header
+    if (typeof name !== 'string' || !TOKEN.test(name)) fail('source.header', name, 'a header name')
+    source = 'header'
+    header = name.toLowerCase()
+  } else if (rawSource !== undefined && rawSource !== 'x-forwarded-for') {
+    fail('source', rawSource, "'x-forwarded-for', 'forwarded' or { header: name }")
+  }
+
+  const hostAndProto: unknown = options.hostAndProto
+  if (hostAndProto !== undefined && hostAndProto !== 'leftmost' && hostAndProto !== 'aligned') {
+    fail('hostAndProto', hostAndProto, "'leftmost' or 'aligned'")
+  }
+  const addresses: unknown = options.addresses
+  if (addresses !== undefined && addresses !== 'compatible' && addresses !== 'strict') {
+    fail('addresses', addresses, "'compatible' or 'strict'")
+  }
+  const maxForwarded: unknown = options.maxForwarded ?? EXPRESS.maxForwarded
+  if (typeof maxForwarded !== 'number' || !Number.isInteger(maxForwarded) || maxForwarded < 1) {
+    fail('maxForwarded', maxForwarded, 'a whole number of at least 1')
+  }
+
+  const resolved: ResolvedOptions = {
+    source,
+    header,
+    ports: flag(options, 'ports', false),
+    aligned: hostAndProto === undefined ? strictPreset : hostAndProto === 'aligned',
+    strict: addresses === undefined ? strictPreset : addresses === 'strict',
+    normalize: flag(options, 'normalize', strictPreset),
+    extendedRanges: flag(options, 'extendedRanges', strictPreset),
+    trustSocketless: flag(options, 'trustSocketless', false),
+    maxForwarded,
+  }
+  // options that change nothing keep the exact, fast path
+  const same = (Object.keys(EXPRESS) as (keyof ResolvedOptions)[]).every((key) => resolved[key] === EXPRESS[key])
+  return same ? EXPRESS : resolved
+}

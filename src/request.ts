@@ -1,0 +1,93 @@
+// request.ts: the request shapes the library reads (Node's IncomingMessage and Http2ServerRequest,
+// or a Fetch Request with its connection details) and the two things it reads from them: the
+// socket and header values.
+
+/** The parts of a socket the library reads. */
+export interface SocketLike {
+  readonly remoteAddress?: string | undefined
+  readonly encrypted?: boolean | undefined
+}
+
+/**
+ * Header values as Node gives them (lower-case names, repeated lines joined or listed), or a Fetch
+ * `Headers` object.
+ */
+export type HeadersLike =
+  | Readonly<Record<string, string | readonly string[] | undefined>>
+  | { get(name: string): string | null }
+
+/**
+ * Anything shaped like a Node `IncomingMessage`: a socket (or the older `connection` alias) and
+ * lower-cased headers.
+ */
+export interface RequestLike {
+  readonly socket?: SocketLike | null | undefined
+  readonly connection?: SocketLike | null | undefined
+  readonly headers?: HeadersLike | null | undefined
+}
+
+/** The socket, preferring `req.socket` over the deprecated `req.connection` as forwarded 0.2.0 does. */
+export function socketOf(req: RequestLike): SocketLike | null | undefined {
+  return req.socket ? req.socket : req.connection
+}
+
+/**
+ * A header as one string. Node joins repeated lines of these headers with ", "; a list (from other
+ * request shapes) is joined the same way, and anything else counts as absent.
+ */
+export function headerValue(headers: HeadersLike | null | undefined, name: string): string {
+  if (!headers) return ''
+  // a Fetch Headers object joins repeated lines itself; a Node header named "get" is a string
+  if (typeof headers.get === 'function') return (headers as { get(name: string): string | null }).get(name) ?? ''
+  const value = (headers as Readonly<Record<string, unknown>>)[name]
+  if (typeof value === 'string') return value
+  if (Array.isArray(value)) return value.join(', ')
+  return ''
+}
+
+/** A Fetch API `Request`, or anything with its `headers` and `url`. */
+export interface FetchRequestLike {
+  readonly headers: { get(name: string): string | null }
+  readonly url: string
+}
+
+/** What a Fetch handler knows of the connection, which the `Request` itself does not carry. */
+export interface ConnectionInfo {
+  /** The peer address of the connection, as the server reports it. */
+  readonly remoteAddress?: string | undefined
+  /** Whether the connection is TLS. @default whether the request URL is `https:` */
+  readonly encrypted?: boolean | undefined
+}
+
+/**
+ * Adapt a Fetch API `Request` (Hono, Bun, Deno, Next.js-style handlers) to the shape `resolveAddr`
+ * reads. The remote address and TLS flag come from the server, as the Request does not carry them.
+ * The `Host` header, which some runtimes leave out of `request.headers`, falls back to the URL's host.
+ *
+ * @example
+ * Bun.serve({ fetch: (request, server) =>
+ *   new Response(resolveAddr(fromFetch(request, { remoteAddress: server.requestIP(request)?.address }), trust).ip) })
+ */
+export function fromFetch(request: FetchRequestLike, connection: ConnectionInfo = {}): RequestLike {
+  const headers = request.headers
+  let url: URL | undefined
+  const parsed = (): URL | undefined => {
+    if (url === undefined) {
+      try {
+        url = new URL(request.url)
+      } catch {
+        return undefined
+      }
+    }
+    return url
+  }
+  return {
+    socket: {
+      remoteAddress: connection.remoteAddress,
+      encrypted: connection.encrypted ?? parsed()?.protocol === 'https:',
+    },
+    headers: {
+      get: (name: string) => headers.get(name) ?? (name === 'host' ? parsed()?.host ?? null : null),
+    },
+  }
+}
