@@ -234,6 +234,10 @@ function couldBeAddress(s: string): boolean {
 export interface RangeTable {
   readonly v4: Int32Array
   readonly v6: Int32Array
+  /** What each IPv4 entry was written as in the setting, for explanations. */
+  readonly v4Labels: readonly string[]
+  /** What each IPv6 entry was written as in the setting, for explanations. */
+  readonly v6Labels: readonly string[]
 }
 
 /**
@@ -243,7 +247,12 @@ export interface RangeTable {
  * native IPv6 subnets.
  */
 export function inTable(table: RangeTable, kind: Kind, words: Int32Array): boolean {
-  if (kind === Kind.Invalid) return false
+  return matchingLabel(table, kind, words) !== undefined
+}
+
+/** The label of the first entry of `table` that holds the address, or undefined. */
+export function matchingLabel(table: RangeTable, kind: Kind, words: Int32Array): string | undefined {
+  if (kind === Kind.Invalid) return undefined
   if (kind === Kind.V6) {
     const v6 = table.v6
     const w0 = words[0] as number
@@ -253,17 +262,17 @@ export function inTable(table: RangeTable, kind: Kind, words: Int32Array): boole
     for (let k = 0; k < v6.length; k += 8) {
       if ((w0 & (v6[k + 4] as number)) === v6[k] && (w1 & (v6[k + 5] as number)) === v6[k + 1] &&
         (w2 & (v6[k + 6] as number)) === v6[k + 2] && (w3 & (v6[k + 7] as number)) === v6[k + 3]) {
-        return true
+        return table.v6Labels[k >> 3]
       }
     }
-    return false
+    return undefined
   }
   const v4 = table.v4
   const value = words[3] as number
   for (let k = 0; k < v4.length; k += 2) {
-    if ((value & (v4[k + 1] as number)) === v4[k]) return true
+    if ((value & (v4[k + 1] as number)) === v4[k]) return table.v4Labels[k >> 1]
   }
-  return false
+  return undefined
 }
 
 /** A range as compiled from one setting entry, before tables are packed. */
@@ -272,7 +281,8 @@ export type Range =
   | { readonly family: 6; readonly network: readonly number[]; readonly prefix: number }
   | { readonly family: 0 } // a mapped subnet shorter than /96: proxy-addr 2.0.8 matches nothing with it
 
-const DIGITS = /^[0-9]+$/
+/** Scratch for compile-time parsing: compiling never runs inside another compile. */
+const compileWords = new Int32Array(4)
 
 /**
  * Parse one trust entry (`10.0.0.1`, `10.0.0.0/8`, `10.0.0.0/255.0.0.0`, `fe80::/10`) with
@@ -282,7 +292,7 @@ const DIGITS = /^[0-9]+$/
 export function parseRange(note: string, strict = false): Range {
   const slash = note.lastIndexOf('/')
   const str = slash === -1 ? note : note.substring(0, slash)
-  const words = new Int32Array(4)
+  const words = compileWords
   const kind = parseAddress(str, words, 0, -1, strict)
   if (kind === Kind.Invalid) throw new TypeError('invalid IP address: ' + str)
 
@@ -291,32 +301,42 @@ export function parseRange(note: string, strict = false): Range {
   }
 
   const max = kind === Kind.V4 ? 32 : 128
-  const text = note.substring(slash + 1)
-  let prefix: number | null = null
-  if (DIGITS.test(text)) {
-    prefix = parseInt(text, 10)
-  } else if (kind === Kind.V4) {
-    prefix = prefixFromNetmask(text, strict)
-  }
-  if (prefix === null || prefix > max) throw new TypeError('invalid range on address: ' + note)
+  // read the network first: a netmask is parsed into the same scratch
+  const v4 = words[3] as number
+  const network = kind === Kind.V6 ? v6Range(words, 0).network : []
+  let prefix = parseDigits(note, slash + 1)
+  if (prefix === -1 && kind === Kind.V4) prefix = prefixFromNetmask(note.substring(slash + 1), strict)
+  if (prefix === -1 || prefix > max) throw new TypeError('invalid range on address: ' + note)
 
-  if (kind === Kind.V4) return { family: 4, network: words[3] as number, prefix }
-  if (kind === Kind.V6) return v6Range(words, prefix)
+  if (kind === Kind.V4) return { family: 4, network: v4, prefix }
+  if (kind === Kind.V6) return { family: 6, network, prefix }
   // a mapped subnet spans IPv4 only when its prefix covers the ::ffff: marker
-  return prefix >= 96 ? { family: 4, network: words[3] as number, prefix: prefix - 96 } : { family: 0 }
+  return prefix >= 96 ? { family: 4, network: v4, prefix: prefix - 96 } : { family: 0 }
 }
 
-function v6Range(words: Int32Array, prefix: number): Range {
-  return { family: 6, network: Array.from(words), prefix }
+/** The value of the digits from `start` to the end of `s` (proxy-addr: /^[0-9]+$/, then parseInt), or -1. */
+function parseDigits(s: string, start: number): number {
+  if (start === s.length) return -1
+  let value = 0
+  for (let i = start; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 0x30 || c > 0x39) return -1 /* 0-9 */
+    value = value * 10 + (c - 0x30)
+  }
+  return value
 }
 
-/** The prefix length of an IPv4 netmask such as `255.255.0.0`; null when it is not contiguous. */
-function prefixFromNetmask(text: string, strict: boolean): number | null {
-  const words = new Int32Array(4)
-  if (parseAddress(text, words, 0, -1, strict) !== Kind.V4) return null
+function v6Range(words: Int32Array, prefix: number): Range & { family: 6 } {
+  return { family: 6, network: [words[0] as number, words[1] as number, words[2] as number, words[3] as number], prefix }
+}
+
+/** The prefix length of an IPv4 netmask such as `255.255.0.0`; -1 when it is not contiguous. */
+function prefixFromNetmask(text: string, strict: boolean): number {
+  const words = compileWords
+  if (parseAddress(text, words, 0, -1, strict) !== Kind.V4) return -1
   const inverse = ~(words[3] as number)
   // contiguous ones then zeros: the inverse is 2^k - 1
-  if ((inverse & (inverse + 1)) !== 0) return null
+  if ((inverse & (inverse + 1)) !== 0) return -1
   return Math.clz32(inverse)
 }
 
@@ -327,20 +347,37 @@ function maskWord(bits: number): number {
   return ~(-1 >>> bits)
 }
 
-/** Pack parsed ranges into the table `inTable` reads. */
-export function buildTable(ranges: readonly Range[]): RangeTable {
-  const v4: number[] = []
-  const v6: number[] = []
+/** Pack parsed ranges, each with the label it was written as, into the table `inTable` reads. */
+export function buildTable(ranges: readonly Range[], labels: readonly string[] = []): RangeTable {
+  let v4Count = 0
+  let v6Count = 0
   for (const range of ranges) {
+    if (range.family === 4) v4Count++
+    else if (range.family === 6) v6Count++
+  }
+  const v4 = new Int32Array(2 * v4Count)
+  const v6 = new Int32Array(8 * v6Count)
+  const v4Labels: string[] = []
+  const v6Labels: string[] = []
+  for (let k = 0; k < ranges.length; k++) {
+    const range = ranges[k] as Range
+    const label = labels[k] ?? ''
     if (range.family === 4) {
       const mask = maskWord(range.prefix)
-      v4.push(range.network & mask, mask)
+      v4[2 * v4Labels.length] = range.network & mask
+      v4[2 * v4Labels.length + 1] = mask
+      v4Labels.push(label)
     } else if (range.family === 6) {
-      const masks = [0, 1, 2, 3].map((w) => maskWord(range.prefix - 32 * w))
-      v6.push(...masks.map((mask, w) => (range.network[w] as number) & mask), ...masks)
+      const at = 8 * v6Labels.length
+      for (let w = 0; w < 4; w++) {
+        const mask = maskWord(range.prefix - 32 * w)
+        v6[at + w] = (range.network[w] as number) & mask
+        v6[at + 4 + w] = mask
+      }
+      v6Labels.push(label)
     }
   }
-  return { v4: Int32Array.from(v4), v6: Int32Array.from(v6) }
+  return { v4, v6, v4Labels, v6Labels }
 }
 
 /** Set by `addressSpan`: where the address of an entry ends. */

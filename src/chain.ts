@@ -24,13 +24,13 @@ export interface Walked {
 const scratch = new Int32Array(4)
 
 /** One hop: the text of its address (undefined when there is none) and the element it came from. */
-interface Hop {
+export interface Hop {
   readonly text: string | undefined
   readonly element: ForwardedElement | undefined
 }
 
 /** The hops after the socket peer, nearest first, as the source gives them. */
-function hopsOf(req: RequestLike, options: ResolvedOptions): () => Hop | undefined {
+export function hopsOf(req: RequestLike, options: ResolvedOptions): () => Hop | undefined {
   if (options.source === 'forwarded') {
     const { elements } = parseForwarded(headerValue(req.headers, 'forwarded'), options.maxForwarded)
     let k = 0

@@ -2,7 +2,7 @@
 // proxy-addr 2.0.8's errors. Everything a setting implies is worked out here, once; the predicates
 // only parse and compare numbers.
 
-import { buildTable, inTable, parseAddress, parseRange, type Range, type RangeTable } from './address.js'
+import { buildTable, inTable, Kind, matchingLabel, parseAddress, parseRange, type Range, type RangeTable } from './address.js'
 import { describeValue, resolveOptions, EXPRESS, type ResolvedOptions, type TrustOptions } from './options.js'
 
 /**
@@ -85,8 +85,17 @@ const EXTENDED_RANGES: ReadonlyMap<string, readonly string[]> = new Map([
   ['cgnat', ['100.64.0.0/10']],
 ])
 
-function parseAll(names: ReadonlyMap<string, readonly string[]>): Map<string, readonly Range[]> {
-  return new Map([...names].map(([name, notes]) => [name, notes.map((note) => parseRange(note))]))
+/** A named range compiled once: its ranges and the labels explanations show for them. */
+interface Named {
+  readonly ranges: readonly Range[]
+  readonly labels: readonly string[]
+}
+
+function parseAll(names: ReadonlyMap<string, readonly string[]>): Map<string, Named> {
+  return new Map([...names].map(([name, notes]) => [name, {
+    ranges: notes.map((note) => parseRange(note)),
+    labels: notes.map((note) => `${name} (${note})`),
+  }]))
 }
 
 const namedRanges = parseAll(NAMED_RANGES)
@@ -122,13 +131,21 @@ export function compileList(val: unknown, options: ResolvedOptions = EXPRESS): T
 
   const names = options.extendedRanges ? extendedRanges : namedRanges
   const ranges: Range[] = []
+  const labels: string[] = []
   for (const entry of entries) {
     if (typeof entry !== 'string') throw new TypeError('invalid IP address: ' + describeValue(entry))
     const named = names.get(entry)
-    if (named) ranges.push(...named)
-    else ranges.push(parseRange(entry, options.strict))
+    if (named) {
+      for (let k = 0; k < named.ranges.length; k++) {
+        ranges.push(named.ranges[k] as Range)
+        labels.push(named.labels[k] as string)
+      }
+    } else {
+      ranges.push(parseRange(entry, options.strict))
+      labels.push(entry)
+    }
   }
-  return trustTable(buildTable(ranges), options.strict)
+  return trustTable(buildTable(ranges, labels), options.strict)
 }
 
 /**
@@ -208,3 +225,36 @@ export function holds(shape: Shape, i: number, s: string | undefined, start: num
   }
 }
 
+
+/** Why a predicate answered as it did for hop `i`: the rule that decided, in words. */
+export interface Reason {
+  readonly trusted: boolean
+  /** `trust all`, `trust nothing`, `hop 1 < 2`, `loopback (127.0.0.1/8)`, `10.0.0.0/8`, `no range matched`, `not an IP address`, `custom function`. */
+  readonly rule: string
+}
+
+/** Ask `trust` about `addr` at hop `i` and say which rule decided. */
+export function reasonFor(trust: TrustFn, addr: string | undefined, i: number): Reason {
+  const compiled = compiledOf(trust)
+  const shape = compiled?.shape
+  if (compiled !== undefined && compiled.options.trustSocketless && addr === undefined && i === 0) {
+    return { trusted: true, rule: 'trustSocketless: a socket without an address' }
+  }
+  if (shape === undefined) return { trusted: trust(addr, i), rule: 'custom function' }
+  switch (shape.kind) {
+    case 'all':
+      return { trusted: true, rule: 'trust all' }
+    case 'none':
+      return { trusted: false, rule: 'trust nothing' }
+    case 'hops':
+      return i < shape.hops
+        ? { trusted: true, rule: `hop ${i} < ${shape.hops}` }
+        : { trusted: false, rule: `hop ${i} >= ${shape.hops}` }
+    case 'table': {
+      const kind = parseAddress(addr, scratch, 0, -1, shape.strict)
+      if (kind === Kind.Invalid) return { trusted: false, rule: 'not an IP address' }
+      const label = matchingLabel(shape.table, kind, scratch)
+      return label === undefined ? { trusted: false, rule: 'no range matched' } : { trusted: true, rule: label }
+    }
+  }
+}

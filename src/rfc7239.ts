@@ -12,7 +12,7 @@
 //
 // Implementation decisions (each pinned by a named test):
 // - OWS (spaces and tabs) is accepted on both sides of ";", as around "," in every HTTP list,
-//   because hand-written proxy configurations emit `for=192.0.2.1; proto=https`; it is refused
+//   because proxy configurations written by hand can produce `for=192.0.2.1; proto=https`; it is refused
 //   around "=", where the grammar has none and no proxy writes any. The same choice as the
 //   `forwarded-parse` package.
 // - A malformed element stops reading: it and everything to its left are discarded, and the
@@ -72,8 +72,11 @@ type MutableElement = { -readonly [K in keyof ForwardedElement]: ForwardedElemen
 /**
  * Read the elements of a `Forwarded` header from its right end, at most `maxElements` of them
  * (default `DEFAULT_MAX_ELEMENTS`, 32; a cap below 1 reads nothing). `header` is the field value,
- * several header lines already joined with ", ". The cost is linear in the text of the elements
- * examined (those returned and a malformed one that stopped reading), whatever lies to their left.
+ * several header lines already joined with ", ". The cost is linear in the text from the right end
+ * to the start of the last element examined (the last one returned, or the malformed one that
+ * stopped reading), and nothing to the left of that is read. (The element examined may be long: a
+ * quoted-string is searched leftwards for its opening quote, and for a malformed one ending in `"`
+ * that search can run to the start of the header or to the first control character.)
  * Never throws; a value that is not a string reads as an empty header.
  *
  * @example
@@ -148,7 +151,7 @@ function readElement(header: string, end: number): MutableElement | null {
       i--
       continue
     }
-    // two pairs without ";" between them, or a character that can end no pair
+    // a pair right after another, with no ";" between them
     if (afterPair) return null
     const start = readPair(header, i)
     if (start < 0) return null
@@ -227,7 +230,7 @@ function readPair(header: string, end: number): number {
  * run starts a new item. The run therefore reads as floor(n / 2) escaped backslashes followed, when
  * n is odd, by a backslash that escapes the character after the run. Hence a quote preceded by an
  * odd run is escaped content, and one preceded by an even run (zero included) ends the string.
- * The quote that opens the string is preceded by "=" or OWS, an even (empty) run. So, from the
+ * The quote that opens the string is preceded by "=", an even (empty) run. So, from the
  * closing quote, the opening one is the nearest quote to its left preceded by an even run: every
  * quote in between is escaped. Conversely, what this function accepts is a well-formed
  * quoted-string on its own: all its characters are allowed in one (HTAB, SP, VCHAR and obs-text;
