@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // one packed tarball for the package and integration suites
+    globalSetup: ['test/fixtures/pack.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     coverage: {
