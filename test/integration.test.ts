@@ -1,0 +1,335 @@
+// Express 4 and 5 with trust-proxy installed in place of proxy-addr (npm `overrides`, the way users
+// adopt it), behind real HTTP proxies on real sockets; every answer is compared with the same app
+// on the real proxy-addr 2.0.8.
+//
+// Addresses: the client sends from 127.0.0.5; the edge proxy (facing clients) is 127.0.0.2, the
+// inner proxy 127.0.0.3; the apps listen on 127.0.0.1. Clients ask for Host `shop.example:8443`;
+// proxies send Host `backend` onward, so the hostname shows whose Host header Express believed.
+
+import http from 'node:http'
+import { realpathSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { installApp, packedTrustProxy, removeDir, type Packed } from './fixtures/pack.js'
+import {
+  assertBindable, closeServer, listen, requestFrom, startProxyChain, type Endpoint, type Hop,
+} from './fixtures/proxies.js'
+
+const CLIENT = '127.0.0.5'
+const EDGE = '127.0.0.2'
+const INNER = '127.0.0.3'
+const APP = '127.0.0.1'
+const HOST = 'shop.example:8443'
+const UPSTREAM_HOST = 'backend'
+
+/** Headers a client writes to pass itself off as someone else, somewhere else. */
+const FORGED = {
+  'x-forwarded-for': '203.0.113.66, 198.51.100.7',
+  'x-forwarded-host': 'evil.example',
+  'x-forwarded-proto': 'https',
+}
+
+/** The parts of Express we drive, typed for both majors. */
+interface ExpressRequest {
+  readonly ip: string | undefined
+  readonly ips: string[]
+  readonly protocol: string
+  readonly secure: boolean
+  readonly hostname: string | undefined
+  readonly host: string | undefined
+}
+interface ExpressApp {
+  (req: http.IncomingMessage, res: http.ServerResponse): void
+  set(setting: string, value: unknown): this
+  get(path: string, handler: (req: ExpressRequest, res: { json(body: unknown): void }) => void): this
+}
+type Express = () => ExpressApp
+
+/** What the app reports about a request. */
+interface Observed {
+  readonly ip: string | null
+  readonly ips: readonly string[]
+  readonly protocol: string
+  readonly secure: boolean
+  readonly hostname: string | null
+  /** Express 5's `req.host`; null on Express 4, whose `req.host` is a deprecated alias of hostname. */
+  readonly host: string | null
+}
+
+interface Case {
+  readonly name: string
+  readonly trust: unknown
+  /** The proxies between client and app, the edge first. */
+  readonly hops: readonly Hop[]
+  /** Sent by the client besides `Host: shop.example:8443`. */
+  readonly headers?: Readonly<Record<string, string>>
+  readonly expected: Omit<Observed, 'secure'>
+}
+
+/** An edge proxy that terminates TLS, in front of an inner proxy that keeps what the edge set. */
+const TWO_HOPS: readonly Hop[] = [{ address: EDGE, scheme: 'https' }, { address: INNER, forwarded: 'keep' }]
+/** The same chain, but its edge passes on whatever X-Forwarded-Proto and -Host the client sent. */
+const PASS_THROUGH: readonly Hop[] = [
+  { address: EDGE, scheme: 'https', forwarded: 'keep' },
+  { address: INNER, forwarded: 'keep' },
+]
+/** A plain-HTTP edge that sets X-Forwarded-Proto and -Host itself, in front of an inner proxy. */
+const HTTP_TWO_HOPS: readonly Hop[] = [{ address: EDGE }, { address: INNER, forwarded: 'keep' }]
+
+const FORGED_CHAIN = ['203.0.113.66', '198.51.100.7', CLIENT, EDGE]
+
+const CASES: readonly Case[] = [
+  {
+    name: 'direct request: the client is the peer',
+    trust: 'loopback',
+    hops: [],
+    expected: { ip: CLIENT, ips: [], protocol: 'http', hostname: 'shop.example', host: HOST },
+  },
+  {
+    name: 'direct request: forged headers are ignored when nothing is trusted',
+    trust: false,
+    hops: [],
+    headers: FORGED,
+    expected: { ip: CLIENT, ips: [], protocol: 'http', hostname: 'shop.example', host: HOST },
+  },
+  {
+    name: 'direct request: a client inside a trusted range forges everything',
+    trust: 'loopback',
+    hops: [],
+    headers: FORGED,
+    expected: {
+      ip: '198.51.100.7', ips: ['198.51.100.7'], protocol: 'https', hostname: 'evil.example', host: 'evil.example',
+    },
+  },
+  {
+    name: 'one trusted hop',
+    trust: EDGE,
+    hops: [{ address: EDGE, scheme: 'https' }],
+    expected: { ip: CLIENT, ips: [CLIENT], protocol: 'https', hostname: 'shop.example', host: HOST },
+  },
+  {
+    name: 'one untrusted hop: the proxy is the client and its headers are ignored',
+    trust: false,
+    hops: [{ address: EDGE, scheme: 'https' }],
+    expected: { ip: EDGE, ips: [], protocol: 'http', hostname: UPSTREAM_HOST, host: UPSTREAM_HOST },
+  },
+  {
+    name: 'one trusted hop by count: forged entries stay beyond it',
+    trust: 1,
+    hops: [{ address: EDGE, scheme: 'https' }],
+    headers: FORGED,
+    expected: { ip: CLIENT, ips: [CLIENT], protocol: 'https', hostname: 'shop.example', host: HOST },
+  },
+  {
+    name: 'two trusted hops by address',
+    trust: [EDGE, INNER],
+    hops: TWO_HOPS,
+    expected: { ip: CLIENT, ips: [CLIENT, EDGE], protocol: 'https', hostname: 'shop.example', host: HOST },
+  },
+  {
+    name: 'two trusted hops by count',
+    trust: 2,
+    hops: TWO_HOPS,
+    expected: { ip: CLIENT, ips: [CLIENT, EDGE], protocol: 'https', hostname: 'shop.example', host: HOST },
+  },
+  {
+    name: 'two trusted hops by a custom function',
+    trust: (addr: string) => addr === EDGE || addr === INNER,
+    hops: TWO_HOPS,
+    expected: { ip: CLIENT, ips: [CLIENT, EDGE], protocol: 'https', hostname: 'shop.example', host: HOST },
+  },
+  {
+    name: 'forged headers through an edge that sets them: a range keeps the real client',
+    trust: '127.0.0.2/31',
+    hops: HTTP_TWO_HOPS,
+    headers: FORGED,
+    expected: { ip: CLIENT, ips: [CLIENT, EDGE], protocol: 'http', hostname: 'shop.example', host: HOST },
+  },
+  {
+    name: 'forged headers through an edge that sets them: `true` makes the leftmost forged entry the client',
+    trust: true,
+    hops: HTTP_TWO_HOPS,
+    headers: FORGED,
+    expected: { ip: '203.0.113.66', ips: FORGED_CHAIN, protocol: 'http', hostname: 'shop.example', host: HOST },
+  },
+  {
+    name: 'forged headers through a pass-through edge: a range keeps the real client, not the host and protocol',
+    trust: '127.0.0.2/255.255.255.254',
+    hops: PASS_THROUGH,
+    headers: FORGED,
+    expected: { ip: CLIENT, ips: [CLIENT, EDGE], protocol: 'https', hostname: 'evil.example', host: 'evil.example' },
+  },
+  {
+    name: 'forged headers through a pass-through edge: `true` believes all of them',
+    trust: true,
+    hops: PASS_THROUGH,
+    headers: FORGED,
+    expected: {
+      ip: '203.0.113.66', ips: FORGED_CHAIN, protocol: 'https', hostname: 'evil.example', host: 'evil.example',
+    },
+  },
+  {
+    name: 'only the inner hop trusted: the edge is the client, but its headers are believed',
+    trust: INNER,
+    hops: TWO_HOPS,
+    expected: { ip: EDGE, ips: [EDGE], protocol: 'https', hostname: 'shop.example', host: HOST },
+  },
+  {
+    name: 'only the edge trusted: the untrusted inner hop is the client',
+    trust: EDGE,
+    hops: TWO_HOPS,
+    expected: { ip: INNER, ips: [], protocol: 'http', hostname: UPSTREAM_HOST, host: UPSTREAM_HOST },
+  },
+]
+
+interface Flavor {
+  readonly name: string
+  readonly major: 4 | 5
+  /** The repo's own install of this Express, which uses the real proxy-addr 2.0.8. */
+  readonly oracle: string
+}
+
+const FLAVORS: readonly Flavor[] = [
+  { name: 'Express 4', major: 4, oracle: 'express4' },
+  { name: 'Express 5', major: 5, oracle: 'express5' },
+]
+
+const fromRepo = createRequire(import.meta.url)
+
+/** Rows for `each` with `%s` titles: `$name` would cut long case names short. */
+function named<T extends { readonly name: string }>(rows: readonly T[]): (readonly [string, T])[] {
+  return rows.map((row) => [row.name, row] as const)
+}
+
+/** A temporary app depending on this Express, with proxy-addr overridden by the packed tarball. */
+interface App {
+  readonly dir: string
+  readonly require: NodeJS.Require
+  readonly express: Express
+}
+
+let packed: Packed
+let dispose = async () => {}
+const apps = new Map<4 | 5, App>()
+const appDirs: string[] = []
+
+/** Closers of everything a test started, run after each test whatever its outcome. */
+const running: (() => Promise<void>)[] = []
+
+async function closeAll(): Promise<void> {
+  await Promise.all(running.splice(0).map((close) => close()))
+}
+
+beforeAll(async () => {
+  await assertBindable([APP, EDGE, INNER, CLIENT])
+  ;({ packed, dispose } = await packedTrustProxy())
+  // allSettled: every install has finished, and registered its directory, before afterAll runs
+  const installs = await Promise.allSettled(FLAVORS.map(async (flavor) => {
+    const { version } = fromRepo(`${flavor.oracle}/package.json`) as { version: string }
+    const dir = await installApp(`app-express${flavor.major}`, {
+      dependencies: { express: version },
+      overrides: { 'proxy-addr': `file:${packed.tarball}` },
+    })
+    appDirs.push(dir)
+    const real = realpathSync(dir)
+    const appRequire = createRequire(join(real, 'package.json'))
+    apps.set(flavor.major, { dir: real, require: appRequire, express: appRequire('express') as Express })
+  }))
+  for (const install of installs) if (install.status === 'rejected') throw install.reason
+})
+
+afterEach(closeAll)
+
+afterAll(async () => {
+  await closeAll()
+  await Promise.all(appDirs.map(removeDir))
+  await dispose()
+})
+
+function appFor(flavor: Flavor): App {
+  const app = apps.get(flavor.major)
+  if (!app) throw new Error(`the ${flavor.name} app was not installed`)
+  return app
+}
+
+/** Start an app answering every GET with what Express made of the request. */
+async function startApp(express: Express, major: 4 | 5, trust: unknown): Promise<Endpoint> {
+  const app = express()
+  app.set('trust proxy', trust)
+  app.get('/', (req, res) => {
+    const observed: Observed = {
+      ip: req.ip ?? null,
+      ips: req.ips,
+      protocol: req.protocol,
+      secure: req.secure,
+      hostname: req.hostname ?? null,
+      host: major >= 5 ? req.host ?? null : null,
+    }
+    res.json(observed)
+  })
+  const server = http.createServer(app)
+  running.push(() => closeServer(server))
+  return listen(server, APP)
+}
+
+/** Send the case's request from the client through its proxies to a new app, and read the answer. */
+async function observe(express: Express, major: 4 | 5, c: Case): Promise<Observed> {
+  const upstream = await startApp(express, major, c.trust)
+  const chain = await startProxyChain(upstream, c.hops, { hostHeader: UPSTREAM_HOST })
+  running.push(chain.close)
+  const reply = await requestFrom(CLIENT, chain.entry, { headers: { host: HOST, ...c.headers } })
+  if (reply.status !== 200) throw new Error(`HTTP ${reply.status}: ${reply.body}`)
+  return JSON.parse(reply.body) as Observed
+}
+
+describe.each(named(FLAVORS))('%s', (_name, flavor) => {
+  it('the oracle is the real proxy-addr 2.0.8', () => {
+    const expressDir = dirname(fromRepo.resolve(`${flavor.oracle}/package.json`))
+    const manifest = fromRepo(fromRepo.resolve('proxy-addr/package.json', { paths: [expressDir] })) as {
+      name: string
+      version: string
+    }
+    expect(manifest).toMatchObject({ name: 'proxy-addr', version: '2.0.8' })
+  })
+
+  it('the override puts trust-proxy where Express requires proxy-addr', () => {
+    const app = appFor(flavor)
+    const expressDir = dirname(app.require.resolve('express/package.json'))
+    const resolved = app.require.resolve('proxy-addr', { paths: [expressDir] })
+    expect(resolved).toBe(join(app.dir, 'node_modules', 'proxy-addr', 'dist', 'cjs', 'cjs.js'))
+    const manifest = app.require(app.require.resolve('proxy-addr/package.json', { paths: [expressDir] }))
+    expect(manifest).toMatchObject({ name: 'trust-proxy', version: packed.version })
+
+    // Express required it when it loaded; the module it holds is ours
+    const loaded = app.require.cache[resolved]?.exports as Record<string, unknown> | undefined
+    expect(typeof loaded).toBe('function')
+    const api = ['all', 'compile', 'compileTrust', 'resolveAddr', 'proxyaddr']
+    expect(Object.fromEntries(api.map((name) => [name, typeof loaded?.[name]])))
+      .toEqual(Object.fromEntries(api.map((name) => [name, 'function'])))
+  })
+
+  it('the override is what Express calls: it accepts 0.0.0.0/0, which proxy-addr 2.0.8 rejects', () => {
+    // a deliberate difference (see src/address.ts, parseRange), used here as a marker
+    const ours = appFor(flavor).express()
+    expect(() => ours.set('trust proxy', '0.0.0.0/0')).not.toThrow()
+    const oracle = (fromRepo(flavor.oracle) as Express)()
+    expect(() => oracle.set('trust proxy', '0.0.0.0/0')).toThrow(new TypeError('invalid range on address: 0.0.0.0/0'))
+  })
+
+  it.each(named(CASES))('%s', async (_name, c) => {
+    const app = appFor(flavor)
+    const oracle = fromRepo(flavor.oracle) as Express
+    const [ours, reference] = await Promise.all([
+      observe(app.express, flavor.major, c),
+      observe(oracle, flavor.major, c),
+    ])
+    const expected: Observed = {
+      ...c.expected,
+      secure: c.expected.protocol === 'https',
+      host: flavor.major >= 5 ? c.expected.host : null,
+    }
+    expect({ 'trust-proxy': ours, 'proxy-addr 2.0.8': reference })
+      .toEqual({ 'trust-proxy': expected, 'proxy-addr 2.0.8': expected })
+  })
+})

@@ -1,0 +1,272 @@
+// The published shape, tested on the real package: the tarball `npm pack` makes, installed with npm
+// into an empty app, then loaded with Node's own `require` and `import`.
+
+import { execFile } from 'node:child_process'
+import { readFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import { dirname, join, posix } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { installApp, packedTrustProxy, removeDir, type Packed } from './fixtures/pack.js'
+
+/** proxy-addr 2.0.8, the package this one replaces: the reference for every answer. */
+const fromRepo = createRequire(import.meta.url)
+const proxyAddr = fromRepo('proxy-addr') as ProxyAddrLike
+
+interface RequestLike {
+  readonly socket: { readonly remoteAddress: string }
+  readonly headers: Readonly<Record<string, string>>
+}
+
+interface ProxyAddrLike {
+  (req: RequestLike, trust: unknown): string | undefined
+  all(req: RequestLike, trust?: unknown): (string | undefined)[]
+  compile(val: string | readonly string[]): (addr: string, i: number) => boolean
+}
+
+interface TrustProxyCjs extends ProxyAddrLike {
+  readonly compileTrust: (setting: unknown) => (addr: string, i: number) => boolean
+  readonly resolveAddr: (req: RequestLike, trust: (addr: string, i: number) => boolean) => Record<string, unknown>
+  readonly proxyaddr: ProxyAddrLike
+}
+
+/** From 198.51.100.7 through two trusted proxies (10.0.0.2, 127.0.0.1), with an entry it forged itself. */
+const REQUEST: RequestLike = {
+  socket: { remoteAddress: '127.0.0.1' },
+  headers: {
+    'host': 'shop.example:8443',
+    'x-forwarded-for': '203.0.113.5, 198.51.100.7, 10.0.0.2',
+    'x-forwarded-host': 'www.shop.example',
+    'x-forwarded-proto': 'https',
+  },
+}
+const SETTING = 'loopback, 10.0.0.0/8'
+
+/** What Express 5's getters report for REQUEST with SETTING. */
+const EXPECTED_RESOLVED = {
+  ip: '198.51.100.7',
+  ips: ['198.51.100.7', '10.0.0.2'],
+  host: 'www.shop.example',
+  hostname: 'www.shop.example',
+  protocol: 'https',
+  secure: true,
+}
+
+let packed: Packed
+let dispose = async () => {}
+let app = ''
+let pkgDir = ''
+let appRequire: NodeJS.Require
+
+beforeAll(async () => {
+  ;({ packed, dispose } = await packedTrustProxy())
+  app = await installApp('package-test', {}, [packed.tarball])
+  appRequire = createRequire(join(app, 'package.json'))
+  pkgDir = dirname(appRequire.resolve('trust-proxy/package.json'))
+})
+
+afterAll(async () => {
+  if (app) await removeDir(app)
+  await dispose()
+})
+
+/** Run an ES module in a fresh Node process inside the app, as a user's module would be run. */
+function runModule(source: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['--input-type=module', '--eval', source], { cwd: app }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`${error.message}\n${stderr}`))
+      else resolve(stdout)
+    })
+  })
+}
+
+describe('the tarball', () => {
+  it('holds both builds, README.md, LICENSE and package.json', () => {
+    const required = [
+      'LICENSE',
+      'README.md',
+      'package.json',
+      'dist/cjs/cjs.js',
+      'dist/cjs/cjs.d.ts',
+      'dist/cjs/package.json',
+      'dist/esm/index.js',
+      'dist/esm/index.d.ts',
+    ]
+    expect(required.filter((file) => !packed.files.includes(file))).toEqual([])
+  })
+
+  it('holds only the builds, their sources and the top-level documents', () => {
+    const stray = packed.files.filter((file) =>
+      !/^dist\/(?:cjs|esm)\/[\w-]+\.(?:js|d\.ts)(?:\.map)?$/.test(file) &&
+      file !== 'dist/cjs/package.json' &&
+      !/^src\/[\w-]+\.ts$/.test(file) &&
+      !/^(?:README|HISTORY|CHANGELOG)\.md$|^LICENSE$|^package\.json$/.test(file))
+    expect(stray).toEqual([])
+  })
+
+  it('ships no tests, configs or build info', () => {
+    const unwanted = packed.files.filter((file) =>
+      /(?:^|\/)(?:test|tests|__tests__|bench|examples|scripts|coverage|node_modules)\//.test(file) ||
+      /\.(?:test|spec)\.|\.tsbuildinfo$|(?:^|\/)(?:tsconfig|vitest|eslint)[^/]*$|^\./.test(file))
+    expect(unwanted).toEqual([])
+  })
+
+  it('has no source map that points at a file it does not ship', async () => {
+    // a map whose sources are neither in the tarball nor inlined makes bundlers and debuggers
+    // warn about missing files (`ENOENT: src/walk.ts`) in every consumer's build, and sends
+    // editors' go-to-definition nowhere; shipping src/ or dropping the maps both fix it
+    const broken: string[] = []
+    for (const file of packed.files.filter((name) => name.endsWith('.map'))) {
+      const map = JSON.parse(await readFile(join(pkgDir, file), 'utf8')) as {
+        sources: string[]
+        sourcesContent?: (string | null)[]
+      }
+      map.sources.forEach((source, k) => {
+        const shipped = packed.files.includes(posix.join(posix.dirname(file), source))
+        if (!shipped && typeof map.sourcesContent?.[k] !== 'string') broken.push(`${file} -> ${source}`)
+      })
+    }
+    expect(broken).toEqual([])
+  })
+})
+
+describe('the installed package', () => {
+  it('is the version packed, installed under its own name', async () => {
+    const manifest = JSON.parse(await readFile(join(pkgDir, 'package.json'), 'utf8')) as { name: string; version: string }
+    expect(manifest).toMatchObject({ name: 'trust-proxy', version: packed.version })
+  })
+
+  it('depends at run time on ipaddr.js alone, at proxy-addr 2.0.8\'s version (it parses X-Forwarded-For itself)', async () => {
+    const manifest = JSON.parse(await readFile(join(pkgDir, 'package.json'), 'utf8')) as Record<string, unknown>
+    const reference = fromRepo('proxy-addr/package.json') as { dependencies: Record<string, string> }
+    expect(manifest['dependencies']).toEqual({ 'ipaddr.js': reference.dependencies['ipaddr.js'] })
+    expect(manifest).not.toHaveProperty('peerDependencies')
+    expect(manifest).not.toHaveProperty('optionalDependencies')
+    expect(manifest).not.toHaveProperty('bundleDependencies')
+    expect(manifest).not.toHaveProperty('bundledDependencies')
+  })
+
+  it('brings nothing else into the app', async () => {
+    const lock = JSON.parse(await readFile(join(app, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, unknown>
+    }
+    const installed = Object.keys(lock.packages).filter((path) => path !== '').sort()
+    expect(installed).toEqual(['node_modules/ipaddr.js', 'node_modules/trust-proxy'])
+  })
+
+  it('keeps its internal modules private', () => {
+    let error: unknown
+    try {
+      appRequire('trust-proxy/dist/cjs/walk.js')
+    } catch (caught) {
+      error = caught
+    }
+    expect(error).toMatchObject({ code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' })
+    expect(appRequire('trust-proxy/package.json')).toMatchObject({ name: 'trust-proxy' })
+  })
+})
+
+describe('require(\'trust-proxy\')', () => {
+  let cjs: TrustProxyCjs
+
+  beforeAll(() => {
+    cjs = appRequire('trust-proxy') as TrustProxyCjs
+  })
+
+  it('loads the CommonJS build', () => {
+    expect(appRequire.resolve('trust-proxy')).toBe(join(pkgDir, 'dist/cjs/cjs.js'))
+  })
+
+  it('is a function with proxy-addr\'s API and the named exports', () => {
+    expect(typeof cjs).toBe('function')
+    expect(cjs.length).toBe(proxyAddr.length)
+    expect({
+      all: typeof cjs.all,
+      compile: typeof cjs.compile,
+      compileTrust: typeof cjs.compileTrust,
+      resolveAddr: typeof cjs.resolveAddr,
+      proxyaddr: typeof cjs.proxyaddr,
+    }).toEqual({
+      all: 'function',
+      compile: 'function',
+      compileTrust: 'function',
+      resolveAddr: 'function',
+      proxyaddr: 'function',
+    })
+  })
+
+  it('answers a request as proxy-addr 2.0.8 does', () => {
+    const trust = SETTING.split(', ')
+    expect(cjs(REQUEST, trust)).toBe(proxyAddr(REQUEST, trust))
+    expect(cjs.proxyaddr(REQUEST, trust)).toBe(proxyAddr(REQUEST, trust))
+    expect(cjs.all(REQUEST, trust)).toEqual(proxyAddr.all(REQUEST, trust))
+    expect(cjs.all(REQUEST)).toEqual(proxyAddr.all(REQUEST))
+    expect(cjs(REQUEST, cjs.compile(trust))).toBe(proxyAddr(REQUEST, proxyAddr.compile(trust)))
+  })
+
+  it('resolves a request as Express 5 does', () => {
+    expect(cjs.resolveAddr(REQUEST, cjs.compileTrust(SETTING))).toEqual(EXPECTED_RESOLVED)
+  })
+})
+
+describe('import(\'trust-proxy\')', () => {
+  interface EsmReport {
+    readonly url: string
+    readonly exports: Record<string, string>
+    readonly ip: string | undefined
+    readonly all: (string | undefined)[]
+    readonly resolved: Record<string, unknown>
+    readonly crossed: readonly Record<string, unknown>[]
+  }
+  let report: EsmReport
+
+  beforeAll(async () => {
+    const out = await runModule(`
+      import * as esm from 'trust-proxy'
+      import { createRequire } from 'node:module'
+      const cjs = createRequire(process.cwd() + '/')('trust-proxy')
+      const req = ${JSON.stringify(REQUEST)}
+      const setting = ${JSON.stringify(SETTING)}
+      console.log(JSON.stringify({
+        url: import.meta.resolve('trust-proxy'),
+        exports: Object.fromEntries(Object.entries(esm).map(([name, value]) => [name, typeof value])),
+        ip: esm.proxyaddr(req, setting.split(', ')),
+        all: esm.proxyaddr.all(req, setting.split(', ')),
+        resolved: esm.resolveAddr(req, esm.compileTrust(setting)),
+        // one app can load both builds (a dependency may require what the app imports)
+        crossed: [
+          cjs.resolveAddr(req, esm.compileTrust(setting)),
+          esm.resolveAddr(req, cjs.compileTrust(setting)),
+        ],
+      }))
+    `)
+    report = JSON.parse(out) as EsmReport
+  })
+
+  it('loads the ES module build', () => {
+    expect(report.url).toBe(pathToFileURL(join(pkgDir, 'dist/esm/index.js')).href)
+  })
+
+  it('gives the named exports', () => {
+    expect(report.exports).toMatchObject({ compileTrust: 'function', proxyaddr: 'function', resolveAddr: 'function' })
+  })
+
+  it('gives the same names as require(\'trust-proxy\'), less proxy-addr\'s all and compile', () => {
+    const required = Object.keys(appRequire('trust-proxy') as object).filter((name) => name !== 'all' && name !== 'compile')
+    expect(Object.keys(report.exports).sort()).toEqual(required.sort())
+  })
+
+  it('answers a request as proxy-addr 2.0.8 does', () => {
+    const trust = SETTING.split(', ')
+    expect(report.ip).toBe(proxyAddr(REQUEST, trust))
+    expect(report.all).toEqual(proxyAddr.all(REQUEST, trust))
+  })
+
+  it('resolves a request as Express 5 does', () => {
+    expect(report.resolved).toEqual(EXPECTED_RESOLVED)
+  })
+
+  it('accepts a predicate compiled by the CommonJS build, and the reverse', () => {
+    expect(report.crossed).toEqual([EXPECTED_RESOLVED, EXPECTED_RESOLVED])
+  })
+})
