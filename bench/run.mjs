@@ -216,6 +216,8 @@ const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.le
 function run(scenario) {
   const names = Object.keys(scenario.fns)
   const counts = Object.fromEntries(names.map((p) => [p, calibrate(scenario.fns[p])]))
+  // warm up: a few untimed samples of each, so that every implementation is optimised before timing
+  for (let k = 0; k < 3; k++) for (const p of names) sample(scenario.fns[p], counts[p])
   const times = Object.fromEntries(names.map((p) => [p, []]))
   for (let round = 0; round < ROUNDS; round++) {
     for (let k = 0; k < names.length; k++) {

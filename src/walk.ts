@@ -67,35 +67,42 @@ export function walk(
   const socket = socketOf(req)
   const peer = socket ? socket.remoteAddress : undefined
   if (list !== null) list.push(peer)
+  if (shape === undefined) return walkCalling(header, peer, trust, list)
 
-  if (shape !== undefined && shape.kind === 'all' && list === null) {
+  if (shape.kind === 'all' && list === null) {
     // every hop is trusted: the answer is the leftmost entry, found from the left
     const start = firstEntry(header)
     return start === -1 ? peer : header.substring(start, entryEnd)
   }
 
-  // the current address is the peer until the walk moves onto an entry at [curStart, curEnd)
-  const eager = shape === undefined || list !== null
-  let cur = peer
+  // A shaped predicate has no side effects, so it is asked before the next entry is looked for: the
+  // work then depends only on the hops walked, not on whether more entries lie to the left. The
+  // current address is the peer until the walk moves onto the entry at [curStart, curEnd).
   let curStart = -1
   let curEnd = -1
+  for (let i = 0; ; i++) {
+    const trusted = curStart === -1 ? holds(shape, i, peer, 0, -1) : holds(shape, i, header, curStart, curEnd)
+    if (!trusted) break
+    const end = previousEntry(header, curStart === -1 ? header.length : curStart)
+    if (end === -1) break
+    curStart = entryStart
+    curEnd = end
+    if (list !== null) list.push(header.substring(curStart, curEnd))
+  }
+  return curStart === -1 ? peer : header.substring(curStart, curEnd)
+}
+
+/** The walk for a custom predicate: called for every address but the last, as proxy-addr calls it. */
+function walkCalling(header: string, peer: string | undefined, trust: TrustFn, list: (string | undefined)[] | null): string | undefined {
+  let cur = peer
   let pos = header.length
   for (let i = 0; ; i++) {
     const end = previousEntry(header, pos)
-    if (end === -1) break
+    // read the entry's start before calling out: the predicate may itself walk another request
     const start = entryStart
-    let trusted: boolean
-    if (shape === undefined) trusted = trust(cur, i)
-    else if (curStart === -1) trusted = holds(shape, i, peer, 0, -1)
-    else trusted = holds(shape, i, header, curStart, curEnd)
-    if (!trusted) break
-    curStart = start
-    curEnd = end
+    if (end === -1 || !trust(cur, i)) return cur
     pos = start
-    if (eager) {
-      cur = header.substring(start, end)
-      if (list !== null) list.push(cur)
-    }
+    cur = header.substring(start, end)
+    if (list !== null) list.push(cur)
   }
-  return eager || curStart === -1 ? cur : header.substring(curStart, curEnd)
 }
