@@ -115,7 +115,11 @@ function isZone(s: string, start: number, end: number): boolean {
  *   h16 = 1*4HEXDIG ; ZoneID = 1*( unreserved ) as ipaddr.js 1.9.1 reads it: 1*( ALPHA / DIGIT )
  */
 function parseCanonicalV6(s: string, start: number, end: number, out: Int32Array): Kind | typeof SLOW {
-  if (end - start > 7 && isMappedPrefix(s, start)) return parseMapped(s, start + 7, end, out)
+  if (end - start > 7 && isMappedPrefix(s, start)) {
+    const mapped = parseMapped(s, start + 7, end, out)
+    // `::ffff:7f00:1` is the same address in hex groups: read on
+    if (mapped !== SLOW) return mapped
+  }
 
   let n = 0 // groups read
   let gap = -1 // where "::" stood, in groups

@@ -100,9 +100,10 @@ function walkCalling(header: string, peer: string | undefined, trust: TrustFn, l
     const end = previousEntry(header, pos)
     // read the entry's start before calling out: the predicate may itself walk another request
     const start = entryStart
-    if (end === -1 || !trust(cur, i)) return cur
+    if (end === -1 || !trust(cur, i)) break
     pos = start
     cur = header.substring(start, end)
     if (list !== null) list.push(cur)
   }
+  return cur
 }

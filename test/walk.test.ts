@@ -1,0 +1,339 @@
+// walk.test.ts: the addresses of a request as forwarded 0.2.0 lists them, and the walk that
+// proxy-addr 2.0.8 makes over them; with socketOf and headerValue, which it reads them with.
+
+import { describe, expect, it } from 'vitest'
+import { compileTrust, shapeOf, type TrustFn, type TrustSetting } from '../src/compile.js'
+import { headerValue, socketOf, type HeadersLike, type RequestLike } from '../src/request.js'
+import { entryEnd, entryStart, firstEntry, previousEntry, walk } from '../src/walk.js'
+import { forwardedFrom, requestFrom } from './fixtures/unit-requests.js'
+
+const PEER = '127.0.0.1'
+
+/** Every address of a request, the socket peer first, as `proxyaddr.all(req)` lists them. */
+function allAddresses(req: RequestLike): (string | undefined)[] {
+  const list: (string | undefined)[] = []
+  walk(req, trustAll, shapeOf(trustAll), list)
+  return list
+}
+
+const trustAll = compileTrust(true)
+
+interface SplitCase {
+  readonly name: string
+  readonly header: string
+  /** The entries, nearest (rightmost) first, as forwarded 0.2.0 returns them after the socket. */
+  readonly entries: readonly string[]
+}
+
+const splitCases: readonly SplitCase[] = [
+  { name: 'no entries in an empty header', header: '', entries: [] },
+  { name: 'one entry', header: '10.0.0.1', entries: ['10.0.0.1'] },
+  { name: 'entries right to left', header: '10.0.0.1, 10.0.0.2, 10.0.0.3', entries: ['10.0.0.3', '10.0.0.2', '10.0.0.1'] },
+  { name: 'entries without spaces', header: '10.0.0.1,10.0.0.2', entries: ['10.0.0.2', '10.0.0.1'] },
+  { name: 'entries with spaces around them, trimmed', header: '  10.0.0.1  ,  10.0.0.2  ', entries: ['10.0.0.2', '10.0.0.1'] },
+  { name: 'spaces before a comma, trimmed', header: '10.0.0.1 ,10.0.0.2', entries: ['10.0.0.2', '10.0.0.1'] },
+  { name: 'tabs, kept (only 0x20 is trimmed)', header: '\t10.0.0.1\t, 10.0.0.2', entries: ['10.0.0.2', '\t10.0.0.1\t'] },
+  { name: 'other whitespace, kept', header: '10.0.0.1\n,\u00a010.0.0.2', entries: ['\u00a010.0.0.2', '10.0.0.1\n'] },
+  { name: 'inner spaces, kept in one entry', header: '10.0.0.1 10.0.0.2', entries: ['10.0.0.1 10.0.0.2'] },
+  { name: 'inner spaces of an entry among others, kept', header: 'a  b , c', entries: ['c', 'a  b'] },
+  { name: 'empty entries, skipped', header: '10.0.0.1,,10.0.0.2', entries: ['10.0.0.2', '10.0.0.1'] },
+  { name: 'blank entries, skipped', header: '10.0.0.1, , ,10.0.0.2', entries: ['10.0.0.2', '10.0.0.1'] },
+  { name: 'leading and trailing commas, skipped', header: ',10.0.0.1,', entries: ['10.0.0.1'] },
+  { name: 'no entries in a header of commas', header: ',,,', entries: [] },
+  { name: 'no entries in a header of spaces', header: '   ', entries: [] },
+  { name: 'no entries in a header of commas and spaces', header: ' , , ', entries: [] },
+  { name: 'one-character entries', header: 'a,b', entries: ['b', 'a'] },
+  { name: 'entries that are not addresses, kept as they are', header: 'unknown, _hidden, [::1]:80, 1.2.3.4:5', entries: ['1.2.3.4:5', '[::1]:80', '_hidden', 'unknown'] },
+  { name: 'IPv6 entries', header: '2001:db8::1, ::1', entries: ['::1', '2001:db8::1'] },
+]
+
+describe('walk: X-Forwarded-For entries, as forwarded 0.2.0 splits them', () => {
+  describe.each(splitCases)('$name: $header', ({ header, entries }) => {
+    const req = forwardedFrom(PEER, header)
+
+    it('lists the socket peer, then the entries right to left', () => {
+      expect(allAddresses(req)).toEqual([PEER, ...entries])
+    })
+
+    it('answers the leftmost entry (or the peer) when every hop is trusted', () => {
+      const expected = entries.length === 0 ? PEER : entries[entries.length - 1]
+      expect(walk(req, trustAll, shapeOf(trustAll), null)).toBe(expected)
+      expect(walk(req, () => true, undefined, null)).toBe(expected)
+    })
+  })
+
+  it('lists only the socket peer without the header', () => {
+    expect(allAddresses(forwardedFrom(PEER))).toEqual([PEER])
+  })
+
+  it('reads only x-forwarded-for, in lower case as Node gives it', () => {
+    const req = requestFrom(PEER, { 'X-Forwarded-For': '10.0.0.1', forwarded: 'for=10.0.0.2', 'x-real-ip': '10.0.0.3' })
+    expect(allAddresses(req)).toEqual([PEER])
+  })
+})
+
+describe('walk: the trust predicate', () => {
+  interface CallCase {
+    readonly name: string
+    readonly peer: string | undefined
+    readonly header: string | undefined
+    /** The addresses the custom predicate trusts. */
+    readonly trusted: readonly (string | undefined)[]
+    readonly calls: readonly (readonly [string | undefined, number])[]
+    readonly answer: string | undefined
+    readonly list: readonly (string | undefined)[]
+  }
+
+  const callCases: readonly CallCase[] = [
+    {
+      name: 'is never called when the peer is the only address',
+      peer: PEER, header: undefined, trusted: [PEER],
+      calls: [], answer: PEER, list: [PEER],
+    },
+    {
+      name: 'is never called when the header has no entries',
+      peer: PEER, header: ' , ', trusted: [PEER],
+      calls: [], answer: PEER, list: [PEER],
+    },
+    {
+      name: 'is called for every address but the last when all are trusted',
+      peer: PEER, header: '10.0.0.1, 10.0.0.2, 10.0.0.3', trusted: [PEER, '10.0.0.3', '10.0.0.2', '10.0.0.1'],
+      calls: [[PEER, 0], ['10.0.0.3', 1], ['10.0.0.2', 2]], answer: '10.0.0.1', list: [PEER, '10.0.0.3', '10.0.0.2', '10.0.0.1'],
+    },
+    {
+      name: 'stops at an untrusted peer',
+      peer: PEER, header: '10.0.0.1, 10.0.0.2', trusted: [],
+      calls: [[PEER, 0]], answer: PEER, list: [PEER],
+    },
+    {
+      name: 'stops at the first untrusted entry, which is the answer',
+      peer: PEER, header: '10.0.0.1, 10.0.0.2, 10.0.0.3', trusted: [PEER, '10.0.0.3', '10.0.0.1'],
+      calls: [[PEER, 0], ['10.0.0.3', 1], ['10.0.0.2', 2]], answer: '10.0.0.2', list: [PEER, '10.0.0.3', '10.0.0.2'],
+    },
+    {
+      name: 'receives the entries trimmed, as forwarded 0.2.0 gives them',
+      peer: PEER, header: ' 10.0.0.1 ,  10.0.0.2  ', trusted: [PEER, '10.0.0.2'],
+      calls: [[PEER, 0], ['10.0.0.2', 1]], answer: '10.0.0.1', list: [PEER, '10.0.0.2', '10.0.0.1'],
+    },
+    {
+      name: 'receives undefined for a socket without an address',
+      peer: undefined, header: '10.0.0.1', trusted: [undefined],
+      calls: [[undefined, 0]], answer: '10.0.0.1', list: [undefined, '10.0.0.1'],
+    },
+    {
+      name: 'receives entries that are not addresses, as proxy-addr passes them',
+      peer: PEER, header: 'a, unknown', trusted: [PEER, 'unknown'],
+      calls: [[PEER, 0], ['unknown', 1]], answer: 'a', list: [PEER, 'unknown', 'a'],
+    },
+  ]
+
+  it.each(callCases)('$name', ({ peer, header, trusted, calls, answer, list }) => {
+    const seen: [string | undefined, number][] = []
+    const custom: TrustFn = (addr, i) => {
+      seen.push([addr, i])
+      return trusted.includes(addr)
+    }
+    const req = forwardedFrom(peer, header)
+    expect(walk(req, custom, undefined, null)).toBe(answer)
+    expect(seen).toEqual(calls)
+
+    seen.length = 0
+    const walked: (string | undefined)[] = []
+    expect(walk(req, custom, undefined, walked)).toBe(answer)
+    expect(walked).toEqual(list)
+    expect(seen).toEqual(calls)
+  })
+
+  it('is called with the hop index, so that a hop count can be written as a function', () => {
+    const req = forwardedFrom(PEER, '10.0.0.1, 10.0.0.2, 10.0.0.3')
+    expect(walk(req, (_addr, i) => i < 2, undefined, null)).toBe('10.0.0.2')
+  })
+
+  it('counts a truthy answer from an untyped predicate as trusted', () => {
+    const truthy = ((addr: string | undefined) => (addr === PEER ? 1 : 0)) as unknown as TrustFn
+    expect(walk(forwardedFrom(PEER, '10.0.0.1, 10.0.0.2'), truthy, undefined, null)).toBe('10.0.0.2')
+  })
+
+  it('appends to a list that already holds addresses', () => {
+    const list: (string | undefined)[] = ['earlier']
+    walk(forwardedFrom(PEER, '10.0.0.1'), trustAll, shapeOf(trustAll), list)
+    expect(list).toEqual(['earlier', PEER, '10.0.0.1'])
+  })
+})
+
+describe('walk: compiled predicates answer from their shape as the same custom function would', () => {
+  const settings: readonly (readonly [string, TrustSetting])[] = [
+    ['true', true],
+    ['false', false],
+    ['0 hops', 0],
+    ['1 hop', 1],
+    ['2 hops', 2],
+    ['Infinity hops', Number.POSITIVE_INFINITY],
+    ['loopback', 'loopback'],
+    ['loopback and 10.0.0.0/8', 'loopback, 10.0.0.0/8'],
+    ['IPv6 ranges', ['::1', 'fe80::/10']],
+    ['a mapped subnet', ['::ffff:127.0.0.0/104', '10.0.0.1']],
+  ]
+
+  const requests: readonly (readonly [string, RequestLike])[] = [
+    ['no header', forwardedFrom(PEER)],
+    ['an empty header', forwardedFrom(PEER, '')],
+    ['one entry', forwardedFrom(PEER, '10.0.0.1')],
+    ['a chain of private hops', forwardedFrom(PEER, '203.0.113.9, 10.0.0.2, 10.0.0.1')],
+    ['a chain through a public hop', forwardedFrom(PEER, '10.0.0.3, 203.0.113.9, 10.0.0.1')],
+    ['spaces, commas and empty entries', forwardedFrom(PEER, ' ,203.0.113.9 ,, 10.0.0.1 , ')],
+    ['an entry that is not an address', forwardedFrom(PEER, '203.0.113.9, unknown, 127.0.0.2')],
+    ['a tab-padded trusted entry', forwardedFrom(PEER, '203.0.113.9, \t127.0.0.2\t')],
+    ['IPv6 hops', forwardedFrom('::1', '2001:db8::9, fe80::1%eth0, ::1')],
+    ['a mapped peer', forwardedFrom('::ffff:127.0.0.1', '203.0.113.9, 10.0.0.1')],
+    ['a public peer', forwardedFrom('203.0.113.1', '10.0.0.1')],
+    ['a socket without an address', forwardedFrom(undefined, '203.0.113.9, 10.0.0.1')],
+    ['no socket at all', { headers: { 'x-forwarded-for': '203.0.113.9, 10.0.0.1' } }],
+  ]
+
+  describe.each(settings)('%s', (_name, setting) => {
+    const shaped = compileTrust(setting)
+    const shape = shapeOf(shaped)
+    const plain: TrustFn = (addr, i) => shaped(addr, i)
+
+    it('has a shape', () => {
+      expect(shape).toBeDefined()
+    })
+
+    it.each(requests)('gives the same answer and list for %s', (_request, req) => {
+      expect(walk(req, shaped, shape, null)).toBe(walk(req, plain, undefined, null))
+      const fast: (string | undefined)[] = []
+      const slow: (string | undefined)[] = []
+      expect(walk(req, shaped, shape, fast)).toBe(walk(req, plain, undefined, slow))
+      expect(fast).toEqual(slow)
+    })
+  })
+
+  interface AnswerCase {
+    readonly name: string
+    readonly setting: TrustSetting
+    readonly req: RequestLike
+    readonly answer: string | undefined
+  }
+
+  const answerCases: readonly AnswerCase[] = [
+    { name: 'true answers the leftmost entry', setting: true, req: forwardedFrom(PEER, ' 203.0.113.9 , 10.0.0.1'), answer: '203.0.113.9' },
+    { name: 'false answers the peer', setting: false, req: forwardedFrom(PEER, '203.0.113.9, 10.0.0.1'), answer: PEER },
+    { name: '1 hop answers the rightmost entry', setting: 1, req: forwardedFrom(PEER, '203.0.113.9, 10.0.0.1'), answer: '10.0.0.1' },
+    { name: '5 hops stop at the leftmost entry', setting: 5, req: forwardedFrom(PEER, '203.0.113.9, 10.0.0.1'), answer: '203.0.113.9' },
+    { name: 'loopback answers the first entry outside it', setting: 'loopback', req: forwardedFrom(PEER, '203.0.113.9, 10.0.0.1, 127.0.0.2'), answer: '10.0.0.1' },
+    { name: 'a range answers the first untrusted entry as written', setting: '10.0.0.0/8', req: forwardedFrom('10.0.0.9', 'a,  203.0.113.9  , 10.0.0.1'), answer: '203.0.113.9' },
+    { name: 'a range answers an untrusted entry that is not an address', setting: 'loopback', req: forwardedFrom(PEER, '203.0.113.9, unknown'), answer: 'unknown' },
+    { name: 'a range answers an untrusted peer', setting: 'loopback', req: forwardedFrom('203.0.113.1', '10.0.0.1'), answer: '203.0.113.1' },
+    { name: 'a range answers undefined for a socket without an address', setting: 'loopback', req: forwardedFrom(undefined, '10.0.0.1'), answer: undefined },
+    { name: 'a range trusts a tab-padded entry not at all', setting: 'loopback', req: forwardedFrom(PEER, '203.0.113.9, \t127.0.0.2'), answer: '\t127.0.0.2' },
+    { name: 'true answers the leftmost entry with no socket', setting: true, req: { headers: { 'x-forwarded-for': '203.0.113.9' } }, answer: '203.0.113.9' },
+    { name: 'true answers undefined with no socket and no header', setting: true, req: {}, answer: undefined },
+  ]
+
+  it.each(answerCases)('$name', ({ setting, req, answer }) => {
+    const trust = compileTrust(setting)
+    expect(walk(req, trust, shapeOf(trust), null)).toBe(answer)
+  })
+})
+
+describe('walk: where the addresses come from', () => {
+  interface SourceCase {
+    readonly name: string
+    readonly req: RequestLike
+    readonly list: readonly (string | undefined)[]
+  }
+
+  const sourceCases: readonly SourceCase[] = [
+    { name: 'reads the peer from req.socket', req: { socket: { remoteAddress: '10.0.0.1' } }, list: ['10.0.0.1'] },
+    { name: 'prefers req.socket to req.connection', req: { socket: { remoteAddress: '10.0.0.1' }, connection: { remoteAddress: '10.0.0.2' } }, list: ['10.0.0.1'] },
+    { name: 'falls back to req.connection without req.socket', req: { connection: { remoteAddress: '10.0.0.2' } }, list: ['10.0.0.2'] },
+    { name: 'falls back to req.connection when req.socket is null', req: { socket: null, connection: { remoteAddress: '10.0.0.2' } }, list: ['10.0.0.2'] },
+    { name: 'has an undefined peer without a socket (proxy-addr throws)', req: { headers: { 'x-forwarded-for': '10.0.0.1' } }, list: [undefined, '10.0.0.1'] },
+    { name: 'has an undefined peer when the connection is null', req: { connection: null }, list: [undefined] },
+    { name: 'has an undefined peer for a socket without an address', req: { socket: {} }, list: [undefined] },
+    { name: 'has no entries without headers', req: { socket: { remoteAddress: PEER } }, list: [PEER] },
+    { name: 'has no entries when headers are null', req: { socket: { remoteAddress: PEER }, headers: null }, list: [PEER] },
+    { name: 'joins a header given as a list with ", "', req: requestFrom(PEER, { 'x-forwarded-for': ['10.0.0.1', '10.0.0.2, 10.0.0.3'] }), list: [PEER, '10.0.0.3', '10.0.0.2', '10.0.0.1'] },
+    { name: 'reads a Fetch Headers object', req: { socket: { remoteAddress: PEER }, headers: new Headers({ 'X-Forwarded-For': '10.0.0.1, 10.0.0.2' }) }, list: [PEER, '10.0.0.2', '10.0.0.1'] },
+    { name: 'difference: ignores a number header (proxy-addr ignores it too)', req: requestFrom(PEER, { 'x-forwarded-for': 5 } as unknown as HeadersLike), list: [PEER] },
+    { name: 'difference: ignores an object header (proxy-addr throws)', req: requestFrom(PEER, { 'x-forwarded-for': { 0: '10.0.0.1' } } as unknown as HeadersLike), list: [PEER] },
+  ]
+
+  it.each(sourceCases)('$name', ({ req, list }) => {
+    expect(allAddresses(req)).toEqual(list)
+  })
+})
+
+describe('previousEntry', () => {
+  it.each<[string, string, number, number, number]>([
+    ['finds the last entry', '1.1.1.1, 2.2.2.2', 16, 9, 16],
+    ['finds the entry before a position', '1.1.1.1, 2.2.2.2', 9, 0, 7],
+    ['skips spaces and commas before the position', 'a , ,', 5, 0, 1],
+    ['keeps inner spaces', ' a b ,', 6, 1, 4],
+  ])('%s', (_name, header, pos, start, end) => {
+    expect(previousEntry(header, pos)).toBe(end)
+    expect(entryStart).toBe(start)
+  })
+
+  it.each([['', 0], [' , ', 3], ['a,b', 0]])('finds no entry before position %#', (header, pos) => {
+    expect(previousEntry(header, pos)).toBe(-1)
+  })
+})
+
+describe('firstEntry', () => {
+  it.each<[string, string, number, number]>([
+    ['finds the leftmost entry', '1.1.1.1, 2.2.2.2', 0, 7],
+    ['skips leading spaces and commas', ' , a b , c', 3, 6],
+    ['finds a last entry followed by spaces', ',, a  ', 3, 4],
+  ])('%s', (_name, header, start, end) => {
+    expect(firstEntry(header)).toBe(start)
+    expect(entryEnd).toBe(end)
+  })
+
+  it.each(['', ' ', ',', ' , ,'])('finds no entry in %j', (header) => {
+    expect(firstEntry(header)).toBe(-1)
+  })
+})
+
+describe('socketOf', () => {
+  const socket = { remoteAddress: '10.0.0.1' }
+  const connection = { remoteAddress: '10.0.0.2' }
+
+  it.each<[string, RequestLike, unknown]>([
+    ['req.socket', { socket, connection }, socket],
+    ['req.connection without a socket', { connection }, connection],
+    ['req.connection when the socket is null', { socket: null, connection }, connection],
+    ['undefined without either', {}, undefined],
+    ['null when the connection is null', { connection: null }, null],
+  ])('gives %s', (_name, req, expected) => {
+    expect(socketOf(req)).toBe(expected)
+  })
+})
+
+describe('headerValue', () => {
+  it.each<[string, HeadersLike | null | undefined, string]>([
+    ['a string as it is', { 'x-forwarded-for': ' 10.0.0.1 , x ' }, ' 10.0.0.1 , x '],
+    ['an empty string', { 'x-forwarded-for': '' }, ''],
+    ['a list joined with ", "', { 'x-forwarded-for': ['10.0.0.1', '10.0.0.2'] }, '10.0.0.1, 10.0.0.2'],
+    ['an empty list as empty', { 'x-forwarded-for': [] }, ''],
+    ['a missing header as empty', { host: 'example.com' }, ''],
+    ['an undefined header as empty', { 'x-forwarded-for': undefined }, ''],
+    ['a number as empty', { 'x-forwarded-for': 5 } as unknown as HeadersLike, ''],
+    ['an object as empty', { 'x-forwarded-for': { a: 1 } } as unknown as HeadersLike, ''],
+    ['empty without headers', undefined, ''],
+    ['empty for null headers', null, ''],
+    ['a Fetch Headers value', new Headers([['X-Forwarded-For', '10.0.0.1'], ['x-forwarded-for', '10.0.0.2']]), '10.0.0.1, 10.0.0.2'],
+    ['a missing Fetch Headers value as empty', new Headers(), ''],
+  ])('gives %s', (_name, headers, expected) => {
+    expect(headerValue(headers, 'x-forwarded-for')).toBe(expected)
+  })
+
+  it('reads a Node header named "get" as a header, not as a Fetch Headers method', () => {
+    expect(headerValue({ get: 'yes', 'x-forwarded-for': '10.0.0.1' } as unknown as HeadersLike, 'x-forwarded-for')).toBe('10.0.0.1')
+  })
+
+  it('reads the exact (lower-case) name from a Node headers object', () => {
+    expect(headerValue({ 'X-Forwarded-For': '10.0.0.1' }, 'x-forwarded-for')).toBe('')
+  })
+})
