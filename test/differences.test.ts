@@ -90,7 +90,7 @@ describe('request shapes', () => {
     const app = express5()
     app.set('trust proxy', 'loopback')
     const expressReq = Object.assign(Object.create(app.request) as object, { app, socket: req.socket, headers: req.headers })
-    expect(outcome(() => (expressReq as { hostname: unknown }).hostname)).toMatchObject({ ok: false, type: 'TypeError' })
+    expect(outcome(() => (expressReq as unknown as { hostname: unknown }).hostname)).toMatchObject({ ok: false, type: 'TypeError' })
     expect(resolveAddr(req, trust)).toMatchObject({ ip: '127.0.0.1', ips: [], host: undefined, hostname: undefined })
   })
 
