@@ -75,21 +75,21 @@ export function walk(
     return start === -1 ? peer : header.substring(start, entryEnd)
   }
 
-  // A shaped predicate has no side effects, so it is asked before the next entry is looked for: the
-  // work then depends only on the hops walked, not on whether more entries lie to the left. The
-  // current address is the peer until the walk moves onto the entry at [curStart, curEnd).
-  let curStart = -1
-  let curEnd = -1
-  for (let i = 0; ; i++) {
-    const trusted = curStart === -1 ? holds(shape, i, peer, 0, -1) : holds(shape, i, header, curStart, curEnd)
-    if (!trusted) break
-    const end = previousEntry(header, curStart === -1 ? header.length : curStart)
+  // A shaped predicate has no side effects, so from the first entry on it is asked before the next
+  // entry is looked for: the work then depends only on the hops walked, not on whether more entries
+  // lie to the left. The peer is asked only once there is an entry to move to.
+  let curEnd = previousEntry(header, header.length)
+  if (curEnd === -1 || !holds(shape, 0, peer, 0, -1)) return peer
+  let curStart = entryStart
+  if (list !== null) list.push(header.substring(curStart, curEnd))
+  for (let i = 1; holds(shape, i, header, curStart, curEnd); i++) {
+    const end = previousEntry(header, curStart)
     if (end === -1) break
     curStart = entryStart
     curEnd = end
     if (list !== null) list.push(header.substring(curStart, curEnd))
   }
-  return curStart === -1 ? peer : header.substring(curStart, curEnd)
+  return header.substring(curStart, curEnd)
 }
 
 /** The walk for a custom predicate: called for every address but the last, as proxy-addr calls it. */
