@@ -134,7 +134,7 @@ function parseCanonicalV6(s: string, start: number, end: number, out: Int32Array
     let c = 0
     for (; i < end; i++) {
       c = s.charCodeAt(i)
-      const h = hexValue(c)
+      const h = c < 128 ? (HEX[c] as number) : -1
       if (h < 0) break
       if (++digits > 4) return SLOW
       group = (group << 4) | h
@@ -167,7 +167,7 @@ function parseCanonicalV6(s: string, start: number, end: number, out: Int32Array
   if (gap !== -1) {
     const zeros = 8 - n
     for (let k = n - 1; k >= gap; k--) groups[k + zeros] = groups[k] as number
-    groups.fill(0, gap, gap + zeros)
+    for (let k = gap; k < gap + zeros; k++) groups[k] = 0
   }
   for (let w = 0; w < 4; w++) out[w] = ((groups[2 * w] as number) << 16) | (groups[2 * w + 1] as number)
   return out[0] === 0 && out[1] === 0 && out[2] === MAPPED_WORD2 ? Kind.Mapped : Kind.V6
@@ -175,14 +175,9 @@ function parseCanonicalV6(s: string, start: number, end: number, out: Int32Array
 
 /** The dotted quad after `::ffff:`, with an optional zone. */
 function parseMapped(s: string, start: number, end: number, out: Int32Array): Kind | typeof SLOW {
-  let stop = end
-  for (let i = start; i < end; i++) {
-    if (s.charCodeAt(i) === 0x25) { /* % */
-      if (!isZone(s, i + 1, end)) return SLOW
-      stop = i
-      break
-    }
-  }
+  let stop = s.indexOf('%', start)
+  if (stop === -1 || stop >= end) stop = end
+  else if (!isZone(s, stop + 1, end)) return SLOW
   const v4 = parseDottedQuad(s, start, stop)
   return v4 < 0 ? SLOW : writeV4(out, v4, Kind.Mapped)
 }

@@ -1,0 +1,23 @@
+// node:http2 behind reverse proxies: the same calls as node:http. HTTP/2 requests may carry only
+// `:authority`, which stands in for Host. This server speaks cleartext HTTP/2 (h2c), as a proxy in
+// front of it would; browsers need http2.createSecureServer({ key, cert }).
+//
+//   TRUST_PROXY='10.0.0.0/8' PORT=3000 node examples/node-http2.mjs
+//   curl --http2-prior-knowledge -H 'X-Forwarded-For: 203.0.113.9' http://127.0.0.1:3000/
+
+import http2 from 'node:http2'
+import { compileTrust, resolveAddr } from 'trust-proxy'
+
+// the addresses of your proxies; loopback: a proxy on this machine
+const trust = compileTrust(process.env.TRUST_PROXY ?? 'loopback')
+
+const server = http2.createServer((req, res) => {
+  const { ip, ips, protocol, hostname } = resolveAddr(req, trust)
+  res.setHeader('content-type', 'application/json')
+  res.end(JSON.stringify({ ip, ips, protocol, hostname }))
+})
+
+server.listen(Number(process.env.PORT ?? 3000), process.env.HOST ?? '127.0.0.1', () => {
+  const { address, port } = server.address()
+  console.log(`listening on http://${address}:${port}`)
+})

@@ -1,0 +1,61 @@
+// fastify.ts: trust-proxy for Fastify 5: a plugin that decorates every request with the full
+// `resolveAddr` answer (`request.trustProxy`), and the compiled predicate to give Fastify's own
+// `trustProxy` option.
+
+import type { FastifyPluginCallback, FastifyRequest } from 'fastify'
+import { compileTrust, type TrustFn, type TrustSetting } from './compile.js'
+import type { TrustOptions } from './options.js'
+import { resolveAddr, type ResolvedAddr } from './resolve.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /**
+     * Who sent the request, over which protocol, to which host, as Express would answer with the
+     * same trust setting (and options). Computed on each read: read it once per request.
+     */
+    readonly trustProxy: ResolvedAddr
+  }
+}
+
+/** The plugin `trustProxy` returns: register it, and give `trust` to Fastify's `trustProxy` option. */
+export interface FastifyTrustProxy extends FastifyPluginCallback {
+  /** The compiled predicate, for `Fastify({ trustProxy: plugin.trust })`. */
+  readonly trust: TrustFn
+}
+
+/**
+ * A Fastify plugin that adds `request.trustProxy`: `resolveAddr(request.raw, trust)` with
+ * `trust = compileTrust(setting, options)`, the same answers as Express's getters (`ips` farthest
+ * first without the socket peer, `host` and `protocol` from the first X-Forwarded-Host and -Proto
+ * values unless `hostAndProto: 'aligned'`). Like a plugin wrapped in fastify-plugin, it decorates the
+ * context it is registered in (the whole application, when registered at the root).
+ *
+ * Fastify's own `request.ip`, `ips`, `host` and `protocol` follow its `trustProxy` option: give it
+ * `plugin.trust` and `request.ip` equals `request.trustProxy.ip` in default mode. Options beyond
+ * Express's (`source`, `ports`, `addresses: 'strict'`, `normalize`, `hostAndProto`) reach
+ * `request.trustProxy` only, since Fastify walks X-Forwarded-For itself.
+ *
+ * @throws {TypeError} `compileTrust`'s errors for the setting and options.
+ * @example
+ * const proxy = trustProxy('10.0.0.0/8', { source: 'forwarded' })
+ * const app = Fastify({ trustProxy: proxy.trust })
+ * await app.register(proxy)
+ * app.get('/', (request) => ({ ip: request.trustProxy.ip }))
+ */
+export function trustProxy(setting: TrustSetting, options?: TrustOptions): FastifyTrustProxy {
+  const trust = compileTrust(setting, options)
+  const plugin: FastifyPluginCallback = (fastify, _options, done) => {
+    fastify.decorateRequest('trustProxy', {
+      getter(this: FastifyRequest) {
+        return resolveAddr(this.raw, trust)
+      },
+    })
+    done()
+  }
+  return Object.assign(plugin, {
+    trust,
+    // what fastify-plugin sets: decorate the parent context, and name the plugin in errors and logs
+    [Symbol.for('skip-override')]: true,
+    [Symbol.for('fastify.display-name')]: 'trust-proxy',
+  })
+}

@@ -1,0 +1,60 @@
+// hono.ts: trust-proxy for Hono: a middleware that resolves the Fetch request with its connection's
+// address (from @hono/node-server's socket, or from a function for other runtimes) into
+// `c.get('trustProxy')`.
+
+import type { Context, MiddlewareHandler } from 'hono'
+import { compileTrust, type TrustSetting } from './compile.js'
+import type { TrustOptions } from './options.js'
+import { resolveAddr, type ResolvedAddr } from './resolve.js'
+import { fromFetch, type ConnectionInfo, type SocketLike } from './request.js'
+
+/** The variables the middleware sets: `c.get('trustProxy')`. */
+export interface TrustProxyVariables {
+  trustProxy: ResolvedAddr
+}
+
+/** The Hono environment of the middleware, for `new Hono<TrustProxyEnv>()` or to merge with yours. */
+export interface TrustProxyEnv {
+  Variables: TrustProxyVariables
+}
+
+/** `TrustOptions`, and where the connection's details come from. */
+export interface HonoTrustOptions extends TrustOptions {
+  /**
+   * The connection's peer address and TLS flag, which a Fetch `Request` does not carry. For Bun:
+   * `(c) => ({ remoteAddress: c.env.requestIP(c.req.raw)?.address })`; for Deno:
+   * `(c) => ({ remoteAddress: c.env.remoteAddr.hostname })`; or with Hono's helper for the runtime,
+   * `(c) => ({ remoteAddress: getConnInfo(c).remote.address })`. When `encrypted` is left out, the
+   * request URL's scheme decides.
+   * @default @hono/node-server's socket: `c.env.incoming.socket` (`remoteAddress`, `encrypted`)
+   */
+  readonly connection?: ((c: Context) => ConnectionInfo) | undefined
+}
+
+/** On @hono/node-server, `c.env` is `{ incoming, outgoing }`, the Node request and response. */
+function nodeConnection(c: Context): ConnectionInfo {
+  const env = c.env as { incoming?: { socket?: SocketLike | null } } | undefined
+  const socket = env?.incoming?.socket
+  // the socket's TLS flag, not the URL: node-server builds an HTTP/2 URL from the client's :scheme
+  return socket ? { remoteAddress: socket.remoteAddress, encrypted: socket.encrypted === true } : {}
+}
+
+/**
+ * A Hono middleware that sets `c.get('trustProxy')` to `resolveAddr(fromFetch(c.req.raw,
+ * connection(c)), compileTrust(setting, options))`: the same answers as Express's getters for the
+ * same setting. Without a connection function it reads @hono/node-server's socket; elsewhere pass
+ * one, or the peer address is unknown (`ip` undefined, nothing trusted).
+ *
+ * @throws {TypeError} `compileTrust`'s errors for the setting and options.
+ * @example
+ * const app = new Hono().use(trustProxy('loopback'))
+ * app.get('/', (c) => c.json({ ip: c.get('trustProxy').ip }))
+ */
+export function trustProxy(setting: TrustSetting, options: HonoTrustOptions = {}): MiddlewareHandler<TrustProxyEnv> {
+  const { connection = nodeConnection, ...trustOptions } = options
+  const trust = compileTrust(setting, trustOptions)
+  return async (c, next) => {
+    c.set('trustProxy', resolveAddr(fromFetch(c.req.raw, connection(c)), trust))
+    await next()
+  }
+}
