@@ -105,10 +105,19 @@ export function walkWith(req: RequestLike, compiled: Compiled): Walked {
 
 /** A hop's address as returned: normalised when asked; a non-address only in lenient mode. */
 function present(text: string | undefined, options: ResolvedOptions, lenient: boolean): string | undefined {
-  const kind = parseAddress(text, scratch, 0, -1, options.strict)
+  return presentAddress(text, parseAddress(text, scratch, 0, -1, options.strict), scratch, options, lenient)
+}
+
+/**
+ * How a hop's address is returned, given what `parseAddress` found in it (`kind`, `words`):
+ * normalised when asked; a non-address only in lenient mode, as it stands.
+ */
+export function presentAddress(
+  text: string | undefined, kind: Kind, words: Int32Array, options: ResolvedOptions, lenient: boolean,
+): string | undefined {
   if (kind === Kind.Invalid) return lenient ? text : undefined
   if (!options.normalize) return text
   const value = text as string
   const zone = value.indexOf('%')
-  return formatAddress(kind, scratch, zone === -1 ? '' : value.substring(zone + 1))
+  return formatAddress(kind, words, zone === -1 ? '' : value.substring(zone + 1))
 }

@@ -11,6 +11,14 @@ declare namespace main {
   export type TrustFn = api.TrustFn
   export type TrustSetting = api.TrustSetting
   export type ResolvedAddr = api.ResolvedAddr
+  export type Explanation = api.Explanation
+  export type ExplainedHop = api.ExplainedHop
+  export type HopRole = api.HopRole
+  export type Origins = api.Origins
+  export type StopReason = api.StopReason
+  export type WalkStop = api.WalkStop
+  export type Warning = api.Warning
+  export type WarningCode = api.WarningCode
   export type ProxyAddr = api.ProxyAddr
   export type ProxyAddrTrust = api.ProxyAddrTrust
   export type TrustOptions = api.TrustOptions

@@ -240,7 +240,7 @@ export function reasonFor(trust: TrustFn, addr: string | undefined, i: number): 
   if (compiled !== undefined && compiled.options.trustSocketless && addr === undefined && i === 0) {
     return { trusted: true, rule: 'trustSocketless: a socket without an address' }
   }
-  if (shape === undefined) return { trusted: trust(addr, i), rule: 'custom function' }
+  if (shape === undefined) return { trusted: Boolean(trust(addr, i)), rule: 'custom function' }
   switch (shape.kind) {
     case 'all':
       return { trusted: true, rule: 'trust all' }

@@ -6,7 +6,7 @@ import { walkWith } from './chain.js'
 import { compiledOf, isTrusted, type Compiled, type TrustFn } from './compile.js'
 import { EXPRESS } from './options.js'
 import { headerValue, socketOf, type RequestLike } from './request.js'
-import { entryStart, previousEntry, walk } from './walk.js'
+import { entryFromRight, walk } from './walk.js'
 
 /** What Express 5's request getters report, computed in one pass. */
 export interface ResolvedAddr {
@@ -118,18 +118,6 @@ function resolveWith(req: RequestLike, compiled: Compiled): ResolvedAddr {
     protocol,
     secure: protocol === 'https' || protocol === 'wss',
   }
-}
-
-/** The `n`th entry (1 is the rightmost) of a comma-separated header, or undefined when it is shorter. */
-function entryFromRight(header: string, n: number): string | undefined {
-  let pos = header.length
-  let end = -1
-  for (let k = 0; k < n; k++) {
-    end = previousEntry(header, pos)
-    if (end === -1) return undefined
-    pos = entryStart
-  }
-  return header.substring(entryStart, end)
 }
 
 /** The host without its port, as Express reads it: after an IPv6 literal's `]`, up to the first `:`. */

@@ -107,3 +107,15 @@ function walkCalling(header: string, peer: string | undefined, trust: TrustFn, l
   }
   return cur
 }
+
+/** The `n`th entry (1 is the rightmost) of a comma-separated header, or undefined when it is shorter. */
+export function entryFromRight(header: string, n: number): string | undefined {
+  let pos = header.length
+  let end = -1
+  for (let k = 0; k < n; k++) {
+    end = previousEntry(header, pos)
+    if (end === -1) return undefined
+    pos = entryStart
+  }
+  return header.substring(entryStart, end)
+}

@@ -1,0 +1,8 @@
+#!/usr/bin/env node
+// cli.ts: the `trust-proxy` executable: the command line run with this process's arguments and I/O.
+
+import { main, processIo } from './command.js'
+
+void main(process.argv.slice(2), processIo(process.argv[1])).then((code) => {
+  process.exitCode = code
+})

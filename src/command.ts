@@ -1,0 +1,363 @@
+// command.ts: the `trust-proxy` command line (`explain`, `serve`, `--help`, `--version`) as a
+// function of its arguments and its I/O, so that it runs the same in tests and as the executable.
+
+import { readFileSync, realpathSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import { dirname, join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { compileTrust, type TrustFn, type TrustSetting } from './compile.js'
+import { explain, lintSetting } from './explain.js'
+import { resolveOptions, type AddressSource, type TrustOptions } from './options.js'
+import { renderJson, renderText, type RenderContext } from './render.js'
+import type { RequestLike } from './request.js'
+import { listen, shutdown, urlOf, whoami } from './serve.js'
+
+/** A stream the command writes to. */
+export interface Output {
+  write(text: string): unknown
+  readonly isTTY?: boolean | undefined
+}
+
+/** Everything the command line touches outside itself. */
+export interface Io {
+  readonly stdout: Output
+  readonly stderr: Output
+  /** The environment (`NO_COLOR`). */
+  readonly env: Readonly<Record<string, string | undefined>>
+  /** Call `handler` on SIGINT and SIGTERM until the returned function is called. */
+  readonly onSignal: (handler: (signal: string) => void) => () => void
+  /** The package's version. */
+  readonly version: () => string
+}
+
+const HELP = `Usage: trust-proxy <command> [options]
+
+Explain how trust-proxy resolves requests behind reverse proxies: who sent them, to which host,
+over which protocol, and which rule decided at each hop.
+
+Commands:
+  explain   explain one request described on the command line
+  serve     run a "whoami" HTTP server that explains every request it receives
+
+Options:
+  -h, --help      show this help (trust-proxy <command> --help for a command's options)
+  -v, --version   print the version
+`
+
+const TRUST_HELP = `Trust (as compileTrust(setting, options) takes them):
+  --trust SETTING          true, false, a hop count (a whole number: 2), or comma-separated
+                           addresses, subnets and names (loopback, linklocal, uniquelocal)
+                           (default: false, Express's default)
+  --source SOURCE          where client addresses are read: x-forwarded-for (default),
+                           forwarded (RFC 7239), or header:NAME (one address, e.g. header:X-Real-IP)
+  --strict                 preset 'strict': strict addresses, aligned host and protocol,
+                           normalized addresses, extended range names
+  --aligned                hostAndProto 'aligned': host and protocol from the proxy where the walk stopped
+  --ports                  accept ports in X-Forwarded-For entries (1.2.3.4:5678, [2001:db8::1]:443)
+  --strict-addresses       addresses 'strict': only canonical IPv4 and IPv6 spellings
+  --normalize              return addresses in one canonical form
+  --extended-ranges        also accept the range names private and cgnat
+  --trust-socketless       trust a socket without an address (a unix socket)
+  --max-forwarded N        the most Forwarded elements read (default: 32)
+`
+
+const EXPLAIN_HELP = `Usage: trust-proxy explain [--trust SETTING] [--remote ADDR] [--header "Name: value"]... [options]
+
+Explain how one request resolves: each hop with the rule that decided its trust, where the walk
+stopped and why, the answers (ip, ips, host, hostname, protocol, secure) with the header each came
+from, and warnings about the setting and the request.
+
+Request:
+  --remote ADDR            the socket peer's address (default: none, as on a unix socket)
+  --header "Name: value"   a request header; repeat for more (repeated names are joined with ", ")
+  --encrypted              the connection is TLS: the socket's protocol is https
+
+${TRUST_HELP}
+Output:
+  --json                   print JSON instead of text (see below)
+  -h, --help               show this help
+
+Exit status: 0 once explained (warnings or not); 2 for a bad setting or argument.
+
+JSON (--json) is one object; absent values are null:
+  trust      string  the --trust value as given
+  options    object  the TrustOptions the flags made ({} for none)
+  source     string  where hops are read: "x-forwarded-for", "forwarded" or a header name
+  headers    object  the forwarding headers received, name: value
+  hops       array   the socket peer first, then the source's entries nearest first:
+                     { index, from, received, address, valid,
+                       trusted: true | false | null (not asked), reason,
+                       role: "proxy" | "client" | "ignored" }
+  stop       object  { index (the client's hop), reason: "untrusted" | "end" | "malformed" | "limit",
+                       message }
+  result     object  resolveAddr's answer: { ip, ips, host, hostname, protocol, secure }
+  from       object  the header each answer came from: { ip, ips, host, hostname, protocol, secure }
+  warnings   array   { code, message, fix }
+
+Example:
+  trust-proxy explain --trust "loopback, 10.0.0.0/8" --remote 10.0.0.1 \\
+    --header "X-Forwarded-For: 203.0.113.5, 10.0.0.2"
+`
+
+const SERVE_HELP = `Usage: trust-proxy serve [--trust SETTING] [--port 3000] [--host 127.0.0.1] [options]
+
+Run a "whoami" HTTP server to deploy behind your proxy chain: it answers every request with the
+explanation of that request, as text (curl), JSON (Accept: application/json) or an HTML page
+(browsers); ?format=text|json|html overrides Accept. It logs one line per request to stderr and
+stops on SIGINT or SIGTERM once open requests are answered. It shows its trust setting and your
+proxies' addresses to whoever asks: run it while diagnosing, not for good.
+
+Server:
+  --port PORT              the port to listen on (default: 3000; 0 picks a free one)
+  --host HOST              the address to listen on (default: 127.0.0.1; :: or 0.0.0.0 for all)
+
+${TRUST_HELP}
+Options:
+  -h, --help               show this help
+
+Exit status: 0 after a clean shutdown; 1 when it cannot listen; 2 for a bad setting or argument.
+
+Example:
+  trust-proxy serve --trust "loopback, 10.0.0.0/8" --port 8080
+`
+
+/** A mistake in the arguments: reported in one line, exit status 2. */
+class UsageError extends Error {}
+
+const TRUST_FLAGS = {
+  trust: { type: 'string' },
+  source: { type: 'string' },
+  strict: { type: 'boolean' },
+  aligned: { type: 'boolean' },
+  ports: { type: 'boolean' },
+  'strict-addresses': { type: 'boolean' },
+  normalize: { type: 'boolean' },
+  'extended-ranges': { type: 'boolean' },
+  'trust-socketless': { type: 'boolean' },
+  'max-forwarded': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+const EXPLAIN_FLAGS = {
+  ...TRUST_FLAGS,
+  remote: { type: 'string' },
+  header: { type: 'string', multiple: true },
+  encrypted: { type: 'boolean' },
+  json: { type: 'boolean' },
+} as const
+
+const SERVE_FLAGS = {
+  ...TRUST_FLAGS,
+  port: { type: 'string' },
+  host: { type: 'string' },
+} as const
+
+/** What the trust flags give. */
+type TrustValues = Partial<Record<'trust' | 'source' | 'max-forwarded', string>> &
+  Partial<Record<'strict' | 'aligned' | 'ports' | 'strict-addresses' | 'normalize' | 'extended-ranges' | 'trust-socketless', boolean>>
+
+/**
+ * Run the command line with `argv` (the arguments after the executable's path); resolves with the
+ * exit status: 0, 1 when the server cannot listen, 2 for a usage error (reported in one line).
+ *
+ * @example
+ * process.exitCode = await main(['explain', '--trust', 'loopback', '--remote', '127.0.0.1'], processIo(process.argv[1]))
+ */
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  const [command, ...rest] = argv
+  try {
+    switch (command) {
+      case 'explain':
+        return explainCommand(rest, io)
+      case 'serve':
+        return await serveCommand(rest, io)
+      case '-h':
+      case '--help':
+        io.stdout.write(HELP)
+        return 0
+      case '-v':
+      case '--version':
+        io.stdout.write(io.version() + '\n')
+        return 0
+      case undefined:
+        throw new UsageError('missing command: explain or serve (see trust-proxy --help)')
+      default:
+        throw new UsageError(`unknown command ${JSON.stringify(command)}: expected explain or serve (see trust-proxy --help)`)
+    }
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error
+    io.stderr.write(`trust-proxy: ${error.message}\n`)
+    return 2
+  }
+}
+
+/** The result of node:util's parseArgs, its errors turned into one-line usage errors. */
+function parse<R>(parsed: () => R, command: string): R {
+  try {
+    return parsed()
+  } catch (error) {
+    const message = (error as Error).message.split(/\.\s|\n/)[0] as string
+    throw new UsageError(`${message.charAt(0).toLowerCase()}${message.substring(1)} (see trust-proxy ${command} --help)`)
+  }
+}
+
+function explainCommand(args: readonly string[], io: Io): number {
+  const { values } = parse(() => parseArgs({ args: [...args], options: EXPLAIN_FLAGS, strict: true, allowPositionals: false }), 'explain')
+  if (values.help === true) {
+    io.stdout.write(EXPLAIN_HELP)
+    return 0
+  }
+  const { trust, setting, context } = trustOf(values)
+  const req = requestOf(values.remote, values.header ?? [], values.encrypted === true)
+  const explanation = explain(req, trust, setting)
+  const color = io.stdout.isTTY === true && !io.env.NO_COLOR
+  io.stdout.write(values.json === true ? renderJson(explanation, context) : renderText(explanation, context, color))
+  return 0
+}
+
+async function serveCommand(args: readonly string[], io: Io): Promise<number> {
+  const { values } = parse(() => parseArgs({ args: [...args], options: SERVE_FLAGS, strict: true, allowPositionals: false }), 'serve')
+  if (values.help === true) {
+    io.stdout.write(SERVE_HELP)
+    return 0
+  }
+  const port = portOf(values.port)
+  const host = values.host ?? '127.0.0.1'
+  const { trust, setting, context } = trustOf(values)
+  for (const warning of lintSetting(setting)) io.stderr.write(`warning: ${warning.code}: ${warning.message}\n`)
+
+  let server
+  try {
+    server = await listen(whoami({ trust, setting, context }, io.stderr), port, host)
+  } catch (error) {
+    io.stderr.write(`trust-proxy: cannot listen on ${host} port ${port}: ${(error as Error).message}\n`)
+    return 1
+  }
+  io.stdout.write(`listening on ${urlOf(server.address() as AddressInfo)}\n`)
+  await new Promise<void>((resolve) => {
+    const off = io.onSignal((signal) => {
+      off()
+      io.stderr.write(`${signal}: shutting down\n`)
+      resolve()
+    })
+  })
+  await shutdown(server)
+  return 0
+}
+
+/** The --port value, 3000 when it is not given. */
+export function portOf(text: string | undefined): number {
+  if (text === undefined) return 3000
+  const port = /^[0-9]{1,5}$/.test(text) ? Number(text) : -1
+  if (port < 0 || port > 65535) throw new UsageError(`invalid --port ${JSON.stringify(text)}: expected 0 to 65535`)
+  return port
+}
+
+/** The trust setting as the command line writes it: `true`, `false`, a hop count, or a list. */
+export function settingOf(text: string): TrustSetting {
+  if (text === 'true') return true
+  if (text === 'false') return false
+  if (/^[0-9]+$/.test(text)) return Number(text)
+  return text
+}
+
+/** The predicate, setting and rendering context the trust flags describe. */
+function trustOf(values: TrustValues): { trust: TrustFn; setting: TrustSetting; context: RenderContext } {
+  const text = values.trust ?? 'false'
+  const options = optionsOf(values)
+  try {
+    resolveOptions(options)
+  } catch (error) {
+    throw new UsageError((error as Error).message)
+  }
+  const setting = settingOf(text)
+  let trust: TrustFn
+  try {
+    trust = compileTrust(setting, options)
+  } catch (error) {
+    throw new UsageError(`invalid --trust ${JSON.stringify(text)}: ${(error as Error).message}`)
+  }
+  return { trust, setting, context: { trust: text, options } }
+}
+
+type Writable<T> = { -readonly [K in keyof T]: T[K] }
+
+function optionsOf(values: TrustValues): TrustOptions {
+  const options: Writable<TrustOptions> = {}
+  if (values.strict === true) options.preset = 'strict'
+  if (values.source !== undefined) options.source = sourceOf(values.source)
+  if (values.ports === true) options.ports = true
+  if (values.aligned === true) options.hostAndProto = 'aligned'
+  if (values['strict-addresses'] === true) options.addresses = 'strict'
+  if (values.normalize === true) options.normalize = true
+  if (values['extended-ranges'] === true) options.extendedRanges = true
+  if (values['trust-socketless'] === true) options.trustSocketless = true
+  const max = values['max-forwarded']
+  if (max !== undefined) {
+    if (!/^[0-9]+$/.test(max)) throw new UsageError(`invalid --max-forwarded ${JSON.stringify(max)}: expected a whole number of at least 1`)
+    options.maxForwarded = Number(max)
+  }
+  return options
+}
+
+function sourceOf(text: string): AddressSource {
+  if (text === 'x-forwarded-for' || text === 'forwarded') return text
+  if (text.toLowerCase().startsWith('header:')) return { header: text.substring(7) }
+  throw new UsageError(`invalid --source ${JSON.stringify(text)}: expected x-forwarded-for, forwarded or header:NAME`)
+}
+
+/** RFC 9110 token: what a header name is made of. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+
+/** The request the flags describe; repeated header names are joined with ", " as Node joins them. */
+export function requestOf(remote: string | undefined, lines: readonly string[], encrypted: boolean): RequestLike {
+  const headers = new Map<string, string>()
+  for (const line of lines) {
+    const colon = line.indexOf(':')
+    const name = line.substring(0, colon).trim().toLowerCase()
+    if (colon === -1 || !TOKEN.test(name)) throw new UsageError(`invalid --header ${JSON.stringify(line)}: expected "Name: value"`)
+    const value = line.substring(colon + 1).trim()
+    const earlier = headers.get(name)
+    headers.set(name, earlier === undefined ? value : `${earlier}, ${value}`)
+  }
+  return { socket: { remoteAddress: remote, encrypted }, headers: Object.fromEntries(headers) }
+}
+
+/**
+ * The version in the package.json of trust-proxy that holds `script` (the executable's path, as in
+ * `process.argv[1]`, which may be a link), or `unknown`.
+ */
+export function packageVersion(script: string | undefined): string {
+  if (script === undefined) return 'unknown'
+  let dir = dirname(realpathSync(script))
+  for (;;) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown }
+      if (pkg.name === 'trust-proxy') return String(pkg.version)
+    } catch {
+      // no readable package.json here: look further up
+    }
+    const parent = dirname(dir)
+    if (parent === dir) return 'unknown'
+    dir = parent
+  }
+}
+
+/** The I/O of this process, for the executable. */
+export function processIo(script: string | undefined): Io {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    onSignal: (handler) => {
+      const listener = (signal: NodeJS.Signals): void => handler(signal)
+      process.on('SIGINT', listener)
+      process.on('SIGTERM', listener)
+      return () => {
+        process.off('SIGINT', listener)
+        process.off('SIGTERM', listener)
+      }
+    },
+    version: () => packageVersion(script),
+  }
+}
