@@ -63,15 +63,15 @@ function parseDottedQuad(s: string, start: number, end: number): number {
   let digits = 0
   let dots = 0
   for (let i = start; i < end; i++) {
-    const c = s.charCodeAt(i)
-    if (c >= 0x30 && c <= 0x39) { /* 0-9 */
+    const d = s.charCodeAt(i) - 0x30
+    if (d >>> 0 <= 9) { /* 0-9 */
       // a leading zero makes ipaddr.js read the part as octal: not canonical
       if (digits === 1 && part === 0) return -1
-      part = part * 10 + (c - 0x30)
+      part = part * 10 + d
       if (++digits > 3 || part > 255) return -1
-    } else if (c === 0x2e) { /* . */
+    } else if (d === -2) { /* . */
       if (digits === 0 || ++dots > 3) return -1
-      value = value * 256 + part
+      value = (value << 8) | part
       part = 0
       digits = 0
     } else {
@@ -79,7 +79,7 @@ function parseDottedQuad(s: string, start: number, end: number): number {
     }
   }
   if (digits === 0 || dots !== 3) return -1
-  return value * 256 + part
+  return ((value << 8) | part) >>> 0
 }
 
 /** Returned by the hand-written parsers when only ipaddr.js can decide. */

@@ -37,13 +37,14 @@ export function socketOf(req: RequestLike): SocketLike | null | undefined {
  */
 export function headerValue(headers: HeadersLike | null | undefined, name: string): string {
   if (!headers) return ''
-  // a Fetch Headers object joins repeated lines itself, and throws for pseudo-header names such as
-  // :authority, which it never holds; a Node header named "get" is a string, not a function
-  if (typeof headers.get === 'function') {
-    return name.charCodeAt(0) === 0x3a ? '' : (headers as { get(name: string): string | null }).get(name) ?? '' /* : */
-  }
   const value = (headers as Readonly<Record<string, unknown>>)[name]
   if (typeof value === 'string') return value
+  if (value === undefined) {
+    // a Fetch Headers object joins repeated lines itself, and throws for pseudo-header names such as
+    // :authority, which it never holds; a Node header named "get" is a string, not a function
+    if (typeof headers.get !== 'function' || name.charCodeAt(0) === 0x3a) return '' /* : */
+    return (headers as { get(name: string): string | null }).get(name) ?? ''
+  }
   if (Array.isArray(value)) return value.join(', ')
   return ''
 }
