@@ -34,19 +34,23 @@ export interface Compiled {
   readonly options: ResolvedOptions
 }
 
-const registry = new WeakMap<TrustFn, Compiled>()
+/**
+ * Where a predicate built here keeps what is known of it: a property of the function itself, under a
+ * symbol private to this copy of the module, so that looking it up per request is one property load.
+ * Functions from elsewhere (custom predicates, or this package's other build) have none.
+ */
+const COMPILED: unique symbol = Symbol('trust-proxy compiled predicate')
 
-// an application uses one predicate for every request: remember the last lookup
-let lastTrust: TrustFn | undefined
-let lastCompiled: Compiled | undefined
+type Marked = TrustFn & { readonly [COMPILED]?: Compiled }
 
 /** What this module knows of a predicate, or undefined for a function it did not build. */
 export function compiledOf(trust: TrustFn): Compiled | undefined {
-  if (trust !== lastTrust) {
-    lastCompiled = registry.get(trust)
-    lastTrust = trust
-  }
-  return lastCompiled
+  return (trust as Marked)[COMPILED]
+}
+
+function mark(trust: TrustFn, compiled: Compiled): TrustFn {
+  Object.defineProperty(trust, COMPILED, { value: compiled })
+  return trust
 }
 
 /** The shape of a predicate built by this module, or undefined for any other function. */
@@ -55,8 +59,7 @@ export function shapeOf(trust: TrustFn): Shape | undefined {
 }
 
 function withShape(trust: TrustFn, shape: Shape): TrustFn {
-  registry.set(trust, { shape, call: trust, options: EXPRESS })
-  return trust
+  return mark(trust, { shape, call: trust, options: EXPRESS })
 }
 
 /** Trusts every address (`true`). */
@@ -193,13 +196,12 @@ function compileSetting(setting: TrustSetting, options: ResolvedOptions): TrustF
  * how Express's `protocol` and `host` getters ask.
  */
 function withOptions(base: TrustFn, options: ResolvedOptions): TrustFn {
-  const known = registry.get(base)
+  const known = compiledOf(base)
   const call = known ? known.call : base
   const trust: TrustFn = options.trustSocketless
     ? (addr, i) => (addr === undefined && i === 0) || call(addr, i)
     : (addr, i) => call(addr, i)
-  registry.set(trust, { shape: known?.shape, call, options })
-  return trust
+  return mark(trust, { shape: known?.shape, call, options })
 }
 
 /** Whether `addr` at hop `i` is trusted, answered from the shape when there is one. */

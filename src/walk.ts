@@ -14,19 +14,16 @@ export let entryStart = 0
  * skipped.
  */
 export function previousEntry(header: string, pos: number): number {
-  let i = pos - 1
-  for (; i >= 0; i--) {
-    const c = header.charCodeAt(i)
+  let end = pos
+  for (; end > 0; end--) {
+    const c = header.charCodeAt(end - 1)
     if (c !== 0x20 && c !== 0x2c) break /*   , */
   }
-  if (i < 0) return -1
-  const end = i + 1
-  let start = i
-  for (i--; i >= 0; i--) {
-    const c = header.charCodeAt(i)
-    if (c === 0x2c) break /* , */
-    if (c !== 0x20) start = i /*   */
-  }
+  if (end === 0) return -1
+  // the entry runs from the comma before it (found natively) to `end`, spaces trimmed; the character
+  // before `end` is neither space nor comma, so the trimmed entry is never empty
+  let start = header.lastIndexOf(',', end - 1) + 1
+  while (header.charCodeAt(start) === 0x20) start++ /*   */
   entryStart = start
   return end
 }
@@ -36,19 +33,15 @@ export let entryEnd = 0
 
 /** The start of the leftmost X-Forwarded-For entry (setting `entryEnd`), or -1 when there is none. */
 export function firstEntry(header: string): number {
-  let i = 0
-  for (; i < header.length; i++) {
-    const c = header.charCodeAt(i)
+  let start = 0
+  for (; start < header.length; start++) {
+    const c = header.charCodeAt(start)
     if (c !== 0x20 && c !== 0x2c) break /*   , */
   }
-  if (i === header.length) return -1
-  const start = i
-  let end = i + 1
-  for (i++; i < header.length; i++) {
-    const c = header.charCodeAt(i)
-    if (c === 0x2c) break /* , */
-    if (c !== 0x20) end = i + 1 /*   */
-  }
+  if (start === header.length) return -1
+  const comma = header.indexOf(',', start)
+  let end = comma === -1 ? header.length : comma
+  while (header.charCodeAt(end - 1) === 0x20) end-- /*   */
   entryEnd = end
   return start
 }
