@@ -6,7 +6,7 @@ import { addressSpan, formatAddress, Kind, parseAddress, spanEnd } from './addre
 import { holds, type Compiled } from './compile.js'
 import type { ResolvedOptions } from './options.js'
 import { headerValue, socketOf, type RequestLike } from './request.js'
-import { parseForwarded, parseNode, type ForwardedElement } from './rfc7239.js'
+import { ForwardedReader, parseNode, type ForwardedElement } from './rfc7239.js'
 import { entryStart, previousEntry } from './walk.js'
 
 /** The outcome of a walk with options. */
@@ -32,10 +32,9 @@ export interface Hop {
 /** The hops after the socket peer, nearest first, as the source gives them. */
 export function hopsOf(req: RequestLike, options: ResolvedOptions): () => Hop | undefined {
   if (options.source === 'forwarded') {
-    const { elements } = parseForwarded(headerValue(req.headers, 'forwarded'), options.maxForwarded)
-    let k = 0
+    const reader = new ForwardedReader(headerValue(req.headers, 'forwarded'), options.maxForwarded)
     return () => {
-      const element = elements[k++]
+      const element = reader.next()
       if (element === undefined) return undefined
       const node = element.for === undefined ? undefined : parseNode(element.for)
       return { text: node !== undefined && node.kind === 'ip' ? node.address : undefined, element }
@@ -43,13 +42,14 @@ export function hopsOf(req: RequestLike, options: ResolvedOptions): () => Hop | 
   }
 
   if (options.source === 'header') {
-    // exactly one address; Node joins repeated lines with ", ", which makes the value invalid
-    const value = headerValue(req.headers, options.header).trim()
-    let done = value === '' || value.indexOf(',') !== -1 ||
-      parseAddress(value, scratch, 0, -1, options.strict) === Kind.Invalid
+    let done = false
     return () => {
       if (done) return undefined
       done = true
+      // exactly one address; Node joins repeated lines with ", ", which makes the value invalid
+      const value = headerValue(req.headers, options.header).trim()
+      if (value === '' || value.indexOf(',') !== -1) return undefined
+      if (parseAddress(value, scratch, 0, -1, options.strict) === Kind.Invalid) return undefined
       return { text: value, element: undefined }
     }
   }
@@ -83,15 +83,28 @@ export function walkWith(req: RequestLike, compiled: Compiled): Walked {
     return shape === undefined ? call(text, i) : holds(shape, i, text, 0, -1)
   }
 
+  // A custom predicate is asked only about hops that have a successor, as proxy-addr asks. A compiled
+  // one has no side effects and is asked first, so that nothing left of the first untrusted hop is
+  // read.
+  const askFirst = shape !== undefined
   const addrs: (string | undefined)[] = [present(peer, options, lenient)]
   let cur: Hop = { text: peer, element: undefined }
   let peerTrusted: boolean | undefined
   for (let i = 0; ; i++) {
-    const hop = next()
-    if (hop === undefined) break
-    const ok = trusted(cur.text, i)
-    if (i === 0) peerTrusted = ok
-    if (!ok) break
+    let hop: Hop | undefined
+    if (askFirst) {
+      const ok = trusted(cur.text, i)
+      if (i === 0) peerTrusted = ok
+      if (!ok) break
+      hop = next()
+      if (hop === undefined) break
+    } else {
+      hop = next()
+      if (hop === undefined) break
+      const ok = trusted(cur.text, i)
+      if (i === 0) peerTrusted = ok
+      if (!ok) break
+    }
     cur = hop
     addrs.push(present(hop.text, options, lenient))
   }

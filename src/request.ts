@@ -45,8 +45,17 @@ export function headerValue(headers: HeadersLike | null | undefined, name: strin
     if (typeof headers.get !== 'function' || name.charCodeAt(0) === 0x3a) return '' /* : */
     return (headers as { get(name: string): string | null }).get(name) ?? ''
   }
-  if (Array.isArray(value)) return value.join(', ')
+  if (Array.isArray(value)) return joinList(value)
   return ''
+}
+
+/** A list joined as Node joins repeated lines; a list that cannot be (a symbol in it) counts as absent. */
+function joinList(list: readonly unknown[]): string {
+  try {
+    return list.join(', ')
+  } catch {
+    return ''
+  }
 }
 
 /** A Fetch API `Request`, or anything with its `headers` and `url`. */

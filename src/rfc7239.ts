@@ -91,22 +91,60 @@ type MutableElement = { -readonly [K in keyof ForwardedElement]: ForwardedElemen
  * // }
  */
 export function parseForwarded(header: string, maxElements: number = DEFAULT_MAX_ELEMENTS): ForwardedList {
+  const reader = new ForwardedReader(header, maxElements)
   const elements: ForwardedElement[] = []
-  if (typeof header !== 'string') return { elements, malformed: false, truncated: false }
-  const cap = Math.floor(maxElements)
-  // header[0, pos) is unread; reading goes leftwards, one element at a time
-  let pos = header.length
-  for (;;) {
+  for (let element = reader.next(); element !== undefined; element = reader.next()) elements.push(element)
+  return { elements, malformed: reader.malformed, truncated: reader.truncated }
+}
+
+/**
+ * `parseForwarded` one element at a time, for a walk that stops early: nothing left of the last
+ * element returned (or of the malformed one that ended reading) is examined.
+ *
+ * @example
+ * const reader = new ForwardedReader(header, 32)
+ * for (let element = reader.next(); element !== undefined; element = reader.next()) …
+ */
+export class ForwardedReader {
+  readonly #header: string
+  readonly #cap: number
+  /** header[0, pos) is unread; reading goes leftwards, one element at a time */
+  #pos: number
+  #read = 0
+  #done = false
+  /** True once reading stopped at a malformed element. */
+  malformed = false
+  /** True once reading stopped at the cap with more of the header left (see `ForwardedList`). */
+  truncated = false
+
+  constructor(header: string, maxElements: number = DEFAULT_MAX_ELEMENTS) {
+    this.#header = typeof header === 'string' ? header : ''
+    this.#cap = Math.floor(maxElements)
+    this.#pos = this.#header.length
+  }
+
+  /** The next element leftwards, or undefined at the end, at a malformed element or at the cap. */
+  next(): ForwardedElement | undefined {
+    if (this.#done) return undefined
+    const header = this.#header
     // written so that a NaN cap reads nothing
-    if (!(elements.length < cap)) return { elements, malformed: false, truncated: pos > 0 }
+    if (!(this.#read < this.#cap)) return this.#stop(false, this.#pos > 0)
     // 1#element = *( "," OWS ) element *( OWS "," [ OWS element ] ) (RFC 7230 section 7)
-    let end = pos
+    let end = this.#pos
     while (end > 0 && isListSeparator(header.charCodeAt(end - 1))) end--
-    if (end === 0) return { elements, malformed: false, truncated: false }
+    if (end === 0) return this.#stop(false, false)
     const element = readElement(header, end)
-    if (element === null) return { elements, malformed: true, truncated: false }
-    elements.push(element)
-    pos = elementStart
+    if (element === null) return this.#stop(true, false)
+    this.#read++
+    this.#pos = elementStart
+    return element
+  }
+
+  #stop(malformed: boolean, truncated: boolean): undefined {
+    this.#done = true
+    this.malformed = malformed
+    this.truncated = truncated
+    return undefined
   }
 }
 

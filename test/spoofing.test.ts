@@ -1,0 +1,348 @@
+// spoofing.test.ts: what a client that forges X-Forwarded-For, -Host, -Proto and Forwarded gets, for
+// each network topology and each way of writing the trust setting. A topology is the list of hops
+// between the client and the app, each with the headers it appends or sets, the way a proxy's
+// configuration reads; the request the app receives is what those hops make of the client's.
+//
+// the README's security section shows the same table: the last tests render it from the cases below and demand
+// that the document hold exactly that text between its markers.
+
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { compileTrust, resolveAddr, type RequestLike, type TrustOptions, type TrustSetting } from '../src/index.js'
+
+/** The client, and what it asks for. Everything in this network speaks plain HTTP, so `https` in an answer is forged. */
+const CLIENT = '203.0.113.7'
+const HOST = 'shop.example'
+
+/** What the forging client sends besides `Host: shop.example`. */
+const FORGED: Readonly<Record<string, string>> = {
+  'X-Forwarded-For': '6.6.6.6, 10.0.0.99',
+  'X-Forwarded-Host': 'evil.example',
+  'X-Forwarded-Proto': 'https',
+  Forwarded: 'for=6.6.6.6;proto=https;host=evil.example, for=10.0.0.99',
+}
+
+/**
+ * One hop: where it is and what it writes as it forwards, one directive per header. `append` adds
+ * the value to the header as another list element (nginx's `$proxy_add_x_forwarded_for`); `set`
+ * replaces whatever the header held. `$remote_addr` is the address the hop received the request
+ * from, `$host` the Host header it received, `$scheme` the protocol it received it over.
+ */
+interface Hop {
+  readonly name: string
+  readonly at: string
+  readonly writes: readonly string[]
+}
+
+interface Topology {
+  readonly name: string
+  /** The hops from the client inwards: the last one is the app's socket peer. */
+  readonly hops: readonly Hop[]
+}
+
+/** An edge proxy configured as nginx's documentation suggests: its own word on protocol and host. */
+const EDGE_WRITES = [
+  'append X-Forwarded-For $remote_addr',
+  'set X-Forwarded-Proto $scheme',
+  'set X-Forwarded-Host $host',
+  'append Forwarded for=$remote_addr;proto=$scheme;host=$host',
+]
+
+/** A proxy behind a trusted edge: adds itself to the chain and passes on protocol and host. */
+const INNER_WRITES = [
+  'append X-Forwarded-For $remote_addr',
+  'append Forwarded for=$remote_addr;proto=$scheme;host=$host',
+]
+
+const DIRECT: Topology = { name: 'direct', hops: [] }
+const ONE_PROXY: Topology = { name: 'one proxy', hops: [{ name: 'nginx', at: '127.0.0.1', writes: EDGE_WRITES }] }
+const TWO_PROXIES: Topology = {
+  name: 'two proxies',
+  hops: [{ name: 'edge', at: '10.0.0.2', writes: EDGE_WRITES }, { name: 'inner', at: '10.0.1.3', writes: INNER_WRITES }],
+}
+const CDN_LB: Topology = {
+  name: 'CDN + load balancer',
+  hops: [
+    {
+      // like many CDNs, it leaves X-Forwarded-Host as the client sent it
+      name: 'CDN',
+      at: '198.51.100.20',
+      writes: [
+        'append X-Forwarded-For $remote_addr',
+        'set X-Forwarded-Proto $scheme',
+        'append Forwarded for=$remote_addr;proto=$scheme;host=$host',
+      ],
+    },
+    { name: 'load balancer', at: '10.0.0.5', writes: INNER_WRITES },
+  ],
+}
+const VIA_PROXY: Topology = { name: 'proxy in front, app reachable: via the proxy', hops: [{ name: 'proxy', at: '10.0.0.2', writes: EDGE_WRITES }] }
+const BYPASS: Topology = { name: 'proxy in front, app reachable: straight to the app', hops: [] }
+
+const TOPOLOGIES: readonly Topology[] = [DIRECT, ONE_PROXY, TWO_PROXIES, CDN_LB, VIA_PROXY, BYPASS]
+
+/** The request as it reaches the app: each hop applies its directives to what it received. */
+function arrive(topology: Topology, sent: Readonly<Record<string, string>>): RequestLike {
+  const headers = new Map<string, string>([['host', HOST]])
+  for (const [name, value] of Object.entries(sent)) headers.set(name.toLowerCase(), value)
+  let from = CLIENT
+  for (const hop of topology.hops) {
+    const vars: Readonly<Record<string, string>> = { $remote_addr: from, $host: headers.get('host') ?? '', $scheme: 'http' }
+    for (const directive of hop.writes) {
+      const [verb, name = '', template = ''] = directive.split(' ')
+      const value = template.replace(/\$[a-z_]+/g, (v) => vars[v] ?? v)
+      const key = name.toLowerCase()
+      const prior = headers.get(key)
+      if (verb === 'append' && prior !== undefined) headers.set(key, `${prior}, ${value}`)
+      else if (verb === 'append' || verb === 'set') headers.set(key, value)
+      else throw new Error(`unknown directive: ${directive}`)
+    }
+    from = hop.at
+  }
+  return { socket: { remoteAddress: from, encrypted: false }, headers: Object.fromEntries(headers) }
+}
+
+type Verdict = 'safe' | 'safe, but wrong' | 'SPOOFABLE'
+
+interface Case {
+  readonly topology: Topology
+  /** The setting as the table shows it. */
+  readonly label: string
+  readonly setting: TrustSetting
+  readonly options?: TrustOptions
+  /** What the forging client gets. */
+  readonly ip: string | undefined
+  readonly protocol: string
+  readonly hostname: string | undefined
+  readonly verdict: Verdict
+  readonly why: string
+}
+
+const CASES: readonly Case[] = [
+  // direct: the client is the socket peer
+  {
+    topology: DIRECT, label: '`false` (the default)', setting: false,
+    ip: CLIENT, protocol: 'http', hostname: HOST, verdict: 'safe', why: 'nothing is trusted: every X-Forwarded-* header is ignored',
+  },
+  {
+    topology: DIRECT, label: "`'loopback'`", setting: 'loopback',
+    ip: CLIENT, protocol: 'http', hostname: HOST, verdict: 'safe', why: 'the peer is not in the range, so its headers are ignored',
+  },
+  {
+    topology: DIRECT, label: '`true`', setting: true,
+    ip: '6.6.6.6', protocol: 'https', hostname: 'evil.example', verdict: 'SPOOFABLE',
+    why: '`true` trusts whoever connects: the leftmost forged entry, Host and Proto are believed',
+  },
+  {
+    topology: DIRECT, label: '`1`', setting: 1,
+    ip: '10.0.0.99', protocol: 'https', hostname: 'evil.example', verdict: 'SPOOFABLE',
+    why: 'a hop count trusts the peer whoever it is: the rightmost forged entry becomes the client',
+  },
+
+  // one proxy on the app's own host
+  {
+    topology: ONE_PROXY, label: "`'loopback'`", setting: 'loopback',
+    ip: CLIENT, protocol: 'http', hostname: HOST, verdict: 'safe', why: 'the walk stops at the address nginx appended; nginx set Host and Proto',
+  },
+  {
+    topology: ONE_PROXY, label: '`1`', setting: 1,
+    ip: CLIENT, protocol: 'http', hostname: HOST, verdict: 'safe', why: 'one hop, and only nginx can connect',
+  },
+  {
+    topology: ONE_PROXY, label: "`'loopback'`, `source: 'forwarded'`", setting: 'loopback', options: { source: 'forwarded' },
+    ip: CLIENT, protocol: 'http', hostname: HOST, verdict: 'safe', why: "the element nginx appended gives the client, its `proto` and `host`",
+  },
+  {
+    topology: ONE_PROXY, label: '`2`', setting: 2,
+    ip: '10.0.0.99', protocol: 'http', hostname: HOST, verdict: 'SPOOFABLE', why: 'one hop too many: the walk trusts the client and takes its forged entry',
+  },
+  {
+    topology: ONE_PROXY, label: '`true`', setting: true,
+    ip: '6.6.6.6', protocol: 'http', hostname: HOST, verdict: 'SPOOFABLE', why: '`true` walks to the leftmost entry, which the client wrote',
+  },
+  {
+    topology: ONE_PROXY, label: "`'uniquelocal'`", setting: 'uniquelocal',
+    ip: '127.0.0.1', protocol: 'http', hostname: HOST, verdict: 'safe, but wrong', why: 'the range misses nginx: every client is 127.0.0.1',
+  },
+
+  // two proxies
+  {
+    topology: TWO_PROXIES, label: "`['10.0.0.2', '10.0.1.3']`", setting: ['10.0.0.2', '10.0.1.3'],
+    ip: CLIENT, protocol: 'http', hostname: HOST, verdict: 'safe', why: 'exactly the proxies: the walk stops at the client the edge appended',
+  },
+  {
+    topology: TWO_PROXIES, label: "`'uniquelocal'`", setting: 'uniquelocal',
+    ip: CLIENT, protocol: 'http', hostname: HOST, verdict: 'safe',
+    why: 'the forged 10.0.0.99 is in the range, but it lies beyond the client, where the walk never goes',
+  },
+  {
+    topology: TWO_PROXIES, label: "`(addr) => addr.startsWith('10.')`", setting: (addr) => addr !== undefined && addr.startsWith('10.'),
+    ip: CLIENT, protocol: 'http', hostname: HOST, verdict: 'safe', why: 'a custom function is asked hop by hop, from the socket out',
+  },
+  {
+    topology: TWO_PROXIES, label: '`2`', setting: 2,
+    ip: CLIENT, protocol: 'http', hostname: HOST, verdict: 'safe', why: 'two hops, and only the edge faces clients',
+  },
+  {
+    topology: TWO_PROXIES, label: "`'uniquelocal'`, `source: 'forwarded'`", setting: 'uniquelocal', options: { source: 'forwarded' },
+    ip: CLIENT, protocol: 'http', hostname: HOST, verdict: 'safe', why: "the edge's element gives the client, its `proto` and `host`",
+  },
+  {
+    topology: TWO_PROXIES, label: '`3`', setting: 3,
+    ip: '10.0.0.99', protocol: 'http', hostname: HOST, verdict: 'SPOOFABLE', why: 'one hop too many: the forged entry right of the client is taken',
+  },
+  {
+    topology: TWO_PROXIES, label: '`true`', setting: true,
+    ip: '6.6.6.6', protocol: 'http', hostname: HOST, verdict: 'SPOOFABLE', why: '`true` walks to the leftmost entry, which the client wrote',
+  },
+  {
+    topology: TWO_PROXIES, label: "`'10.0.1.3'` (the inner hop only)", setting: '10.0.1.3',
+    ip: '10.0.0.2', protocol: 'http', hostname: HOST, verdict: 'safe, but wrong', why: 'the edge is untrusted, so it is the client: every client is 10.0.0.2',
+  },
+  {
+    topology: TWO_PROXIES, label: "`'loopback'`", setting: 'loopback',
+    ip: '10.0.1.3', protocol: 'http', hostname: HOST, verdict: 'safe, but wrong', why: 'the peer is untrusted: every client is the inner proxy',
+  },
+
+  // a CDN that passes X-Forwarded-Host on, then a load balancer
+  {
+    topology: CDN_LB, label: "`['198.51.100.0/24', '10.0.0.0/8']`", setting: ['198.51.100.0/24', '10.0.0.0/8'],
+    ip: CLIENT, protocol: 'http', hostname: 'evil.example', verdict: 'SPOOFABLE',
+    why: 'the address is right, but Express takes the first X-Forwarded-Host from any trusted peer, and the CDN passed the forged one on',
+  },
+  {
+    topology: CDN_LB, label: "`['198.51.100.0/24', '10.0.0.0/8']`, `hostAndProto: 'aligned'`", setting: ['198.51.100.0/24', '10.0.0.0/8'],
+    options: { hostAndProto: 'aligned' },
+    ip: CLIENT, protocol: 'http', hostname: HOST, verdict: 'safe',
+    why: 'host and protocol only from the values the outermost trusted proxy wrote; the CDN wrote no host, so Host is used',
+  },
+  {
+    topology: CDN_LB, label: "`['198.51.100.0/24', '10.0.0.0/8']`, `source: 'forwarded'`", setting: ['198.51.100.0/24', '10.0.0.0/8'],
+    options: { source: 'forwarded' },
+    ip: CLIENT, protocol: 'http', hostname: HOST, verdict: 'safe', why: "the CDN's element gives the client, its `proto` and `host`",
+  },
+  {
+    topology: CDN_LB, label: '`2`', setting: 2,
+    ip: CLIENT, protocol: 'http', hostname: 'evil.example', verdict: 'SPOOFABLE', why: 'the right count, but the forged X-Forwarded-Host passes the CDN',
+  },
+  {
+    topology: CDN_LB, label: "`'uniquelocal'`", setting: 'uniquelocal',
+    ip: '198.51.100.20', protocol: 'http', hostname: 'evil.example', verdict: 'SPOOFABLE',
+    why: 'the CDN is missing: every client is a CDN node, and the forged host is believed',
+  },
+  {
+    topology: CDN_LB, label: '`true`', setting: true,
+    ip: '6.6.6.6', protocol: 'http', hostname: 'evil.example', verdict: 'SPOOFABLE', why: '`true` believes every forged header that reaches the app',
+  },
+
+  // a proxy in front, but the app also answers connections from anywhere
+  {
+    topology: VIA_PROXY, label: '`1`', setting: 1,
+    ip: CLIENT, protocol: 'http', hostname: HOST, verdict: 'safe', why: 'through the proxy, one hop is right',
+  },
+  {
+    topology: VIA_PROXY, label: "`'10.0.0.2'`", setting: '10.0.0.2',
+    ip: CLIENT, protocol: 'http', hostname: HOST, verdict: 'safe', why: 'the proxy by address',
+  },
+  {
+    topology: BYPASS, label: '`1`', setting: 1,
+    ip: '10.0.0.99', protocol: 'https', hostname: 'evil.example', verdict: 'SPOOFABLE',
+    why: 'a hop count cannot tell the proxy from a client that connects directly',
+  },
+  {
+    topology: BYPASS, label: "`1`, `source: 'forwarded'`", setting: 1, options: { source: 'forwarded' },
+    ip: '10.0.0.99', protocol: 'http', hostname: HOST, verdict: 'SPOOFABLE',
+    why: 'the same with Forwarded: the rightmost forged element is taken (it has no `proto` or `host`)',
+  },
+  {
+    topology: BYPASS, label: '`true`', setting: true,
+    ip: '6.6.6.6', protocol: 'https', hostname: 'evil.example', verdict: 'SPOOFABLE', why: '`true` trusts whoever connects',
+  },
+  {
+    topology: BYPASS, label: "`'10.0.0.2'`", setting: '10.0.0.2',
+    ip: CLIENT, protocol: 'http', hostname: HOST, verdict: 'safe', why: 'only the proxy is trusted: a direct client is its own address',
+  },
+  {
+    topology: BYPASS, label: "`'uniquelocal'`", setting: 'uniquelocal',
+    ip: CLIENT, protocol: 'http', hostname: HOST, verdict: 'safe', why: 'a range that holds the proxy and not the internet',
+  },
+]
+
+/** What an honest client (no forged headers) gets, for comparison. */
+function honest(c: Case) {
+  const r = resolveAddr(arrive(c.topology, {}), compileTrust(c.setting, c.options))
+  return { ip: r.ip, protocol: r.protocol, hostname: r.hostname }
+}
+
+describe.each(TOPOLOGIES.map((t) => [t.name, t] as const))('%s', (_name, topology) => {
+  const cases = CASES.filter((c) => c.topology === topology)
+
+  it.each(cases.map((c) => [`${c.verdict}: ${c.label}`, c] as const))('%s', (_label, c) => {
+    const r = resolveAddr(arrive(topology, FORGED), compileTrust(c.setting, c.options))
+    expect({ ip: r.ip, protocol: r.protocol, hostname: r.hostname }).toEqual({ ip: c.ip, protocol: c.protocol, hostname: c.hostname })
+    // the verdict follows from the answers: any forged value that shows through is a spoof
+    const spoofed = r.ip === '6.6.6.6' || r.ip === '10.0.0.99' || r.protocol === 'https' || r.hostname === 'evil.example'
+    expect(spoofed, 'the verdict').toBe(c.verdict === 'SPOOFABLE')
+    // "wrong" means an honest client is not told apart either
+    if (c.verdict !== 'SPOOFABLE') expect(honest(c).ip === CLIENT, 'an honest client is found').toBe(c.verdict === 'safe')
+  })
+})
+
+describe('the table', () => {
+  it('covers every topology with `true`, a hop count and a range or address setting', () => {
+    for (const topology of TOPOLOGIES) {
+      const settings = CASES.filter((c) => c.topology === topology).map((c) => c.setting)
+      expect(settings.some((s) => typeof s === 'number' || s === true || s === false), topology.name).toBe(true)
+      expect(settings.some((s) => typeof s === 'string' || Array.isArray(s)), topology.name).toBe(true)
+    }
+  })
+})
+
+// ---------------------------------------------------------------------------------------------------
+// the README's security section
+
+const DOC = new URL('../README.md', import.meta.url)
+
+function topologyLine(t: Topology): string {
+  const path = t.hops.map((hop) => `${hop.name} ${hop.at}`)
+  return [`client ${CLIENT}`, ...path, 'app'].join(' → ')
+}
+
+function renderTopologies(): string {
+  const lines: string[] = []
+  for (const t of TOPOLOGIES) {
+    lines.push(`- **${t.name}**: ${topologyLine(t)}`)
+    for (const hop of t.hops) lines.push(`  - ${hop.name} (${hop.at}): ${hop.writes.map((w) => `\`${w}\``).join(', ')}`)
+  }
+  return lines.join('\n')
+}
+
+function renderTable(): string {
+  const cell = (text: string | undefined): string => (text ?? '(none)').replace(/\|/g, '\\|')
+  const rows = CASES.map((c) => `| ${cell(c.topology.name)} | ${cell(c.label)} | ${cell(c.ip)} · ${cell(c.protocol)} · ${cell(c.hostname)} | ${c.verdict === 'SPOOFABLE' ? '**SPOOFABLE**' : c.verdict} | ${cell(c.why)} |`)
+  return [
+    '| Topology | Setting | A forging client gets (ip · protocol · hostname) | Verdict | Why |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows,
+  ].join('\n')
+}
+
+/** The text between `<!-- name:start -->` and `<!-- name:end -->`. */
+function block(doc: string, name: string): string | undefined {
+  const start = doc.indexOf(`<!-- ${name}:start -->`)
+  const end = doc.indexOf(`<!-- ${name}:end -->`)
+  if (start === -1 || end === -1) return undefined
+  return doc.slice(start + `<!-- ${name}:start -->`.length, end).trim()
+}
+
+describe("the README's security section", () => {
+  const doc = readFileSync(DOC, 'utf8')
+
+  it('lists the topologies as modelled here', () => {
+    expect(block(doc, 'spoofing-topologies')).toBe(renderTopologies())
+  })
+
+  it('shows this table', () => {
+    expect(block(doc, 'spoofing-table')).toBe(renderTable())
+  })
+})
