@@ -117,6 +117,9 @@ function fail(name: string, value: unknown, expected: string): never {
 export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value)
   if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`
+  // JSON has no NaN, Infinity, bigint, symbol or undefined: their own names say more
+  if (typeof value === 'number' || typeof value === 'symbol' || value === undefined) return String(value)
+  if (typeof value === 'bigint') return `${value}n`
   try {
     return JSON.stringify(value) ?? String(value)
   } catch {

@@ -158,7 +158,7 @@ describe('compileTrust', () => {
     { name: 'difference: a named function entry names the function', setting: [function proxy(): boolean { return true }], message: 'invalid IP address: function proxy' },
     { name: 'difference: an anonymous function entry says so', setting: [(): boolean => true], message: 'invalid IP address: function (anonymous)' },
     { name: 'difference: a symbol entry names the symbol', setting: [Symbol('s')], message: 'invalid IP address: Symbol(s)' },
-    { name: 'difference: a bigint entry, which JSON cannot render, names its type', setting: [1n], message: 'invalid IP address: [object BigInt]' },
+    { name: 'difference: a bigint entry, which JSON cannot render, is named as a bigint literal', setting: [1n], message: 'invalid IP address: 1n' },
   ]
 
   it.each(errorCases)('$name', ({ setting, message }) => {

@@ -487,6 +487,7 @@ function renderings(value: unknown): string[] {
   attempt(() => String(value))
   attempt(() => Object.prototype.toString.call(value))
   if (typeof value === 'function') attempt(() => `function ${value.name || '(anonymous)'}`)
+  if (typeof value === 'bigint') attempt(() => `${value}n`)
   return texts
 }
 
