@@ -121,10 +121,12 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'number' || typeof value === 'symbol' || value === undefined) return String(value)
   if (typeof value === 'bigint') return `${value}n`
   try {
-    return JSON.stringify(value) ?? String(value)
+    const text: string | undefined = JSON.stringify(value)
+    if (text !== undefined) return text
   } catch {
-    return Object.prototype.toString.call(value)
+    // a cycle, or a bigint inside: JSON cannot write it
   }
+  return Object.prototype.toString.call(value)
 }
 
 function flag(options: TrustOptions, name: 'ports' | 'normalize' | 'extendedRanges' | 'trustSocketless', preset: boolean): boolean {

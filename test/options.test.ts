@@ -237,7 +237,8 @@ describe('describeValue', () => {
     { name: 'a named function, by its name', value: function trustMe() {}, text: 'function trustMe' },
     { name: 'an anonymous function', value: anonymous, text: 'function (anonymous)' },
     { name: 'a symbol, which JSON cannot show', value: Symbol('trust'), text: 'Symbol(trust)' },
-    { name: 'a BigInt, which JSON refuses', value: 10n, text: '[object BigInt]' },
+    { name: 'a BigInt, which JSON refuses, as a bigint literal', value: 10n, text: '10n' },
+    { name: 'an object whose toJSON gives nothing, by its type', value: { toJSON: () => undefined }, text: '[object Object]' },
     { name: 'a circular object, which JSON refuses', value: circular, text: '[object Object]' },
   ]
 

@@ -5,6 +5,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
   DEFAULT_MAX_ELEMENTS,
+  ForwardedReader,
   parseForwarded,
   parseNode,
   type ForwardedElement,
@@ -626,6 +627,17 @@ const nodeCases: readonly NodeCase[] = [
   { name: 'fail: a host name', value: 'example.com', expected: INVALID },
   { name: 'fail: a space', value: '192.0.2.1 ', expected: INVALID },
 ]
+
+describe('ForwardedReader', () => {
+  it('reads the elements parseForwarded returns, one at a time, and keeps answering undefined once it stopped', () => {
+    const reader = new ForwardedReader('for=192.0.2.43, for="bad, for=198.51.100.17', 32)
+    expect(reader.next()).toEqual({ for: '198.51.100.17' })
+    expect(reader.next()).toBeUndefined()
+    expect(reader.malformed).toBe(true)
+    expect(reader.next()).toBeUndefined()
+    expect(reader.truncated).toBe(false)
+  })
+})
 
 describe('parseNode', () => {
   it.each(nodeCases)('$name: $value', ({ value, expected }) => {
