@@ -15,20 +15,9 @@ import { installApp, packedTrustProxy, removeDir, type Packed } from './fixtures
 import {
   assertBindable, closeServer, listen, requestFrom, startProxyChain, type Endpoint, type Hop,
 } from './fixtures/proxies.js'
-
-const CLIENT = '127.0.0.5'
-const EDGE = '127.0.0.2'
-const INNER = '127.0.0.3'
-const APP = '127.0.0.1'
-const HOST = 'shop.example:8443'
-const UPSTREAM_HOST = 'backend'
-
-/** Headers a client writes to pass itself off as someone else, somewhere else. */
-const FORGED = {
-  'x-forwarded-for': '203.0.113.66, 198.51.100.7',
-  'x-forwarded-host': 'evil.example',
-  'x-forwarded-proto': 'https',
-}
+import {
+  APP, CLIENT, EDGE, FORGED, FORGED_CHAIN, HOST, HTTP_TWO_HOPS, INNER, PASS_THROUGH, TWO_HOPS, UPSTREAM_HOST, named,
+} from './fixtures/topology.js'
 
 /** The parts of Express we drive, typed for both majors. */
 interface ExpressRequest {
@@ -66,18 +55,6 @@ interface Case {
   readonly headers?: Readonly<Record<string, string>>
   readonly expected: Omit<Observed, 'secure'>
 }
-
-/** An edge proxy that terminates TLS, in front of an inner proxy that keeps what the edge set. */
-const TWO_HOPS: readonly Hop[] = [{ address: EDGE, scheme: 'https' }, { address: INNER, forwarded: 'keep' }]
-/** The same chain, but its edge passes on whatever X-Forwarded-Proto and -Host the client sent. */
-const PASS_THROUGH: readonly Hop[] = [
-  { address: EDGE, scheme: 'https', forwarded: 'keep' },
-  { address: INNER, forwarded: 'keep' },
-]
-/** A plain-HTTP edge that sets X-Forwarded-Proto and -Host itself, in front of an inner proxy. */
-const HTTP_TWO_HOPS: readonly Hop[] = [{ address: EDGE }, { address: INNER, forwarded: 'keep' }]
-
-const FORGED_CHAIN = ['203.0.113.66', '198.51.100.7', CLIENT, EDGE]
 
 const CASES: readonly Case[] = [
   {
@@ -196,11 +173,6 @@ const FLAVORS: readonly Flavor[] = [
 ]
 
 const fromRepo = createRequire(import.meta.url)
-
-/** Rows for `each` with `%s` titles: `$name` would cut long case names short. */
-function named<T extends { readonly name: string }>(rows: readonly T[]): (readonly [string, T])[] {
-  return rows.map((row) => [row.name, row] as const)
-}
 
 /** A temporary app depending on this Express, with proxy-addr overridden by the packed tarball. */
 interface App {
