@@ -53,11 +53,6 @@ function mark(trust: TrustFn, compiled: Compiled): TrustFn {
   return trust
 }
 
-/** The shape of a predicate built by this module, or undefined for any other function. */
-export function shapeOf(trust: TrustFn): Shape | undefined {
-  return compiledOf(trust)?.shape
-}
-
 function withShape(trust: TrustFn, shape: Shape): TrustFn {
   return mark(trust, { shape, call: trust, options: EXPRESS })
 }
@@ -226,7 +221,6 @@ export function holds(shape: Shape, i: number, s: string | undefined, start: num
       return inTable(shape.table, parseAddress(s, scratch, start, end, shape.strict), scratch)
   }
 }
-
 
 /** Why a predicate answered as it did for hop `i`: the rule that decided, in words. */
 export interface Reason {

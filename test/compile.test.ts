@@ -3,9 +3,14 @@
 
 import { describe, expect, it } from 'vitest'
 import {
-  compiledOf, compileList, compileTrust, holds, isTrusted, reasonFor, shapeOf, trustAll, trustNone,
+  compiledOf, compileList, compileTrust, holds, isTrusted, reasonFor, trustAll, trustNone,
   type Shape, type TrustFn, type TrustSetting,
 } from '../src/compile.js'
+
+/** The shape the walk reads from a predicate compileTrust built; undefined for any other function. */
+function shapeOf(trust: TrustFn): Shape | undefined {
+  return compiledOf(trust)?.shape
+}
 
 /** A setting as a caller without types could pass it. */
 function untyped(value: unknown): TrustSetting {

@@ -2,12 +2,17 @@
 // proxy-addr 2.0.8 makes over them; with socketOf and headerValue, which it reads them with.
 
 import { describe, expect, it } from 'vitest'
-import { compileTrust, shapeOf, type TrustFn, type TrustSetting } from '../src/compile.js'
+import { compiledOf, compileTrust, type Shape, type TrustFn, type TrustSetting } from '../src/compile.js'
 import { headerValue, socketOf, type HeadersLike, type RequestLike } from '../src/request.js'
 import { entryEnd, entryStart, firstEntry, previousEntry, walk } from '../src/walk.js'
 import { forwardedFrom, requestFrom } from './fixtures/unit-requests.js'
 
 const PEER = '127.0.0.1'
+
+/** The shape the walk reads from a predicate compileTrust built; undefined for any other function. */
+function shapeOf(trust: TrustFn): Shape | undefined {
+  return compiledOf(trust)?.shape
+}
 
 /** Every address of a request, the socket peer first, as `proxyaddr.all(req)` lists them. */
 function allAddresses(req: RequestLike): (string | undefined)[] {
