@@ -8,7 +8,7 @@
 // batch small enough to fit in a large young generation (run with --max-semi-space-size).
 //
 //   npm run bench            # the table
-//   npm run bench -- --json  # the table as JSON on stdout
+//   npm run -s bench -- --json  # the table as JSON on stdout (-s keeps npm's own lines out)
 //   npm run bench -- --quick # fewer rounds, for a smoke run
 
 import { createRequire } from 'node:module'
