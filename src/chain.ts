@@ -5,7 +5,7 @@
 import { addressSpan, formatAddress, Kind, parseAddress, spanEnd } from './address.js'
 import { holds, type Compiled } from './compile.js'
 import type { ResolvedOptions } from './options.js'
-import { headerValue, socketOf, type RequestLike } from './request.js'
+import { forwardedFor, headerValue, socketOf, type RequestLike } from './request.js'
 import { ForwardedReader, parseNode, type ForwardedElement } from './rfc7239.js'
 import { entryStart, previousEntry } from './walk.js'
 
@@ -54,7 +54,7 @@ export function hopsOf(req: RequestLike, options: ResolvedOptions): () => Hop | 
     }
   }
 
-  const header = headerValue(req.headers, 'x-forwarded-for')
+  const header = forwardedFor(req.headers)
   let pos = header.length
   return () => {
     const end = previousEntry(header, pos)

@@ -38,7 +38,21 @@ export function socketOf(req: RequestLike): SocketLike | null | undefined {
 export function headerValue(headers: HeadersLike | null | undefined, name: string): string {
   if (!headers) return ''
   const value = (headers as Readonly<Record<string, unknown>>)[name]
-  if (typeof value === 'string') return value
+  return typeof value === 'string' ? value : unusualValue(headers, value, name)
+}
+
+/**
+ * `headerValue(headers, 'x-forwarded-for')`, read once per request by every walk. The name is
+ * written out so that the read is a plain property load, not one keyed by a name that varies.
+ */
+export function forwardedFor(headers: HeadersLike | null | undefined): string {
+  if (!headers) return ''
+  const value = (headers as Readonly<Record<string, unknown>>)['x-forwarded-for']
+  return typeof value === 'string' ? value : unusualValue(headers, value, 'x-forwarded-for')
+}
+
+/** A header whose value is not a string: absent, a list, or held by a Fetch `Headers` object. */
+function unusualValue(headers: HeadersLike, value: unknown, name: string): string {
   if (value === undefined) {
     // a Fetch Headers object joins repeated lines itself, and throws for pseudo-header names such as
     // :authority, which it never holds; a Node header named "get" is a string, not a function
