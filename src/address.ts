@@ -37,12 +37,34 @@ const groups = new Uint16Array(8)
 export function parseAddress(s: unknown, out: Int32Array, start = 0, end = -1, strict = false): Kind {
   if (typeof s !== 'string') return Kind.Invalid
   const stop = end < 0 ? s.length : end
-  const v4 = parseDottedQuad(s, start, stop)
+  const v4 = parseDottedQuad(s, start, stop, ANY_OCTET)
   if (v4 >= 0) return writeV4(out, v4, Kind.V4)
+  return parseNotQuad(s, out, start, stop, strict)
+}
+
+/** `parseAddress` for what is not a canonical dotted quad. */
+function parseNotQuad(s: string, out: Int32Array, start: number, stop: number, strict: boolean): Kind {
   const kind = parseCanonicalV6(s, start, stop, out)
   if (kind !== SLOW) return kind
   if (strict) return Kind.Invalid
   return parseCompatible(start === 0 && stop === s.length ? s : s.slice(start, stop), out)
+}
+
+/**
+ * Whether `s.slice(start, end)` is an address in `table`, as `matchingLabel` says of what
+ * `parseAddress(s, out, start, end, strict)` reads, except that an address whose first octet no IPv4
+ * entry of the table holds is answered once that octet is read. The answer is the same: every
+ * spelling ipaddr.js 1.9.1 accepts that starts with a decimal octet and a dot is its four-part IPv4
+ * form, whose first octet that is, and an address that is not valid is in no table either. Walks
+ * ask this of the entry where they stop, which is most often an address outside every range.
+ */
+export function holdsAddress(table: RangeTable, s: unknown, start: number, end: number, strict: boolean, out: Int32Array): boolean {
+  if (typeof s !== 'string') return false
+  const stop = end < 0 ? s.length : end
+  const v4 = parseDottedQuad(s, start, stop, table.firstOctets)
+  if (v4 === OUTSIDE) return false
+  const kind = v4 >= 0 ? writeV4(out, v4, Kind.V4) : parseNotQuad(s, out, start, stop, strict)
+  return matchingLabel(table, kind, out) !== undefined
 }
 
 function writeV4(out: Int32Array, value: number, kind: typeof Kind.V4 | typeof Kind.Mapped): Kind {
@@ -53,11 +75,18 @@ function writeV4(out: Int32Array, value: number, kind: typeof Kind.V4 | typeof K
   return kind
 }
 
+/** Returned by `parseDottedQuad` when the first octet is not one of those asked for. */
+const OUTSIDE = -2
+
+/** Every first octet: what `parseAddress` asks for. */
+const ANY_OCTET = new Uint8Array(256).fill(1)
+
 /**
  * Canonical dotted-quad IPv4 (`0.0.0.0` to `255.255.255.255`, no leading zeros) as a uint32, or -1
  * for anything else, including spellings that ipaddr.js reads differently (`010.0.0.1` is octal).
+ * A first octet followed by a dot whose entry in `firstOctets` is 0 gives OUTSIDE at once.
  */
-function parseDottedQuad(s: string, start: number, end: number): number {
+function parseDottedQuad(s: string, start: number, end: number, firstOctets: Uint8Array): number {
   let value = 0
   let part = 0
   let digits = 0
@@ -71,6 +100,7 @@ function parseDottedQuad(s: string, start: number, end: number): number {
       if (++digits > 3 || part > 255) return -1
     } else if (d === -2) { /* . */
       if (digits === 0 || ++dots > 3) return -1
+      if (dots === 1 && firstOctets[part] === 0) return OUTSIDE
       value = (value << 8) | part
       part = 0
       digits = 0
@@ -178,7 +208,7 @@ function parseMapped(s: string, start: number, end: number, out: Int32Array): Ki
   let stop = s.indexOf('%', start)
   if (stop === -1 || stop >= end) stop = end
   else if (!isZone(s, stop + 1, end)) return SLOW
-  const v4 = parseDottedQuad(s, start, stop)
+  const v4 = parseDottedQuad(s, start, stop, ANY_OCTET)
   return v4 < 0 ? SLOW : writeV4(out, v4, Kind.Mapped)
 }
 
@@ -237,19 +267,16 @@ export interface RangeTable {
   readonly v4Labels: readonly string[]
   /** What each IPv6 entry was written as in the setting, for explanations. */
   readonly v6Labels: readonly string[]
+  /** By first octet (0 to 255): 1 when some IPv4 entry holds addresses that start with it, else 0. */
+  readonly firstOctets: Uint8Array
 }
 
 /**
- * Whether the address in `words` (as written by `parseAddress` with `kind`) is in `table`, with
- * proxy-addr 2.0.8's cross-family rules: IPv4 and mapped addresses are matched as IPv4 (mapped
- * subnets of /96 or longer were compiled into IPv4 entries), other IPv6 addresses only against
- * native IPv6 subnets.
+ * The label of the first entry of `table` that holds the address in `words` (as written by
+ * `parseAddress` with `kind`), or undefined, with proxy-addr 2.0.8's cross-family rules: IPv4 and
+ * mapped addresses are matched as IPv4 (mapped subnets of /96 or longer were compiled into IPv4
+ * entries), other IPv6 addresses only against native IPv6 subnets.
  */
-export function inTable(table: RangeTable, kind: Kind, words: Int32Array): boolean {
-  return matchingLabel(table, kind, words) !== undefined
-}
-
-/** The label of the first entry of `table` that holds the address, or undefined. */
 export function matchingLabel(table: RangeTable, kind: Kind, words: Int32Array): string | undefined {
   if (kind === Kind.Invalid) return undefined
   if (kind === Kind.V6) {
@@ -346,7 +373,7 @@ function maskWord(bits: number): number {
   return ~(-1 >>> bits)
 }
 
-/** Pack parsed ranges, each with the label it was written as, into the table `inTable` reads. */
+/** Pack parsed ranges, each with the label it was written as, into the table `holdsAddress` and `matchingLabel` read. */
 export function buildTable(ranges: readonly Range[], labels: readonly string[] = []): RangeTable {
   let v4Count = 0
   let v6Count = 0
@@ -358,6 +385,7 @@ export function buildTable(ranges: readonly Range[], labels: readonly string[] =
   const v6 = new Int32Array(8 * v6Count)
   const v4Labels: string[] = []
   const v6Labels: string[] = []
+  const firstOctets = new Uint8Array(256)
   for (let k = 0; k < ranges.length; k++) {
     const range = ranges[k] as Range
     const label = labels[k] ?? ''
@@ -366,6 +394,7 @@ export function buildTable(ranges: readonly Range[], labels: readonly string[] =
       v4[2 * v4Labels.length] = range.network & mask
       v4[2 * v4Labels.length + 1] = mask
       v4Labels.push(label)
+      firstOctets.fill(1, (range.network & mask) >>> 24, (((range.network & mask) | ~mask) >>> 24) + 1)
     } else if (range.family === 6) {
       const at = 8 * v6Labels.length
       for (let w = 0; w < 4; w++) {
@@ -376,7 +405,7 @@ export function buildTable(ranges: readonly Range[], labels: readonly string[] =
       v6Labels.push(label)
     }
   }
-  return { v4, v6, v4Labels, v6Labels }
+  return { v4, v6, v4Labels, v6Labels, firstOctets }
 }
 
 /** Set by `addressSpan`: where the address of an entry ends. */

@@ -2,7 +2,7 @@
 // proxy-addr 2.0.8's errors. Everything a setting implies is worked out here, once; the predicates
 // only parse and compare numbers.
 
-import { buildTable, inTable, Kind, matchingLabel, parseAddress, parseRange, type Range, type RangeTable } from './address.js'
+import { buildTable, holdsAddress, Kind, matchingLabel, parseAddress, parseRange, type Range, type RangeTable } from './address.js'
 import { describeValue, resolveOptions, EXPRESS, type ResolvedOptions, type TrustOptions } from './options.js'
 
 /**
@@ -104,7 +104,7 @@ const scratch = new Int32Array(4)
 function trustTable(table: RangeTable, strict: boolean): TrustFn {
   if (table.v4.length === 0 && table.v6.length === 0) return trustNone
   return withShape(
-    (addr) => inTable(table, parseAddress(addr, scratch, 0, -1, strict), scratch),
+    (addr) => holdsAddress(table, addr, 0, -1, strict, scratch),
     { kind: 'table', table, strict },
   )
 }
@@ -218,7 +218,7 @@ export function holds(shape: Shape, i: number, s: string | undefined, start: num
     case 'hops':
       return i < shape.hops
     case 'table':
-      return inTable(shape.table, parseAddress(s, scratch, start, end, shape.strict), scratch)
+      return holdsAddress(shape.table, s, start, end, shape.strict, scratch)
   }
 }
 

@@ -1,11 +1,12 @@
-// address.test.ts: parseAddress, parseRange, buildTable and inTable, with ipaddr.js 1.9.1 as the
-// oracle of what is an address and proxy-addr 2.0.8 as the oracle of what a range matches.
+// address.test.ts: parseAddress, parseRange, buildTable, holdsAddress and matchingLabel, with
+// ipaddr.js 1.9.1 as the oracle of what is an address and proxy-addr 2.0.8 as the oracle of what a
+// range matches.
 
 import fc from 'fast-check'
 import ipaddr from 'ipaddr.js'
 import { describe, expect, it } from 'vitest'
 import {
-  addressSpan, buildTable, formatAddress, inTable, Kind, matchingLabel, parseAddress, parseRange, spanEnd, type Range,
+  addressSpan, buildTable, formatAddress, holdsAddress, Kind, matchingLabel, parseAddress, parseRange, spanEnd, type Range,
 } from '../src/address.js'
 
 /** An IPv4 address as the signed 32-bit word `parseAddress` writes. */
@@ -149,6 +150,19 @@ const otherCases: readonly AddressCase[] = [
   { name: 'fail: an array holding an address', input: ['1.2.3.4'], kind: Kind.Invalid },
 ]
 
+// near-addresses: the generators fast-check has, and strings made of the characters addresses use
+const hexColonDot = fc.string({ unit: fc.constantFrom(...'0123456789abcdefABCDEFxX:.%'), maxLength: 24 })
+const zoneId = fc.string({ unit: fc.constantFrom(...'aZ09%-_. :'), maxLength: 5 })
+const nearAddress = fc.oneof(
+  fc.ipV4(),
+  fc.ipV6(),
+  fc.ipV4Extended(),
+  hexColonDot,
+  fc.tuple(fc.ipV6(), zoneId).map(([address, zone]) => `${address}%${zone}`),
+  fc.tuple(fc.constantFrom('::ffff:', '::FFFF:', '::', '::0:', '1:2:3:4:5:6:', '::ffff:0:'), fc.oneof(fc.ipV4(), fc.ipV4Extended()))
+    .map(([prefix, address]) => prefix + address),
+)
+
 describe('parseAddress', () => {
   describe.each([
     ['IPv4', ipv4Cases],
@@ -195,19 +209,6 @@ describe('parseAddress', () => {
     expect(parseAddress('::1', out)).toBe(Kind.V6)
     expect(Array.from(out)).toEqual([0, 0, 0, 1])
   })
-
-  // near-addresses: the generators fast-check has, and strings made of the characters addresses use
-  const hexColonDot = fc.string({ unit: fc.constantFrom(...'0123456789abcdefABCDEFxX:.%'), maxLength: 24 })
-  const zoneId = fc.string({ unit: fc.constantFrom(...'aZ09%-_. :'), maxLength: 5 })
-  const nearAddress = fc.oneof(
-    fc.ipV4(),
-    fc.ipV6(),
-    fc.ipV4Extended(),
-    hexColonDot,
-    fc.tuple(fc.ipV6(), zoneId).map(([address, zone]) => `${address}%${zone}`),
-    fc.tuple(fc.constantFrom('::ffff:', '::FFFF:', '::', '::0:', '1:2:3:4:5:6:', '::ffff:0:'), fc.oneof(fc.ipV4(), fc.ipV4Extended()))
-      .map(([prefix, address]) => prefix + address),
-  )
 
   it('agrees with ipaddr.isValid and ipaddr.parse (1.9.1) on generated near-addresses', () => {
     fc.assert(fc.property(nearAddress, (s) => {
@@ -461,9 +462,24 @@ describe('buildTable', () => {
     expect(Array.from(table.v4)).toEqual(v4)
     expect(Array.from(table.v6)).toEqual(v6)
   })
+
+  const octetCases: readonly { name: string; notes: readonly string[]; octets: readonly number[] }[] = [
+    { name: 'marks no first octet for no ranges', notes: [], octets: [] },
+    { name: 'marks no first octet for IPv6 ranges', notes: ['::1', 'fc00::/7', '::ffff:0:0/80'], octets: [] },
+    { name: 'marks the one first octet of a /8 or longer', notes: ['127.0.0.1/8', '172.16.0.0/12', '192.168.1.1'], octets: [127, 172, 192] },
+    { name: 'marks every first octet of a shorter prefix', notes: ['10.0.0.0/7', '240.0.0.0/4'], octets: [10, 11, 240, 241, 242, 243, 244, 245, 246, 247, 248, 249, 250, 251, 252, 253, 254, 255] },
+    { name: 'marks every first octet for a /0', notes: ['0.0.0.0/0'], octets: Array.from({ length: 256 }, (_, k) => k) },
+    { name: 'marks the IPv4 part of a mapped /104 subnet', notes: ['::ffff:10.0.0.0/104', '::ffff:192.0.2.1'], octets: [10, 192] },
+  ]
+
+  it.each(octetCases)('$name', ({ notes, octets }) => {
+    const table = buildTable(notes.map((note) => parseRange(note)))
+    expect(table.firstOctets).toHaveLength(256)
+    expect(Array.from(table.firstOctets.keys()).filter((k) => table.firstOctets[k] === 1)).toEqual(octets)
+  })
 })
 
-describe('inTable', () => {
+describe('holdsAddress and matchingLabel', () => {
   interface MatchCase {
     readonly name: string
     readonly notes: readonly string[]
@@ -496,6 +512,12 @@ describe('inTable', () => {
     { name: 'a bare mapped entry matches its IPv4 address in both spellings', notes: ['::ffff:10.0.0.1'], inside: ['10.0.0.1', '::ffff:10.0.0.1', '::ffff:a00:1'], outside: ['10.0.0.2'] },
     { name: 'several ranges match any of their addresses', notes: ['10.0.0.0/8', '::1', '192.168.0.0/16', 'fc00::/7'], inside: ['10.0.0.1', '::1', '192.168.1.1', 'fdff::1'], outside: ['11.0.0.1', '::2', 'fe00::'] },
     { name: 'no range matches an invalid address', notes: ['0.0.0.0/0', '::/0'], inside: [], outside: ['', 'unknown', '127.1', '::1.2.3.4', ' 1.2.3.4'] },
+    {
+      name: 'a first octet no range holds decides every spelling that starts with it',
+      notes: ['127.0.0.0/8', '::ffff:10.0.0.0/104'],
+      inside: ['127.0x0.0.1', '127.0.0.01', '::ffff:10.0.0.1'],
+      outside: ['128.0.0.1', '198.0x33.0.1', '11.0.0.1', '11.', '11.x', '99.1.1.1%eth0', '200.300.1.1', '0.127.0.1'],
+    },
   ]
 
   describe.each(matchCases)('$name', ({ notes, inside, outside }) => {
@@ -504,12 +526,33 @@ describe('inTable', () => {
 
     if (inside.length > 0) {
       it.each(inside)('matches %s', (address) => {
-        expect(inTable(table, parseAddress(address, words), words)).toBe(true)
+        expect(holdsAddress(table, address, 0, -1, false, words)).toBe(true)
+        expect(matchingLabel(table, parseAddress(address, words), words)).toBeDefined()
       })
     }
     it.each(outside)('does not match %s', (address) => {
-      expect(inTable(table, parseAddress(address, words), words)).toBe(false)
+      expect(holdsAddress(table, address, 0, -1, false, words)).toBe(false)
+      expect(matchingLabel(table, parseAddress(address, words), words)).toBeUndefined()
     })
+  })
+
+  it('answers as matchingLabel does after parseAddress, on generated tables and near-addresses', () => {
+    const notes = ['127.0.0.1/8', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '0.0.0.0/1', '203.0.113.7', '::1', 'fe80::/10', '::ffff:10.0.0.0/104', '::/0']
+    const padding = fc.string({ unit: fc.constantFrom(...' ,:.0a%'), maxLength: 3 })
+    const words = new Int32Array(4)
+    fc.assert(fc.property(fc.subarray(notes), padding, nearAddress, padding, fc.boolean(), (chosen, before, s, after, strict) => {
+      const table = buildTable(chosen.map((note) => parseRange(note)))
+      const text = before + s + after
+      const end = before.length + s.length
+      const expected = matchingLabel(table, parseAddress(text, words, before.length, end, strict), words) !== undefined
+      expect(holdsAddress(table, text, before.length, end, strict, words)).toBe(expected)
+    }), { numRuns: 5000 })
+  })
+
+  it('holds nothing that is not a string', () => {
+    const table = buildTable([parseRange('0.0.0.0/0'), parseRange('::/0')])
+    expect(holdsAddress(table, undefined, 0, -1, false, new Int32Array(4))).toBe(false)
+    expect(holdsAddress(table, 0x7f000001, 0, -1, false, new Int32Array(4))).toBe(false)
   })
 
   it('gives the label of the first entry that holds the address', () => {
@@ -530,6 +573,6 @@ describe('inTable', () => {
 
   it('never matches the invalid kind, whatever the words hold', () => {
     const table = buildTable([parseRange('0.0.0.0/0'), parseRange('::/0')])
-    expect(inTable(table, Kind.Invalid, new Int32Array(4))).toBe(false)
+    expect(matchingLabel(table, Kind.Invalid, new Int32Array(4))).toBeUndefined()
   })
 })
