@@ -5,7 +5,8 @@
 // (run order alone moves a figure by 2x on a small machine). The figure is the median ns/op over
 // the rounds, less the harness's own cost per call (timed the same way); ratios are proxy-addr's
 // figure over ours. Bytes per call come from heap growth over a
-// batch small enough to fit in a large young generation (run with --max-semi-space-size).
+// batch small enough to fit in the young generation, which is made large from the start (run with
+// --min-semi-space-size), so that no scavenge frees part of a batch while it is measured.
 //
 //   npm run bench            # the table
 //   npm run -s bench -- --json  # the table as JSON on stdout (-s keeps npm's own lines out)
@@ -24,7 +25,7 @@ const require = createRequire(import.meta.url)
 // re-run with the flags the measurements need
 if (typeof globalThis.gc !== 'function') {
   const child = spawnSync(process.execPath,
-    ['--expose-gc', '--max-semi-space-size=128', ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)],
+    ['--expose-gc', '--min-semi-space-size=128', '--max-semi-space-size=128', ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)],
     { stdio: 'inherit' })
   process.exit(child.status ?? 1)
 }
