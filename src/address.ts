@@ -79,14 +79,14 @@ function writeV4(out: Int32Array, value: number, kind: typeof Kind.V4 | typeof K
 const OUTSIDE = -2
 
 /** Every first octet: what `parseAddress` asks for. */
-const ANY_OCTET = new Uint8Array(256).fill(1)
+const ANY_OCTET = new Int32Array(8).fill(-1)
 
 /**
  * Canonical dotted-quad IPv4 (`0.0.0.0` to `255.255.255.255`, no leading zeros) as a uint32, or -1
  * for anything else, including spellings that ipaddr.js reads differently (`010.0.0.1` is octal).
- * A first octet followed by a dot whose entry in `firstOctets` is 0 gives OUTSIDE at once.
+ * A first octet followed by a dot whose bit in `firstOctets` is clear gives OUTSIDE at once.
  */
-function parseDottedQuad(s: string, start: number, end: number, firstOctets: Uint8Array): number {
+function parseDottedQuad(s: string, start: number, end: number, firstOctets: Int32Array): number {
   let value = 0
   let part = 0
   let digits = 0
@@ -100,7 +100,7 @@ function parseDottedQuad(s: string, start: number, end: number, firstOctets: Uin
       if (++digits > 3 || part > 255) return -1
     } else if (d === -2) { /* . */
       if (digits === 0 || ++dots > 3) return -1
-      if (dots === 1 && firstOctets[part] === 0) return OUTSIDE
+      if (dots === 1 && (((firstOctets[part >>> 5] as number) >>> (part & 31)) & 1) === 0) return OUTSIDE
       value = (value << 8) | part
       part = 0
       digits = 0
@@ -267,8 +267,11 @@ export interface RangeTable {
   readonly v4Labels: readonly string[]
   /** What each IPv6 entry was written as in the setting, for explanations. */
   readonly v6Labels: readonly string[]
-  /** By first octet (0 to 255): 1 when some IPv4 entry holds addresses that start with it, else 0. */
-  readonly firstOctets: Uint8Array
+  /**
+   * The first octets (0 to 255) of the addresses some IPv4 entry holds, as 256 bits: octet `o` is
+   * bit `o & 31` of word `o >>> 5`. (Eight words fit in V8's heap; a 256-byte array would not.)
+   */
+  readonly firstOctets: Int32Array
 }
 
 /**
@@ -385,7 +388,7 @@ export function buildTable(ranges: readonly Range[], labels: readonly string[] =
   const v6 = new Int32Array(8 * v6Count)
   const v4Labels: string[] = []
   const v6Labels: string[] = []
-  const firstOctets = new Uint8Array(256)
+  const firstOctets = new Int32Array(8)
   for (let k = 0; k < ranges.length; k++) {
     const range = ranges[k] as Range
     const label = labels[k] ?? ''
@@ -394,7 +397,9 @@ export function buildTable(ranges: readonly Range[], labels: readonly string[] =
       v4[2 * v4Labels.length] = range.network & mask
       v4[2 * v4Labels.length + 1] = mask
       v4Labels.push(label)
-      firstOctets.fill(1, (range.network & mask) >>> 24, (((range.network & mask) | ~mask) >>> 24) + 1)
+      for (let o = (range.network & mask) >>> 24; o <= ((range.network | ~mask) >>> 24); o++) {
+        firstOctets[o >>> 5] = (firstOctets[o >>> 5] as number) | (1 << (o & 31))
+      }
     } else if (range.family === 6) {
       const at = 8 * v6Labels.length
       for (let w = 0; w < 4; w++) {
