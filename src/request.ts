@@ -42,7 +42,7 @@ export function headerValue(headers: HeadersLike | null | undefined, name: strin
 }
 
 /**
- * `headerValue(headers, 'x-forwarded-for')`, read once per request by every walk. The name is
+ * `headerValue(headers, 'x-forwarded-for')`, as the walks read it on every request. The name is
  * written out so that the read is a plain property load, not one keyed by a name that varies.
  */
 export function forwardedFor(headers: HeadersLike | null | undefined): string {

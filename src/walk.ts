@@ -21,8 +21,8 @@ export function previousEntry(header: string, pos: number): number {
   }
   if (end === 0) return -1
   // the entry runs from the comma before it to `end`, spaces trimmed; the character before `end` is
-  // neither space nor comma, so the trimmed entry is never empty. (A loop, not lastIndexOf: V8 answers
-  // that in its runtime, which costs more than reading a short entry.)
+  // neither space nor comma, so the trimmed entry is never empty. (A loop, not lastIndexOf: V8
+  // answers that in its runtime, which costs more than reading a short entry.)
   let start = end - 1
   while (start > 0 && header.charCodeAt(start - 1) !== 0x2c) start-- /* , */
   while (header.charCodeAt(start) === 0x20) start++ /*   */
@@ -62,10 +62,14 @@ export function walk(
   const socket = socketOf(req)
   const peer = socket ? socket.remoteAddress : undefined
   if (list !== null) list.push(peer)
-  // no entries: no predicate is asked, as in proxy-addr (the commonest request, kept short)
+  // no header: no entries, so no predicate is asked, as in proxy-addr (the commonest request)
   if (header.length === 0) return peer
   if (shape === undefined) return walkCalling(header, peer, trust, list)
+  return walkShaped(header, peer, shape, list)
+}
 
+/** The walk for a predicate with a shape. */
+function walkShaped(header: string, peer: string | undefined, shape: Shape, list: (string | undefined)[] | null): string | undefined {
   if (shape.kind === 'all' && list === null) {
     // every hop is trusted: the answer is the leftmost entry, found from the left
     const start = firstEntry(header)
