@@ -316,6 +316,34 @@ describe.each(FORWARDED_MODES.map(([name, options]) => [name, options] as const)
   })
 })
 
+describe('the hop where a walk stops', () => {
+  /** Characters `proxyaddr` reads for a request from 127.0.0.1 with this X-Forwarded-For, and its answer. */
+  function readFor(xff: string, setting: string): { ip: string | undefined; chars: number } {
+    const trust = compileTrust(setting)
+    const { value, work } = measure(() => proxyaddr({ socket: { remoteAddress: '127.0.0.1' }, headers: { 'x-forwarded-for': xff } }, trust))
+    return { ip: value, chars: work.chars }
+  }
+
+  // 198.18.0.0/15 covers the first octet of 198.51.100.77 but not the address: the walk is the same
+  // under both settings, only the reading of the entry where it stops differs
+  const CLIENT = '198.51.100.77'
+
+  it('reads that entry only up to its first dot when no range covers its first octet', () => {
+    const uncovered = readFor(`203.0.113.5, ${CLIENT}`, 'loopback')
+    const covered = readFor(`203.0.113.5, ${CLIENT}`, 'loopback, 198.18.0.0/15')
+    expect(uncovered.ip).toBe(CLIENT)
+    expect(covered.ip).toBe(CLIENT)
+    expect(covered.chars - uncovered.chars).toBe(CLIENT.length - '198.'.length)
+  })
+
+  it('never parses an entry that starts the header: no walk moves past it', () => {
+    const uncovered = readFor(CLIENT, 'loopback')
+    const covered = readFor(CLIENT, 'loopback, 198.18.0.0/15')
+    expect(uncovered.ip).toBe(CLIENT)
+    expect(covered).toEqual(uncovered)
+  })
+})
+
 describe('a custom trust function', () => {
   /** A predicate trusting 10.0.0.0/8, and the calls it received. */
   function counting(): { trust: TrustFn; calls: [string | undefined, number][] } {
