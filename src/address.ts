@@ -376,7 +376,10 @@ function maskWord(bits: number): number {
   return ~(-1 >>> bits)
 }
 
-/** Pack parsed ranges, each with the label it was written as, into the table `holdsAddress` and `matchingLabel` read. */
+/**
+ * Pack parsed ranges, each with the label it was written as, into the table that `holdsAddress` and
+ * `matchingLabel` read.
+ */
 export function buildTable(ranges: readonly Range[], labels: readonly string[] = []): RangeTable {
   let v4Count = 0
   let v6Count = 0
