@@ -1,4 +1,4 @@
-// bench/run.mjs: trust-proxy against proxy-addr 2.0.8 and @fastify/proxy-addr, in one process.
+// bench/run.mjs: proxy-trust against proxy-addr 2.0.8 and @fastify/proxy-addr, in one process.
 //
 // Implementations are interleaved: every round runs one timed sample of each, in an order that
 // rotates from round to round, so that warm-up, GC and frequency drift fall on all of them alike
@@ -65,7 +65,7 @@ const entries = (n, make) => Array.from({ length: n }, (_, k) => make(k)).join('
 
 // each peer compiles a setting its own way (Express's compileTrust for numbers and `true`)
 const peers = {
-  'trust-proxy': { compile: (s) => ours.compileTrust(s), ip: ours, all: ours.all },
+  'proxy-trust': { compile: (s) => ours.compileTrust(s), ip: ours, all: ours.all },
   'proxy-addr': { compile: (s) => (typeof s === 'string' || Array.isArray(s) ? proxyaddr.compile(typeof s === 'string' ? s.split(',').map((x) => x.trim()) : s) : expressUtils.compileTrust(s)), ip: proxyaddr, all: proxyaddr.all },
   '@fastify/proxy-addr': { compile: (s) => (typeof s === 'string' || Array.isArray(s) ? fastify.compile(typeof s === 'string' ? s.split(',').map((x) => x.trim()) : s) : expressUtils.compileTrust(s)), ip: fastify, all: fastify.all },
 }
@@ -91,7 +91,7 @@ function compileScenario(name, setting, target) {
   return {
     name, op: 'compile', target,
     fns: {
-      'trust-proxy': () => ours.compile(setting),
+      'proxy-trust': () => ours.compile(setting),
       'proxy-addr': () => proxyaddr.compile(setting),
       '@fastify/proxy-addr': () => fastify.compile(setting),
     },
@@ -171,7 +171,7 @@ const oursTrust = ours.compileTrust(chainSetting)
 function expressPair(name) {
   const real = expressRequest(loadExpressWith(name, require.resolve('proxy-addr')), chainSetting, chain)
   const override = expressRequest(loadExpressWith(name, path.join(root, 'dist/cjs/cjs.js')), chainSetting, chain)
-  if (JSON.stringify(fourGetters(real)) !== JSON.stringify(fourGetters(override))) throw new Error(`${name} with trust-proxy disagrees with ${name} with proxy-addr`)
+  if (JSON.stringify(fourGetters(real)) !== JSON.stringify(fourGetters(override))) throw new Error(`${name} with proxy-trust disagrees with ${name} with proxy-addr`)
   return [real, override]
 }
 const [realReq, overrideReq] = expressPair('express4')
@@ -180,15 +180,15 @@ const [realReq5, overrideReq5] = expressPair('express5')
 scenarios.push(
   {
     name: 'resolveAddr vs Express 4 getters (ip, ips, protocol, hostname)', op: 'all fields', target: 10,
-    fns: { 'trust-proxy': () => ours.resolveAddr(chain, oursTrust), 'proxy-addr': () => fourGetters(realReq) },
+    fns: { 'proxy-trust': () => ours.resolveAddr(chain, oursTrust), 'proxy-addr': () => fourGetters(realReq) },
   },
   {
-    name: 'Express 4 getters, proxy-addr overridden by trust-proxy', op: 'Express getters', target: 1,
-    fns: { 'trust-proxy': () => fourGetters(overrideReq), 'proxy-addr': () => fourGetters(realReq) },
+    name: 'Express 4 getters, proxy-addr overridden by proxy-trust', op: 'Express getters', target: 1,
+    fns: { 'proxy-trust': () => fourGetters(overrideReq), 'proxy-addr': () => fourGetters(realReq) },
   },
   {
-    name: 'Express 5 getters, proxy-addr overridden by trust-proxy', op: 'Express getters', target: 1,
-    fns: { 'trust-proxy': () => fourGetters(overrideReq5), 'proxy-addr': () => fourGetters(realReq5) },
+    name: 'Express 5 getters, proxy-addr overridden by proxy-trust', op: 'Express getters', target: 1,
+    fns: { 'proxy-trust': () => fourGetters(overrideReq5), 'proxy-addr': () => fourGetters(realReq5) },
   },
 )
 
@@ -266,9 +266,9 @@ function run(scenario) {
     idle: NOTHING in scenario.fns,
     // the medians before the harness cost is taken off, and proxy-addr's over ours from them
     raw: Object.fromEntries(measured.map((p) => [p, median(times[p])])),
-    rawRatio: median(times['proxy-addr']) / median(times['trust-proxy']),
-    ratio: ns['proxy-addr'] / ns['trust-proxy'],
-    ratioFastify: ns['@fastify/proxy-addr'] ? ns['@fastify/proxy-addr'] / ns['trust-proxy'] : null,
+    rawRatio: median(times['proxy-addr']) / median(times['proxy-trust']),
+    ratio: ns['proxy-addr'] / ns['proxy-trust'],
+    ratioFastify: ns['@fastify/proxy-addr'] ? ns['@fastify/proxy-addr'] / ns['proxy-trust'] : null,
     entries: scenario.entries, shape: scenario.shape,
   }
 }
@@ -276,9 +276,9 @@ function run(scenario) {
 const log = (line) => { if (!json) console.log(line) }
 const fmt = (x) => x.toFixed(x >= 100 ? 0 : x >= 10 ? 1 : 2) // eslint-disable-line no-nested-ternary
 
-log(`trust-proxy benchmark: Node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown CPU'} x${os.cpus().length}, ${ROUNDS} rounds`)
+log(`proxy-trust benchmark: Node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown CPU'} x${os.cpus().length}, ${ROUNDS} rounds`)
 log('')
-log('| scenario | op | trust-proxy ns | proxy-addr ns | @fastify ns | vs proxy-addr | raw ratio | target | B/call (ours / proxy-addr) |')
+log('| scenario | op | proxy-trust ns | proxy-addr ns | @fastify ns | vs proxy-addr | raw ratio | target | B/call (ours / proxy-addr) |')
 log('|---|---|---:|---:|---:|---:|---:|---:|---:|')
 // warm every implementation on every input first, whether measured or not: the code each one runs
 // is then optimised for the mix of shapes it will meet, whichever scenario comes first, and a row
@@ -295,7 +295,7 @@ for (const scenario of scenarios.filter(selected)) {
   const r = run(scenario)
   results.push(r)
   const f = r.ns['@fastify/proxy-addr']
-  log(`| ${r.name} | ${r.op} | ${fmt(r.ns['trust-proxy'])} | ${fmt(r.ns['proxy-addr'])} | ${f === undefined ? '-' : fmt(f)} | ${fmt(r.ratio)}x | ${fmt(r.rawRatio)}x | ${r.target ? `>= ${r.target}x` : '-'} | ${r.bytes['trust-proxy']} / ${r.bytes['proxy-addr']} |`)
+  log(`| ${r.name} | ${r.op} | ${fmt(r.ns['proxy-trust'])} | ${fmt(r.ns['proxy-addr'])} | ${f === undefined ? '-' : fmt(f)} | ${fmt(r.ratio)}x | ${fmt(r.rawRatio)}x | ${r.target ? `>= ${r.target}x` : '-'} | ${r.bytes['proxy-trust']} / ${r.bytes['proxy-addr']} |`)
 }
 
 log('')
@@ -304,16 +304,16 @@ const otherOverheads = results.filter((r) => !r.idle).map((r) => r.overhead)
 log(`Harness cost per call, taken off every figure (median over scenarios): ${walkOverheads.length ? fmt(median(walkOverheads)) : '-'} ns for the walks (an implementation that returns at once), ${otherOverheads.length ? fmt(median(otherOverheads)) : '-'} ns elsewhere (an empty closure).`)
 log('')
 log('Cost by header length (ns/op):')
-log('| entries | shape | trust-proxy | proxy-addr | @fastify/proxy-addr | vs proxy-addr |')
+log('| entries | shape | proxy-trust | proxy-addr | @fastify/proxy-addr | vs proxy-addr |')
 log('|---:|---|---:|---:|---:|---:|')
 const growthResults = []
 for (const scenario of growth.filter(selected)) {
   const r = run(scenario)
   growthResults.push(r)
-  log(`| ${r.entries} | ${r.shape} (${r.op}) | ${fmt(r.ns['trust-proxy'])} | ${fmt(r.ns['proxy-addr'])} | ${fmt(r.ns['@fastify/proxy-addr'])} | ${fmt(r.ratio)}x |`)
+  log(`| ${r.entries} | ${r.shape} (${r.op}) | ${fmt(r.ns['proxy-trust'])} | ${fmt(r.ns['proxy-addr'])} | ${fmt(r.ns['@fastify/proxy-addr'])} | ${fmt(r.ratio)}x |`)
 }
 const firstUntrusted = growthResults.filter((r) => r.shape === 'first untrusted')
-const growthRatio = firstUntrusted.length > 1 ? firstUntrusted.at(-1).ns['trust-proxy'] / firstUntrusted[0].ns['trust-proxy'] : null
+const growthRatio = firstUntrusted.length > 1 ? firstUntrusted.at(-1).ns['proxy-trust'] / firstUntrusted[0].ns['proxy-trust'] : null
 log('')
 if (growthRatio !== null) log(`cost(1,000 entries) / cost(1 entry), first entry untrusted: ${growthRatio.toFixed(2)}`)
 

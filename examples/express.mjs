@@ -5,7 +5,7 @@
 //   curl -H 'X-Forwarded-For: 203.0.113.9' http://127.0.0.1:3000/
 
 import express from 'express'
-import { trustProxy } from 'trust-proxy/express'
+import { trustProxy } from 'proxy-trust/express'
 
 const app = express()
 // the addresses of your proxies; loopback: a proxy on this machine

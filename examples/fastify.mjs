@@ -5,7 +5,7 @@
 //   curl -H 'X-Forwarded-For: 203.0.113.9' http://127.0.0.1:3000/
 
 import Fastify from 'fastify'
-import { trustProxy } from 'trust-proxy/fastify'
+import { trustProxy } from 'proxy-trust/fastify'
 
 // the addresses of your proxies; loopback: a proxy on this machine
 const proxy = trustProxy(process.env.TRUST_PROXY ?? 'loopback')

@@ -7,7 +7,7 @@
 
 import { serve } from '@hono/node-server'
 import { Hono } from 'hono'
-import { trustProxy } from 'trust-proxy/hono'
+import { trustProxy } from 'proxy-trust/hono'
 
 // the addresses of your proxies; loopback: a proxy on this machine
 const app = new Hono().use(trustProxy(process.env.TRUST_PROXY ?? 'loopback'))

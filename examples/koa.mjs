@@ -5,7 +5,7 @@
 //   curl -H 'X-Forwarded-For: 203.0.113.9' http://127.0.0.1:3000/
 
 import Koa from 'koa'
-import { trustProxy } from 'trust-proxy/koa'
+import { trustProxy } from 'proxy-trust/koa'
 
 const app = new Koa()
 // the addresses of your proxies; loopback: a proxy on this machine

@@ -4,7 +4,7 @@
 //   curl -H 'X-Forwarded-For: 203.0.113.9' http://127.0.0.1:3000/
 
 import http from 'node:http'
-import { compileTrust, resolveAddr } from 'trust-proxy'
+import { compileTrust, resolveAddr } from 'proxy-trust'
 
 // the addresses of your proxies; loopback: a proxy on this machine
 const trust = compileTrust(process.env.TRUST_PROXY ?? 'loopback')

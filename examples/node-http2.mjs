@@ -6,7 +6,7 @@
 //   curl --http2-prior-knowledge -H 'X-Forwarded-For: 203.0.113.9' http://127.0.0.1:3000/
 
 import http2 from 'node:http2'
-import { compileTrust, resolveAddr } from 'trust-proxy'
+import { compileTrust, resolveAddr } from 'proxy-trust'
 
 // the addresses of your proxies; loopback: a proxy on this machine
 const trust = compileTrust(process.env.TRUST_PROXY ?? 'loopback')

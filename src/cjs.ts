@@ -1,5 +1,5 @@
-// cjs.ts: the CommonJS entry. `require('trust-proxy')` is proxy-addr's function, carrying the named
-// exports as properties, so that `"overrides": { "proxy-addr": "npm:trust-proxy" }` works unchanged.
+// cjs.ts: the CommonJS entry. `require('proxy-trust')` is proxy-addr's function, carrying the named
+// exports as properties, so that `"overrides": { "proxy-addr": "npm:proxy-trust" }` works unchanged.
 
 import * as api from './index'
 import { proxyaddr } from './proxyaddr'

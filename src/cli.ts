@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// cli.ts: the `trust-proxy` executable: the command line run with this process's arguments and I/O.
+// cli.ts: the `proxy-trust` executable: the command line run with this process's arguments and I/O.
 
 import { main, processIo } from './command.js'
 

@@ -1,4 +1,4 @@
-// command.ts: the `trust-proxy` command line (`explain`, `serve`, `--help`, `--version`) as a
+// command.ts: the `proxy-trust` command line (`explain`, `serve`, `--help`, `--version`) as a
 // function of its arguments and its I/O, so that it runs the same in tests and as the executable.
 
 import { readFileSync, realpathSync } from 'node:fs'
@@ -30,9 +30,9 @@ export interface Io {
   readonly version: () => string
 }
 
-const HELP = `Usage: trust-proxy <command> [options]
+const HELP = `Usage: proxy-trust <command> [options]
 
-Explain how trust-proxy resolves requests behind reverse proxies: who sent them, to which host,
+Explain how proxy-trust resolves requests behind reverse proxies: who sent them, to which host,
 over which protocol, and which rule decided at each hop.
 
 Commands:
@@ -40,7 +40,7 @@ Commands:
   serve     run a "whoami" HTTP server that explains every request it receives
 
 Options:
-  -h, --help      show this help (trust-proxy <command> --help for a command's options)
+  -h, --help      show this help (proxy-trust <command> --help for a command's options)
   -v, --version   print the version
 `
 
@@ -61,7 +61,7 @@ const TRUST_HELP = `Trust (as compileTrust(setting, options) takes them):
   --max-forwarded N        the most Forwarded elements read (default: 32)
 `
 
-const EXPLAIN_HELP = `Usage: trust-proxy explain [--trust SETTING] [--remote ADDR] [--header "Name: value"]... [options]
+const EXPLAIN_HELP = `Usage: proxy-trust explain [--trust SETTING] [--remote ADDR] [--header "Name: value"]... [options]
 
 Explain how one request resolves: each hop with the rule that decided its trust, where the walk
 stopped and why, the answers (ip, ips, host, hostname, protocol, secure) with the header each came
@@ -95,11 +95,11 @@ JSON (--json) is one object; absent values are null:
   warnings   array   { code, message, fix }
 
 Example:
-  trust-proxy explain --trust "loopback, 10.0.0.0/8" --remote 10.0.0.1 \\
+  proxy-trust explain --trust "loopback, 10.0.0.0/8" --remote 10.0.0.1 \\
     --header "X-Forwarded-For: 203.0.113.5, 10.0.0.2"
 `
 
-const SERVE_HELP = `Usage: trust-proxy serve [--trust SETTING] [--port 3000] [--host 127.0.0.1] [options]
+const SERVE_HELP = `Usage: proxy-trust serve [--trust SETTING] [--port 3000] [--host 127.0.0.1] [options]
 
 Run a "whoami" HTTP server to deploy behind your proxy chain: it answers every request with the
 explanation of that request, as text (curl), JSON (Accept: application/json) or an HTML page
@@ -118,7 +118,7 @@ Options:
 Exit status: 0 after a clean shutdown; 1 when it cannot listen; 2 for a bad setting or argument.
 
 Example:
-  trust-proxy serve --trust "loopback, 10.0.0.0/8" --port 8080
+  proxy-trust serve --trust "loopback, 10.0.0.0/8" --port 8080
 `
 
 /** A mistake in the arguments: reported in one line, exit status 2. */
@@ -180,13 +180,13 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         io.stdout.write(io.version() + '\n')
         return 0
       case undefined:
-        throw new UsageError('missing command: explain or serve (see trust-proxy --help)')
+        throw new UsageError('missing command: explain or serve (see proxy-trust --help)')
       default:
-        throw new UsageError(`unknown command ${JSON.stringify(command)}: expected explain or serve (see trust-proxy --help)`)
+        throw new UsageError(`unknown command ${JSON.stringify(command)}: expected explain or serve (see proxy-trust --help)`)
     }
   } catch (error) {
     if (!(error instanceof UsageError)) throw error
-    io.stderr.write(`trust-proxy: ${error.message}\n`)
+    io.stderr.write(`proxy-trust: ${error.message}\n`)
     return 2
   }
 }
@@ -197,7 +197,7 @@ function parse<R>(parsed: () => R, command: string): R {
     return parsed()
   } catch (error) {
     const message = (error as Error).message.split(/\.\s|\n/)[0] as string
-    throw new UsageError(`${message.charAt(0).toLowerCase()}${message.substring(1)} (see trust-proxy ${command} --help)`)
+    throw new UsageError(`${message.charAt(0).toLowerCase()}${message.substring(1)} (see proxy-trust ${command} --help)`)
   }
 }
 
@@ -230,7 +230,7 @@ async function serveCommand(args: readonly string[], io: Io): Promise<number> {
   try {
     server = await listen(whoami({ trust, setting, context }, io.stderr), port, host)
   } catch (error) {
-    io.stderr.write(`trust-proxy: cannot listen on ${host} port ${port}: ${(error as Error).message}\n`)
+    io.stderr.write(`proxy-trust: cannot listen on ${host} port ${port}: ${(error as Error).message}\n`)
     return 1
   }
   io.stdout.write(`listening on ${urlOf(server.address() as AddressInfo)}\n`)
@@ -324,7 +324,7 @@ export function requestOf(remote: string | undefined, lines: readonly string[], 
 }
 
 /**
- * The version in the package.json of trust-proxy that holds `script` (the executable's path, as in
+ * The version in the package.json of proxy-trust that holds `script` (the executable's path, as in
  * `process.argv[1]`, which may be a link), or `unknown`.
  */
 export function packageVersion(script: string | undefined): string {
@@ -333,7 +333,7 @@ export function packageVersion(script: string | undefined): string {
   for (;;) {
     try {
       const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown }
-      if (pkg.name === 'trust-proxy') return String(pkg.version)
+      if (pkg.name === 'proxy-trust') return String(pkg.version)
     } catch {
       // no readable package.json here: look further up
     }

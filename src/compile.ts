@@ -39,7 +39,7 @@ export interface Compiled {
  * symbol private to this copy of the module, so that looking it up per request is one property load.
  * Functions from elsewhere (custom predicates, or this package's other build) have none.
  */
-const COMPILED: unique symbol = Symbol('trust-proxy compiled predicate')
+const COMPILED: unique symbol = Symbol('proxy-trust compiled predicate')
 
 type Marked = TrustFn & { readonly [COMPILED]?: Compiled }
 

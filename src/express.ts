@@ -1,4 +1,4 @@
-// express.ts: trust-proxy for Express 4 and 5. `trustProxy(app, setting, options)` installs the
+// express.ts: proxy-trust for Express 4 and 5. `trustProxy(app, setting, options)` installs the
 // compiled setting where Express reads it and answers the request getters from `resolveAddr`, so that
 // options reach them without replacing proxy-addr.
 

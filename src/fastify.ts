@@ -1,4 +1,4 @@
-// fastify.ts: trust-proxy for Fastify 5: a plugin that decorates every request with the full
+// fastify.ts: proxy-trust for Fastify 5: a plugin that decorates every request with the full
 // `resolveAddr` answer (`request.trustProxy`), and the compiled predicate to give Fastify's own
 // `trustProxy` option.
 
@@ -56,6 +56,6 @@ export function trustProxy(setting: TrustSetting, options?: TrustOptions): Fasti
     trust,
     // what fastify-plugin sets: decorate the parent context, and name the plugin in errors and logs
     [Symbol.for('skip-override')]: true,
-    [Symbol.for('fastify.display-name')]: 'trust-proxy',
+    [Symbol.for('fastify.display-name')]: 'proxy-trust',
   })
 }

@@ -1,4 +1,4 @@
-// hono.ts: trust-proxy for Hono: a middleware that resolves the Fetch request with its connection's
+// hono.ts: proxy-trust for Hono: a middleware that resolves the Fetch request with its connection's
 // address (from @hono/node-server's socket, or from a function for other runtimes) into
 // `c.get('trustProxy')`.
 

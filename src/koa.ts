@@ -1,4 +1,4 @@
-// koa.ts: trust-proxy for Koa 3: a middleware that answers ctx.request's ip, ips, host, hostname,
+// koa.ts: proxy-trust for Koa 3: a middleware that answers ctx.request's ip, ips, host, hostname,
 // protocol and secure from `resolveAddr`, in place of Koa's `app.proxy` and `maxIpsCount`.
 
 import type { Middleware } from 'koa'

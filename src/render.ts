@@ -196,7 +196,7 @@ export function renderHtml(explanation: Explanation, context: RenderContext): st
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>trust-proxy: ${escapeHtml(result.ip ?? 'no address')}</title>
+<title>proxy-trust: ${escapeHtml(result.ip ?? 'no address')}</title>
 <link rel="icon" href="data:,">
 <style>${STYLE}</style>
 </head>

@@ -1,4 +1,4 @@
-// cli.test.ts: the `trust-proxy` command line: `main` in this process (command.ts, with render.ts
+// cli.test.ts: the `proxy-trust` command line: `main` in this process (command.ts, with render.ts
 // and serve.ts beneath it, and the cli.ts entry), then the built executable in a child process,
 // explaining requests and serving real HTTP requests sent from distinct loopback addresses.
 //
@@ -34,7 +34,7 @@ const INNER = '127.0.0.3'
 const CLIENT = '127.0.0.5'
 const STRANGER = '127.0.0.9'
 
-/** The example of `trust-proxy explain --help`. */
+/** The example of `proxy-trust explain --help`. */
 const EXAMPLE = ['explain', '--trust', 'loopback, 10.0.0.0/8', '--remote', '10.0.0.1', '--header', 'X-Forwarded-For: 203.0.113.5, 10.0.0.2']
 
 const EXAMPLE_TEXT = `trust: loopback, 10.0.0.0/8    options: none (Express)    source: x-forwarded-for
@@ -123,7 +123,7 @@ describe('main: help, version and usage errors', () => {
   it.each([['--help'], ['-h']])('%s prints the usage', async (flag) => {
     const { code, stdout, stderr } = await runMain([flag])
     expect([code, stderr]).toEqual([0, ''])
-    expect(stdout).toMatch(/^Usage: trust-proxy <command> \[options\]\n/)
+    expect(stdout).toMatch(/^Usage: proxy-trust <command> \[options\]\n/)
     expect(stdout).toContain('  explain   explain one request described on the command line\n')
   })
 
@@ -134,7 +134,7 @@ describe('main: help, version and usage errors', () => {
   it.each([['explain'], ['serve']])('%s --help prints the command\'s usage', async (command) => {
     const { code, stdout } = await runMain([command, '--help'])
     expect(code).toBe(0)
-    expect(stdout).toMatch(new RegExp(`^Usage: trust-proxy ${command} `))
+    expect(stdout).toMatch(new RegExp(`^Usage: proxy-trust ${command} `))
     expect(stdout).toContain('--trust SETTING')
   })
 
@@ -152,13 +152,13 @@ describe('main: help, version and usage errors', () => {
   }
 
   const usageCases: readonly UsageCase[] = [
-    { name: 'no command', argv: [], stderr: 'missing command: explain or serve (see trust-proxy --help)' },
-    { name: 'an unknown command', argv: ['whoami'], stderr: 'unknown command "whoami": expected explain or serve (see trust-proxy --help)' },
-    { name: 'an unknown option', argv: ['explain', '--bogus'], stderr: "unknown option '--bogus' (see trust-proxy explain --help)" },
-    { name: 'an option without its value', argv: ['explain', '--trust'], stderr: "option '--trust <value>' argument missing (see trust-proxy explain --help)" },
-    { name: 'a positional argument', argv: ['explain', 'loopback'], stderr: "unexpected argument 'loopback' (see trust-proxy explain --help)" },
-    { name: 'a value for a flag', argv: ['explain', '--json=yes'], stderr: "option '--json' does not take an argument (see trust-proxy explain --help)" },
-    { name: 'an unknown serve option', argv: ['serve', '--remote', '1.2.3.4'], stderr: "unknown option '--remote' (see trust-proxy serve --help)" },
+    { name: 'no command', argv: [], stderr: 'missing command: explain or serve (see proxy-trust --help)' },
+    { name: 'an unknown command', argv: ['whoami'], stderr: 'unknown command "whoami": expected explain or serve (see proxy-trust --help)' },
+    { name: 'an unknown option', argv: ['explain', '--bogus'], stderr: "unknown option '--bogus' (see proxy-trust explain --help)" },
+    { name: 'an option without its value', argv: ['explain', '--trust'], stderr: "option '--trust <value>' argument missing (see proxy-trust explain --help)" },
+    { name: 'a positional argument', argv: ['explain', 'loopback'], stderr: "unexpected argument 'loopback' (see proxy-trust explain --help)" },
+    { name: 'a value for a flag', argv: ['explain', '--json=yes'], stderr: "option '--json' does not take an argument (see proxy-trust explain --help)" },
+    { name: 'an unknown serve option', argv: ['serve', '--remote', '1.2.3.4'], stderr: "unknown option '--remote' (see proxy-trust serve --help)" },
     { name: 'an invalid address in the setting', argv: ['explain', '--trust', 'loopback, foo'], stderr: 'invalid --trust "loopback, foo": invalid IP address: foo' },
     { name: 'an invalid range in the setting', argv: ['explain', '--trust', '10.0.0.0/33'], stderr: 'invalid --trust "10.0.0.0/33": invalid range on address: 10.0.0.0/33' },
     { name: 'an odd spelling under --strict', argv: ['explain', '--strict', '--trust', '0177.0.0.1'], stderr: 'invalid --trust "0177.0.0.1": invalid IP address: 0177.0.0.1' },
@@ -176,7 +176,7 @@ describe('main: help, version and usage errors', () => {
   ]
 
   it.each(usageCases)('error: $name exits 2 with one line', async ({ argv, stderr }) => {
-    expect(await runMain(argv)).toEqual({ code: 2, stdout: '', stderr: `trust-proxy: ${stderr}\n` })
+    expect(await runMain(argv)).toEqual({ code: 2, stdout: '', stderr: `proxy-trust: ${stderr}\n` })
   })
 
   it('lets errors that are not usage errors through', async () => {
@@ -479,7 +479,7 @@ describe('main: serve, in this process', () => {
       const result = await runMain(['serve', '--port', String(port)])
       expect(result).toEqual({
         code: 1, stdout: '',
-        stderr: `trust-proxy: cannot listen on 127.0.0.1 port ${port}: listen EADDRINUSE: address already in use 127.0.0.1:${port}\n`,
+        stderr: `proxy-trust: cannot listen on 127.0.0.1 port ${port}: listen EADDRINUSE: address already in use 127.0.0.1:${port}\n`,
       })
     } finally {
       await new Promise((resolve) => taken.close(resolve))
@@ -488,13 +488,13 @@ describe('main: serve, in this process', () => {
 })
 
 describe('the executable\'s I/O', () => {
-  it('reads the version from the package.json of trust-proxy above the script, through links', () => {
+  it('reads the version from the package.json of proxy-trust above the script, through links', () => {
     expect(packageVersion(join(ROOT, 'src/command.ts'))).toBe(VERSION)
     expect(processIo(join(ROOT, 'src/cli.ts')).version()).toBe(VERSION)
   })
 
   it('fail: gives unknown outside the package or without a script', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'trust-proxy-version-'))
+    const dir = mkdtempSync(join(tmpdir(), 'proxy-trust-version-'))
     try {
       writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'some-app', version: '1.0.0' }))
       writeFileSync(join(dir, 'cli.js'), '')
@@ -559,7 +559,7 @@ async function runCli(args: readonly string[]): Promise<Run> {
   return { code, stdout, stderr }
 }
 
-describe('trust-proxy (the built executable)', () => {
+describe('proxy-trust (the built executable)', () => {
   beforeAll(() => {
     if (!existsSync(CLI)) throw new Error('dist/esm/cli.js is missing: run `node scripts/build.mjs` first')
   })
@@ -588,15 +588,15 @@ describe('trust-proxy (the built executable)', () => {
   it('prints its version and help', async () => {
     expect(await runCli(['--version'])).toEqual({ code: 0, stdout: `${VERSION}\n`, stderr: '' })
     const help = await runCli(['serve', '--help'])
-    expect([help.code, help.stdout.split('\n', 1)[0]]).toEqual([0, 'Usage: trust-proxy serve [--trust SETTING] [--port 3000] [--host 127.0.0.1] [options]'])
+    expect([help.code, help.stdout.split('\n', 1)[0]]).toEqual([0, 'Usage: proxy-trust serve [--trust SETTING] [--port 3000] [--host 127.0.0.1] [options]'])
   })
 
   it.each([
-    { argv: ['explain', '--trust', '10.0.0.0/8, nonsense'], stderr: 'trust-proxy: invalid --trust "10.0.0.0/8, nonsense": invalid IP address: nonsense\n' },
-    { argv: ['explain', '--remote'], stderr: "trust-proxy: option '--remote <value>' argument missing (see trust-proxy explain --help)\n" },
-    { argv: ['explain', '--header', 'nonsense'], stderr: 'trust-proxy: invalid --header "nonsense": expected "Name: value"\n' },
-    { argv: ['serve', '--port', '-1'], stderr: "trust-proxy: option '--port' argument is ambiguous (see trust-proxy serve --help)\n" },
-    { argv: ['launch'], stderr: 'trust-proxy: unknown command "launch": expected explain or serve (see trust-proxy --help)\n' },
+    { argv: ['explain', '--trust', '10.0.0.0/8, nonsense'], stderr: 'proxy-trust: invalid --trust "10.0.0.0/8, nonsense": invalid IP address: nonsense\n' },
+    { argv: ['explain', '--remote'], stderr: "proxy-trust: option '--remote <value>' argument missing (see proxy-trust explain --help)\n" },
+    { argv: ['explain', '--header', 'nonsense'], stderr: 'proxy-trust: invalid --header "nonsense": expected "Name: value"\n' },
+    { argv: ['serve', '--port', '-1'], stderr: "proxy-trust: option '--port' argument is ambiguous (see proxy-trust serve --help)\n" },
+    { argv: ['launch'], stderr: 'proxy-trust: unknown command "launch": expected explain or serve (see proxy-trust --help)\n' },
   ])('error: $argv.0 $argv.1 exits 2 with one line', async ({ argv, stderr }) => {
     expect(await runCli(argv)).toEqual({ code: 2, stdout: '', stderr })
   })

@@ -1,4 +1,4 @@
-// differential.test.ts: trust-proxy against the real thing. Generated trust settings and requests go
+// differential.test.ts: proxy-trust against the real thing. Generated trust settings and requests go
 // through proxy-addr 2.0.8 and the request getters of real Express 4 and 5 apps, and through our
 // compileTrust, resolveAddr and proxyaddr; answers, error messages and the calls made to custom trust
 // functions must all be equal. The deliberate differences are kept out of the generators and pinned
@@ -101,7 +101,7 @@ function answers(outcome: Outcome<OracleTrust>, probes: readonly Probe[]): { err
 const app4 = express4()
 const app5 = express5()
 
-/** Every getter trust-proxy replaces, read from a request of a real Express app with `trust proxy` set. */
+/** Every getter proxy-trust replaces, read from a request of a real Express app with `trust proxy` set. */
 function expressGetters(app: ExpressApp, setting: unknown, r: gen.GeneratedRequest): ResolvedAddr {
   app.set('trust proxy', setting)
   // no real socket: the getters read only these properties

@@ -1,4 +1,4 @@
-// Express 4 and 5 with trust-proxy installed in place of proxy-addr (npm `overrides`, the way users
+// Express 4 and 5 with proxy-trust installed in place of proxy-addr (npm `overrides`, the way users
 // adopt it), behind real HTTP proxies on real sockets; every answer is compared with the same app
 // on the real proxy-addr 2.0.8.
 //
@@ -234,13 +234,13 @@ describe.each(named(FLAVORS))('%s', (_name, flavor) => {
     expect(manifest).toMatchObject({ name: 'proxy-addr', version: '2.0.8' })
   })
 
-  it('the override puts trust-proxy where Express requires proxy-addr', () => {
+  it('the override puts proxy-trust where Express requires proxy-addr', () => {
     const app = appFor(flavor)
     const expressDir = dirname(app.require.resolve('express/package.json'))
     const resolved = app.require.resolve('proxy-addr', { paths: [expressDir] })
     expect(resolved).toBe(join(app.dir, 'node_modules', 'proxy-addr', 'dist', 'cjs', 'cjs.js'))
     const manifest = app.require(app.require.resolve('proxy-addr/package.json', { paths: [expressDir] }))
-    expect(manifest).toMatchObject({ name: 'trust-proxy', version: packed.version })
+    expect(manifest).toMatchObject({ name: 'proxy-trust', version: packed.version })
 
     // Express required it when it loaded; the module it holds is ours
     const loaded = app.require.cache[resolved]?.exports as Record<string, unknown> | undefined
@@ -270,7 +270,7 @@ describe.each(named(FLAVORS))('%s', (_name, flavor) => {
       secure: c.expected.protocol === 'https',
       host: flavor.major >= 5 ? c.expected.host : null,
     }
-    expect({ 'trust-proxy': ours, 'proxy-addr 2.0.8': reference })
-      .toEqual({ 'trust-proxy': expected, 'proxy-addr 2.0.8': expected })
+    expect({ 'proxy-trust': ours, 'proxy-addr 2.0.8': reference })
+      .toEqual({ 'proxy-trust': expected, 'proxy-addr 2.0.8': expected })
   })
 })

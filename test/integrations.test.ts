@@ -1,4 +1,4 @@
-// The framework adapters (trust-proxy/express, /fastify, /koa, /hono) and the examples, over real
+// The framework adapters (proxy-trust/express, /fastify, /koa, /hono) and the examples, over real
 // loopback sockets: the same setting gives the same answers in every framework, equal to Express's
 // own `app.set('trust proxy', setting)`; options reach each framework's getters; and each
 // framework's own proxy support is compared with the adapter's on the same requests.

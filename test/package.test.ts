@@ -62,7 +62,7 @@ beforeAll(async () => {
   ;({ packed, dispose } = await packedTrustProxy())
   app = await installApp('package-test', {}, [packed.tarball])
   appRequire = createRequire(join(app, 'package.json'))
-  pkgDir = dirname(appRequire.resolve('trust-proxy/package.json'))
+  pkgDir = dirname(appRequire.resolve('proxy-trust/package.json'))
 })
 
 afterAll(async () => {
@@ -133,7 +133,7 @@ describe('the tarball', () => {
 describe('the installed package', () => {
   it('is the version packed, installed under its own name', async () => {
     const manifest = JSON.parse(await readFile(join(pkgDir, 'package.json'), 'utf8')) as { name: string; version: string }
-    expect(manifest).toMatchObject({ name: 'trust-proxy', version: packed.version })
+    expect(manifest).toMatchObject({ name: 'proxy-trust', version: packed.version })
   })
 
   it('depends at run time on ipaddr.js alone, at proxy-addr 2.0.8\'s version (it parses X-Forwarded-For itself)', async () => {
@@ -151,30 +151,30 @@ describe('the installed package', () => {
       packages: Record<string, unknown>
     }
     const installed = Object.keys(lock.packages).filter((path) => path !== '').sort()
-    expect(installed).toEqual(['node_modules/ipaddr.js', 'node_modules/trust-proxy'])
+    expect(installed).toEqual(['node_modules/ipaddr.js', 'node_modules/proxy-trust'])
   })
 
   it('keeps its internal modules private', () => {
     let error: unknown
     try {
-      appRequire('trust-proxy/dist/cjs/walk.js')
+      appRequire('proxy-trust/dist/cjs/walk.js')
     } catch (caught) {
       error = caught
     }
     expect(error).toMatchObject({ code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' })
-    expect(appRequire('trust-proxy/package.json')).toMatchObject({ name: 'trust-proxy' })
+    expect(appRequire('proxy-trust/package.json')).toMatchObject({ name: 'proxy-trust' })
   })
 })
 
-describe('require(\'trust-proxy\')', () => {
+describe('require(\'proxy-trust\')', () => {
   let cjs: TrustProxyCjs
 
   beforeAll(() => {
-    cjs = appRequire('trust-proxy') as TrustProxyCjs
+    cjs = appRequire('proxy-trust') as TrustProxyCjs
   })
 
   it('loads the CommonJS build', () => {
-    expect(appRequire.resolve('trust-proxy')).toBe(join(pkgDir, 'dist/cjs/cjs.js'))
+    expect(appRequire.resolve('proxy-trust')).toBe(join(pkgDir, 'dist/cjs/cjs.js'))
   })
 
   it('is a function with proxy-addr\'s API and the named exports', () => {
@@ -209,7 +209,7 @@ describe('require(\'trust-proxy\')', () => {
   })
 })
 
-describe('import(\'trust-proxy\')', () => {
+describe('import(\'proxy-trust\')', () => {
   interface EsmReport {
     readonly url: string
     readonly exports: Record<string, string>
@@ -222,13 +222,13 @@ describe('import(\'trust-proxy\')', () => {
 
   beforeAll(async () => {
     const out = await runModule(`
-      import * as esm from 'trust-proxy'
+      import * as esm from 'proxy-trust'
       import { createRequire } from 'node:module'
-      const cjs = createRequire(process.cwd() + '/')('trust-proxy')
+      const cjs = createRequire(process.cwd() + '/')('proxy-trust')
       const req = ${JSON.stringify(REQUEST)}
       const setting = ${JSON.stringify(SETTING)}
       console.log(JSON.stringify({
-        url: import.meta.resolve('trust-proxy'),
+        url: import.meta.resolve('proxy-trust'),
         exports: Object.fromEntries(Object.entries(esm).map(([name, value]) => [name, typeof value])),
         ip: esm.proxyaddr(req, setting.split(', ')),
         all: esm.proxyaddr.all(req, setting.split(', ')),
@@ -251,8 +251,8 @@ describe('import(\'trust-proxy\')', () => {
     expect(report.exports).toMatchObject({ compileTrust: 'function', proxyaddr: 'function', resolveAddr: 'function' })
   })
 
-  it('gives the same names as require(\'trust-proxy\'), less proxy-addr\'s all and compile', () => {
-    const required = Object.keys(appRequire('trust-proxy') as object).filter((name) => name !== 'all' && name !== 'compile')
+  it('gives the same names as require(\'proxy-trust\'), less proxy-addr\'s all and compile', () => {
+    const required = Object.keys(appRequire('proxy-trust') as object).filter((name) => name !== 'all' && name !== 'compile')
     expect(Object.keys(report.exports).sort()).toEqual(required.sort())
   })
 

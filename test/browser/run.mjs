@@ -1,4 +1,4 @@
-// run.mjs: the `serve` page in a real headless browser: starts `trust-proxy serve` from dist, loads
+// run.mjs: the `serve` page in a real headless browser: starts `proxy-trust serve` from dist, loads
 // the page with forwarding headers, checks the hop table and a highlighted warning, and saves a
 // screenshot under the system's temporary directory. Exits non-zero on any failure.
 //
@@ -13,7 +13,7 @@ import { chromium } from 'playwright-core'
 
 const CLI = new URL('../../dist/esm/cli.js', import.meta.url).pathname
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const SCREENSHOT = join(tmpdir(), 'trust-proxy-serve.png')
+const SCREENSHOT = join(tmpdir(), 'proxy-trust-serve.png')
 
 // the browser connects from 127.0.0.1 (trusted: loopback), the proxy in front of it was 10.0.0.2
 // (trusted: 10.0.0.0/8), and the client before it 203.0.113.5, which is not trusted

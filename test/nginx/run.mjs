@@ -1,6 +1,6 @@
-// run.mjs: trust-proxy behind a real reverse-proxy chain. Two nginx hops, each on its own loopback
+// run.mjs: proxy-trust behind a real reverse-proxy chain. Two nginx hops, each on its own loopback
 // address and connecting onward from it (`proxy_bind`), in front of Express 5 apps that use the
-// built package through `trust-proxy/express`; clients on further loopback addresses send honest
+// built package through `proxy-trust/express`; clients on further loopback addresses send honest
 // and forged requests straight to the app, through the inner hop, or through both.
 //
 //   client 127.0.0.10 (honest) or 127.0.0.11 (forging)
@@ -25,7 +25,7 @@ import { isDeepStrictEqual } from 'node:util'
 const require = createRequire(import.meta.url)
 const express = require('express5')
 // the built package, as an application imports it (a self-reference resolves through "exports" to dist)
-const { trustProxy } = await import('trust-proxy/express')
+const { trustProxy } = await import('proxy-trust/express')
 
 const APP = '127.0.0.1'
 const OUTER = '127.0.0.2'
@@ -276,7 +276,7 @@ async function main() {
   const binary = findNginx()
   if (!binary) throw new Error('nginx not found: install it (apt-get install -y nginx) or set NGINX=/path/to/nginx')
 
-  dir = mkdtempSync(path.join(os.tmpdir(), 'trust-proxy-nginx-'))
+  dir = mkdtempSync(path.join(os.tmpdir(), 'proxy-trust-nginx-'))
   const ports = { app: await freePort(APP), inner: await freePort(INNER), outer: await freePort(OUTER) }
   const conf = path.join(dir, 'nginx.conf')
   writeFileSync(conf, nginxConfig(dir, ports))
