@@ -2,7 +2,7 @@
 // exports as properties, so that `"overrides": { "proxy-addr": "npm:proxy-trust" }` works unchanged.
 
 import * as api from './index'
-import { proxyaddr } from './proxyaddr'
+import { proxyaddr } from './core/proxyaddr'
 
 const main = Object.assign(proxyaddr, api)
 

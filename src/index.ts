@@ -1,8 +1,8 @@
 // index.ts: the public API, in the README's order.
 
-export { compileTrust, type TrustFn, type TrustSetting } from './compile.js'
-export type { TrustOptions, AddressSource } from './options.js'
-export { resolveAddr, type ResolvedAddr } from './resolve.js'
-export { explain, lintSetting, type Explanation, type ExplainedHop, type HopRole, type Origins, type StopReason, type WalkStop, type Warning, type WarningCode } from './explain.js'
-export { fromFetch, type RequestLike, type SocketLike, type HeadersLike, type FetchRequestLike, type ConnectionInfo } from './request.js'
-export { proxyaddr, type ProxyAddr, type ProxyAddrTrust } from './proxyaddr.js'
+export { compileTrust, type TrustFn, type TrustSetting } from './core/compile.js'
+export type { TrustOptions, AddressSource } from './core/options.js'
+export { resolveAddr, type ResolvedAddr } from './core/resolve.js'
+export { explain, lintSetting, type Explanation, type ExplainedHop, type HopRole, type Origins, type StopReason, type WalkStop, type Warning, type WarningCode } from './diagnostics/explain.js'
+export { fromFetch, type RequestLike, type SocketLike, type HeadersLike, type FetchRequestLike, type ConnectionInfo } from './core/request.js'
+export { proxyaddr, type ProxyAddr, type ProxyAddrTrust } from './core/proxyaddr.js'

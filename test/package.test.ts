@@ -97,9 +97,9 @@ describe('the tarball', () => {
 
   it('holds only the builds, their sources and the top-level documents', () => {
     const stray = packed.files.filter((file) =>
-      !/^dist\/(?:cjs|esm)\/[\w-]+\.(?:js|d\.ts)(?:\.map)?$/.test(file) &&
+      !/^dist\/(?:cjs|esm)\/(?:(?:core|diagnostics|adapters|cli)\/)?[\w-]+\.(?:js|d\.ts)(?:\.map)?$/.test(file) &&
       file !== 'dist/cjs/package.json' &&
-      !/^src\/[\w-]+\.ts$/.test(file) &&
+      !/^src\/(?:(?:core|diagnostics|adapters|cli)\/)?[\w-]+\.ts$/.test(file) &&
       !/^(?:README|HISTORY|CHANGELOG)\.md$|^LICENSE$|^package\.json$/.test(file))
     expect(stray).toEqual([])
   })
@@ -157,7 +157,7 @@ describe('the installed package', () => {
   it('keeps its internal modules private', () => {
     let error: unknown
     try {
-      appRequire('proxy-trust/dist/cjs/walk.js')
+      appRequire('proxy-trust/dist/cjs/core/walk.js')
     } catch (caught) {
       error = caught
     }

@@ -2,10 +2,10 @@
 // compiled setting where Express reads it and answers the request getters from `resolveAddr`, so that
 // options reach them without replacing proxy-addr.
 
-import { compileTrust, type TrustFn, type TrustSetting } from './compile.js'
-import { describeValue, type TrustOptions } from './options.js'
-import { resolveAddr, type ResolvedAddr } from './resolve.js'
-import type { RequestLike } from './request.js'
+import { compileTrust, type TrustFn, type TrustSetting } from '../core/compile.js'
+import { describeValue, type TrustOptions } from '../core/options.js'
+import { resolveAddr, type ResolvedAddr } from '../core/resolve.js'
+import type { RequestLike } from '../core/request.js'
 
 /** The parts of an Express 4 or 5 application that `trustProxy` uses. */
 export interface ExpressApp {

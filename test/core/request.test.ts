@@ -8,13 +8,13 @@ import http2 from 'node:http2'
 import type { AddressInfo } from 'node:net'
 import { createAdaptorServer } from '@hono/node-server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { compileTrust, type TrustFn, type TrustSetting } from '../src/compile.js'
-import type { TrustOptions } from '../src/options.js'
+import { compileTrust, type TrustFn, type TrustSetting } from '../../src/core/compile.js'
+import type { TrustOptions } from '../../src/core/options.js'
 import {
   fromFetch, headerValue, socketOf, type ConnectionInfo, type FetchRequestLike, type HeadersLike, type RequestLike,
   type SocketLike,
-} from '../src/request.js'
-import { resolveAddr, type ResolvedAddr } from '../src/resolve.js'
+} from '../../src/core/request.js'
+import { resolveAddr, type ResolvedAddr } from '../../src/core/resolve.js'
 
 const LOCAL = '127.0.0.1'
 const CLIENT = '203.0.113.5'

@@ -3,7 +3,7 @@
 // ignored, never returned.
 
 import { describe, expect, it } from 'vitest'
-import { isValidHost, normalizeProtocol } from '../src/authority.js'
+import { isValidHost, normalizeProtocol } from '../../src/core/authority.js'
 
 describe('normalizeProtocol', () => {
   interface ProtocolCase {

@@ -2,7 +2,7 @@
 // self-contained HTML page for browsers.
 
 import type { Explanation, ExplainedHop } from './explain.js'
-import type { TrustOptions } from './options.js'
+import type { TrustOptions } from '../core/options.js'
 
 /** What was asked, which the explanation itself does not hold: the setting and options as given. */
 export interface RenderContext {

@@ -2,11 +2,11 @@
 // API: which hops each source gives, which of them are trusted, and what is returned.
 
 import { describe, expect, it } from 'vitest'
-import { compileTrust, type TrustSetting } from '../src/compile.js'
-import type { TrustOptions } from '../src/options.js'
-import { proxyaddr } from '../src/proxyaddr.js'
-import type { RequestLike } from '../src/request.js'
-import { resolveAddr } from '../src/resolve.js'
+import { compileTrust, type TrustSetting } from '../../src/core/compile.js'
+import type { TrustOptions } from '../../src/core/options.js'
+import { proxyaddr } from '../../src/core/proxyaddr.js'
+import type { RequestLike } from '../../src/core/request.js'
+import { resolveAddr } from '../../src/core/resolve.js'
 
 const PROXY = '10.0.0.1'
 

@@ -7,7 +7,7 @@ import ipaddr from 'ipaddr.js'
 import { describe, expect, it } from 'vitest'
 import {
   addressSpan, buildTable, formatAddress, holdsAddress, Kind, matchingLabel, parseAddress, parseRange, spanEnd, type Range,
-} from '../src/address.js'
+} from '../../src/core/address.js'
 
 /** An IPv4 address as the signed 32-bit word `parseAddress` writes. */
 function ipv4(dotted: string): number {

@@ -2,11 +2,11 @@
 // secure in one pass.
 
 import { describe, expect, it } from 'vitest'
-import { compileTrust, type TrustFn, type TrustSetting } from '../src/compile.js'
-import type { TrustOptions } from '../src/options.js'
-import type { HeadersLike, RequestLike } from '../src/request.js'
-import { resolveAddr, type ResolvedAddr } from '../src/resolve.js'
-import { requestFrom } from './fixtures/unit-requests.js'
+import { compileTrust, type TrustFn, type TrustSetting } from '../../src/core/compile.js'
+import type { TrustOptions } from '../../src/core/options.js'
+import type { HeadersLike, RequestLike } from '../../src/core/request.js'
+import { resolveAddr, type ResolvedAddr } from '../../src/core/resolve.js'
+import { requestFrom } from '../fixtures/unit-requests.js'
 
 interface ResolveCase {
   readonly name: string

@@ -3,9 +3,9 @@
 
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { TrustFn, TrustSetting } from './compile.js'
-import { explain, type ExplainedHop } from './explain.js'
-import { renderHtml, renderJson, renderText, type RenderContext } from './render.js'
+import type { TrustFn, TrustSetting } from '../core/compile.js'
+import { explain, type ExplainedHop } from '../diagnostics/explain.js'
+import { renderHtml, renderJson, renderText, type RenderContext } from '../diagnostics/render.js'
 
 /** The representations the server offers, in its order of preference. */
 export type Format = 'text' | 'json' | 'html'

@@ -2,10 +2,10 @@
 // proxy-addr 2.0.8 makes over them; with socketOf and headerValue, which it reads them with.
 
 import { describe, expect, it } from 'vitest'
-import { compiledOf, compileTrust, type Shape, type TrustFn, type TrustSetting } from '../src/compile.js'
-import { headerValue, socketOf, type HeadersLike, type RequestLike } from '../src/request.js'
-import { entryEnd, entryStart, firstEntry, previousEntry, walk } from '../src/walk.js'
-import { forwardedFrom, requestFrom } from './fixtures/unit-requests.js'
+import { compiledOf, compileTrust, type Shape, type TrustFn, type TrustSetting } from '../../src/core/compile.js'
+import { headerValue, socketOf, type HeadersLike, type RequestLike } from '../../src/core/request.js'
+import { entryEnd, entryStart, firstEntry, previousEntry, walk } from '../../src/core/walk.js'
+import { forwardedFrom, requestFrom } from '../fixtures/unit-requests.js'
 
 const PEER = '127.0.0.1'
 

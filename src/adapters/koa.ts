@@ -2,9 +2,9 @@
 // protocol and secure from `resolveAddr`, in place of Koa's `app.proxy` and `maxIpsCount`.
 
 import type { Middleware } from 'koa'
-import { compileTrust, type TrustSetting } from './compile.js'
-import type { TrustOptions } from './options.js'
-import { resolveAddr, type ResolvedAddr } from './resolve.js'
+import { compileTrust, type TrustSetting } from '../core/compile.js'
+import type { TrustOptions } from '../core/options.js'
+import { resolveAddr, type ResolvedAddr } from '../core/resolve.js'
 
 /** What the middleware adds to `ctx.state`. */
 export interface TrustProxyState {

@@ -2,8 +2,8 @@
 // once and fills in the defaults, and describeValue, which renders a bad value in its errors.
 
 import { describe, expect, it } from 'vitest'
-import { compileTrust } from '../src/compile.js'
-import { describeValue, EXPRESS, resolveOptions, type ResolvedOptions, type TrustOptions } from '../src/options.js'
+import { compileTrust } from '../../src/core/compile.js'
+import { describeValue, EXPRESS, resolveOptions, type ResolvedOptions, type TrustOptions } from '../../src/core/options.js'
 
 /** Options with one field changed from Express's behaviour. */
 function changed(fields: Partial<ResolvedOptions>): ResolvedOptions {

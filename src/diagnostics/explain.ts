@@ -1,15 +1,15 @@
 // explain.ts: why one request resolves as it does: each hop and the rule that decided its trust,
 // where the walk stopped, which header each answer came from, and warnings about the setting.
 
-import { addressSpan, formatAddress, Kind, parseAddress, parseRange, spanEnd, type Range } from './address.js'
-import { isValidHost, normalizeProtocol } from './authority.js'
-import { hopsOf, presentAddress } from './chain.js'
-import { compiledOf, reasonFor, type Shape, type TrustFn, type TrustSetting } from './compile.js'
-import { EXPRESS, type ResolvedOptions } from './options.js'
-import { headerValue, socketOf, type RequestLike } from './request.js'
-import { resolveAddr, type ResolvedAddr } from './resolve.js'
-import { parseForwarded, type ForwardedElement } from './rfc7239.js'
-import { entryFromRight, entryStart, previousEntry } from './walk.js'
+import { addressSpan, formatAddress, Kind, parseAddress, parseRange, spanEnd, type Range } from '../core/address.js'
+import { isValidHost, normalizeProtocol } from '../core/authority.js'
+import { hopsOf, presentAddress } from '../core/chain.js'
+import { compiledOf, reasonFor, type Shape, type TrustFn, type TrustSetting } from '../core/compile.js'
+import { EXPRESS, type ResolvedOptions } from '../core/options.js'
+import { headerValue, socketOf, type RequestLike } from '../core/request.js'
+import { resolveAddr, type ResolvedAddr } from '../core/resolve.js'
+import { parseForwarded, type ForwardedElement } from '../core/rfc7239.js'
+import { entryFromRight, entryStart, previousEntry } from '../core/walk.js'
 
 /** The stable identifiers of the warnings `explain` and `lintSetting` give. */
 export type WarningCode =

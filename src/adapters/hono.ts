@@ -3,10 +3,10 @@
 // `c.get('trustProxy')`.
 
 import type { Context, MiddlewareHandler } from 'hono'
-import { compileTrust, type TrustSetting } from './compile.js'
-import type { TrustOptions } from './options.js'
-import { resolveAddr, type ResolvedAddr } from './resolve.js'
-import { fromFetch, type ConnectionInfo, type SocketLike } from './request.js'
+import { compileTrust, type TrustSetting } from '../core/compile.js'
+import type { TrustOptions } from '../core/options.js'
+import { resolveAddr, type ResolvedAddr } from '../core/resolve.js'
+import { fromFetch, type ConnectionInfo, type SocketLike } from '../core/request.js'
 
 /** The variables the middleware sets: `c.get('trustProxy')`. */
 export interface TrustProxyVariables {

@@ -11,7 +11,7 @@ import {
   type ForwardedElement,
   type ForwardedList,
   type ForwardedNode,
-} from '../src/rfc7239.js'
+} from '../../src/core/rfc7239.js'
 
 /** The answer for a header read to its end without trouble. */
 function read(...elements: ForwardedElement[]): ForwardedList {

@@ -20,21 +20,21 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { Hono, type Context } from 'hono'
 import Koa from 'koa'
 import { afterAll, afterEach, beforeAll, describe, expect, expectTypeOf, it } from 'vitest'
-import { compileTrust, type TrustFn, type TrustSetting } from '../src/compile.js'
-import { trustProxy as expressTrustProxy, type ExpressApp as AdapterApp } from '../src/express.js'
-import { trustProxy as fastifyTrustProxy } from '../src/fastify.js'
-import { trustProxy as honoTrustProxy, type HonoTrustOptions, type TrustProxyEnv } from '../src/hono.js'
-import { trustProxy as koaTrustProxy, type TrustProxyState } from '../src/koa.js'
-import type { TrustOptions } from '../src/options.js'
-import { resolveAddr, type ResolvedAddr } from '../src/resolve.js'
-import { ROOT } from './fixtures/pack.js'
+import { compileTrust, type TrustFn, type TrustSetting } from '../../src/core/compile.js'
+import { trustProxy as expressTrustProxy, type ExpressApp as AdapterApp } from '../../src/adapters/express.js'
+import { trustProxy as fastifyTrustProxy } from '../../src/adapters/fastify.js'
+import { trustProxy as honoTrustProxy, type HonoTrustOptions, type TrustProxyEnv } from '../../src/adapters/hono.js'
+import { trustProxy as koaTrustProxy, type TrustProxyState } from '../../src/adapters/koa.js'
+import type { TrustOptions } from '../../src/core/options.js'
+import { resolveAddr, type ResolvedAddr } from '../../src/core/resolve.js'
+import { ROOT } from '../fixtures/pack.js'
 import {
   assertBindable, closeServer, listen, requestFrom, startProxyChain, type Endpoint, type Hop,
-} from './fixtures/proxies.js'
+} from '../fixtures/proxies.js'
 import {
   APP, CLIENT, EDGE, FORGED, HOST, HTTP_TWO_HOPS, INNER, PASS_THROUGH, SHARED_CASES, TWO_HOPS,
   UPSTREAM_HOST, named,
-} from './fixtures/topology.js'
+} from '../fixtures/topology.js'
 
 const STRANGER = '127.0.0.4'
 
@@ -745,7 +745,7 @@ describe('Hono: trustProxy(setting, options)', () => {
 // -- examples -----------------------------------------------------------------------------------------
 
 const EXAMPLES_DIR = join(ROOT, 'examples')
-const BUILT = ['index', 'express', 'fastify', 'koa', 'hono'].map((entry) => join(ROOT, 'dist', 'esm', `${entry}.js`))
+const BUILT = ['index', 'adapters/express', 'adapters/fastify', 'adapters/koa', 'adapters/hono'].map((entry) => join(ROOT, 'dist', 'esm', `${entry}.js`))
 
 /** `node --import` a resolve hook that loads `target` where a module imports `express`. */
 function expressAs(target: string): string[] {

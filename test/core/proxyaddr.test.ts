@@ -2,11 +2,11 @@
 // `.compile(val)`), with its arguments, its answers and its exact errors.
 
 import { describe, expect, it } from 'vitest'
-import { compileList, compileTrust, type TrustFn } from '../src/compile.js'
-import * as api from '../src/index.js'
-import { proxyaddr, type ProxyAddrTrust } from '../src/proxyaddr.js'
-import type { RequestLike } from '../src/request.js'
-import { forwardedFrom } from './fixtures/unit-requests.js'
+import { compileList, compileTrust, type TrustFn } from '../../src/core/compile.js'
+import * as api from '../../src/index.js'
+import { proxyaddr, type ProxyAddrTrust } from '../../src/core/proxyaddr.js'
+import type { RequestLike } from '../../src/core/request.js'
+import { forwardedFrom } from '../fixtures/unit-requests.js'
 
 const LOCAL = '127.0.0.1'
 

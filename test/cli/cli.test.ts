@@ -16,15 +16,15 @@ import { createInterface } from 'node:readline'
 import type { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { main, packageVersion, portOf, processIo, requestOf, settingOf, type Io } from '../src/command.js'
-import { compileTrust } from '../src/compile.js'
-import { explain, type Explanation } from '../src/explain.js'
-import { describeOptions, renderHtml, renderJson, renderText, type RenderContext } from '../src/render.js'
-import { negotiate, urlOf, whoami, type Format } from '../src/serve.js'
-import { assertBindable, requestFrom, startProxyChain, type Endpoint, type Reply } from './fixtures/proxies.js'
-import { requestFrom as unitRequest } from './fixtures/unit-requests.js'
+import { main, packageVersion, portOf, processIo, requestOf, settingOf, type Io } from '../../src/cli/command.js'
+import { compileTrust } from '../../src/core/compile.js'
+import { explain, type Explanation } from '../../src/diagnostics/explain.js'
+import { describeOptions, renderHtml, renderJson, renderText, type RenderContext } from '../../src/diagnostics/render.js'
+import { negotiate, urlOf, whoami, type Format } from '../../src/cli/serve.js'
+import { assertBindable, requestFrom, startProxyChain, type Endpoint, type Reply } from '../fixtures/proxies.js'
+import { requestFrom as unitRequest } from '../fixtures/unit-requests.js'
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url))
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const CLI = join(ROOT, 'dist/esm/cli.js')
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version
 
@@ -489,7 +489,7 @@ describe('main: serve, in this process', () => {
 
 describe('the executable\'s I/O', () => {
   it('reads the version from the package.json of proxy-trust above the script, through links', () => {
-    expect(packageVersion(join(ROOT, 'src/command.ts'))).toBe(VERSION)
+    expect(packageVersion(join(ROOT, 'src/cli/command.ts'))).toBe(VERSION)
     expect(processIo(join(ROOT, 'src/cli.ts')).version()).toBe(VERSION)
   })
 
@@ -529,7 +529,7 @@ describe('the executable\'s I/O', () => {
     })
     process.argv = [process.execPath, join(ROOT, 'src/cli.ts'), '--version']
     try {
-      await import('../src/cli.js')
+      await import('../../src/cli.js')
       await vi.waitFor(() => expect(written).toContain(`${VERSION}\n`))
       await vi.waitFor(() => expect(process.exitCode).toBe(0))
     } finally {

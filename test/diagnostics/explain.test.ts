@@ -4,17 +4,17 @@
 
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { compileTrust, type TrustFn, type TrustSetting } from '../src/compile.js'
-import { explain, lintSetting, type ExplainedHop, type Explanation, type StopReason, type WarningCode } from '../src/explain.js'
-import type { TrustOptions } from '../src/options.js'
-import { proxyaddr } from '../src/proxyaddr.js'
-import { fromFetch, type HeadersLike, type RequestLike } from '../src/request.js'
-import { resolveAddr } from '../src/resolve.js'
+import { compileTrust, type TrustFn, type TrustSetting } from '../../src/core/compile.js'
+import { explain, lintSetting, type ExplainedHop, type Explanation, type StopReason, type WarningCode } from '../../src/diagnostics/explain.js'
+import type { TrustOptions } from '../../src/core/options.js'
+import { proxyaddr } from '../../src/core/proxyaddr.js'
+import { fromFetch, type HeadersLike, type RequestLike } from '../../src/core/request.js'
+import { resolveAddr } from '../../src/core/resolve.js'
 import {
   forwardedHost, forwardedProto, hopAddress, hostValue, IPV6_POOL, PROXY_POOL, request, requestWithTrust,
   anyTrustSetting, type GeneratedRequest,
-} from './fixtures/generators.js'
-import { requestFrom } from './fixtures/unit-requests.js'
+} from '../fixtures/generators.js'
+import { requestFrom } from '../fixtures/unit-requests.js'
 
 /** `[index, role, trusted, reason]` of every hop: what a hop table shows. */
 type HopRow = [number, ExplainedHop['role'], boolean | undefined, string]

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import {
   compiledOf, compileList, compileTrust, holds, isTrusted, reasonFor, trustAll, trustNone,
   type Shape, type TrustFn, type TrustSetting,
-} from '../src/compile.js'
+} from '../../src/core/compile.js'
 
 /** The shape the walk reads from a predicate compileTrust built; undefined for any other function. */
 function shapeOf(trust: TrustFn): Shape | undefined {

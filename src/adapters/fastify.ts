@@ -3,9 +3,9 @@
 // `trustProxy` option.
 
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify'
-import { compileTrust, type TrustFn, type TrustSetting } from './compile.js'
-import type { TrustOptions } from './options.js'
-import { resolveAddr, type ResolvedAddr } from './resolve.js'
+import { compileTrust, type TrustFn, type TrustSetting } from '../core/compile.js'
+import type { TrustOptions } from '../core/options.js'
+import { resolveAddr, type ResolvedAddr } from '../core/resolve.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
