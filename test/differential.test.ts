@@ -274,8 +274,8 @@ describe('deliberate differences from proxy-addr 2.0.8', () => {
     { entries: ['loopback', null], message: 'invalid IP address: null' },
     { entries: [undefined], message: 'invalid IP address: undefined' },
     { entries: [{}], message: 'invalid IP address: {}' },
-    // proxy-addr coerces this one to 'loopback' and trusts it
-    { entries: [['loopback']], message: 'invalid IP address: ["loopback"]' },
+    // proxy-addr prints the array's string form, as if it were an address
+    { entries: [['10.0.0.1']], message: 'invalid IP address: ["10.0.0.1"]' },
   ])('error: non-string entry $entries throws "$message" where proxy-addr does otherwise', ({ entries, message }) => {
     expect(() => compileTrust(entries as unknown as string[])).toThrow(new TypeError(message))
     expect(() => proxyaddr.compile(entries as unknown as string[])).toThrow(new TypeError(message))

@@ -110,8 +110,39 @@ function trustTable(table: RangeTable, strict: boolean): TrustFn {
 }
 
 /**
+ * The text of an entry that proxy-addr 2.0.8 parses as an address or subnet: a string, or a `String`
+ * object, which its `parseipNotation` reads through the same `lastIndexOf`, `substring` and ipaddr.js
+ * calls as the string it holds. Undefined for anything else.
+ */
+function entryText(entry: unknown): string | undefined {
+  if (typeof entry === 'string') return entry
+  if (typeof entry !== 'object' || entry === null) return undefined
+  try {
+    // the brand check: only a String object (from any realm) has a [[StringData]] to give
+    return String.prototype.valueOf.call(entry)
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The key proxy-addr 2.0.8 looks a range name up by: `hasOwnProperty` converts any entry to a property
+ * key, so `['loopback']` (a nested array) and an object whose `toString()` says `loopback` name the
+ * range too. Undefined for a value that cannot be converted (`Object.create(null)`; proxy-addr throws).
+ */
+function nameOf(entry: unknown): string | undefined {
+  try {
+    return String(entry)
+  } catch {
+    return undefined
+  }
+}
+
+/**
  * proxy-addr's `compile(val)`: a string (one entry; no comma splitting) or an array of entries, each
- * an IP address, a CIDR or netmask subnet, or a range name, into a predicate.
+ * an IP address, a CIDR or netmask subnet, or a range name, into a predicate. As in proxy-addr, a
+ * `String` object is read as its string, and any entry whose string form is a range name (a nested
+ * array `['loopback']`) names that range.
  *
  * @throws {TypeError} `argument is required`, `unsupported trust argument`,
  *   `invalid IP address: <value>`, `invalid range on address: <value>`.
@@ -131,16 +162,19 @@ export function compileList(val: unknown, options: ResolvedOptions = EXPRESS): T
   const ranges: Range[] = []
   const labels: string[] = []
   for (const entry of entries) {
-    if (typeof entry !== 'string') throw new TypeError('invalid IP address: ' + describeValue(entry))
-    const named = names.get(entry)
+    const text = entryText(entry)
+    const key = text ?? nameOf(entry)
+    const named = key === undefined ? undefined : names.get(key)
     if (named) {
       for (let k = 0; k < named.ranges.length; k++) {
         ranges.push(named.ranges[k] as Range)
         labels.push(named.labels[k] as string)
       }
+    } else if (text === undefined) {
+      throw new TypeError('invalid IP address: ' + describeValue(entry))
     } else {
-      ranges.push(parseRange(entry, options.strict))
-      labels.push(entry)
+      ranges.push(parseRange(text, options.strict))
+      labels.push(text)
     }
   }
   return trustTable(buildTable(ranges, labels), options.strict)

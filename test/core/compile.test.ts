@@ -1,6 +1,8 @@
 // compile.test.ts: compileTrust (Express's `trust proxy` settings), compileList (proxy-addr's
 // compile), the shapes the walk reads, and the reasons predicates give.
 
+import { runInNewContext } from 'node:vm'
+import proxyAddr from 'proxy-addr'
 import { describe, expect, it } from 'vitest'
 import {
   compiledOf, compileList, compileTrust, holds, isTrusted, reasonFor, trustAll, trustNone,
@@ -174,6 +176,64 @@ describe('compileTrust', () => {
     const circular: Record<string, unknown> = {}
     circular.self = circular
     expect(() => compileTrust(untyped([circular]))).toThrow(new TypeError('invalid IP address: [object Object]'))
+  })
+})
+
+describe('entries proxy-addr 2.0.8 reads through coercion', () => {
+  // proxy-addr looks names up with hasOwnProperty (which converts the entry to a string) and parses
+  // the rest with String methods: these entries are not strings, and it accepts them
+  const probes = ['127.0.0.1', '::1', '10.0.0.1', '10.9.8.7', '169.254.1.1', 'fe80::1', '192.168.0.1', '::ffff:10.0.0.1']
+  const cases: readonly { name: string; setting: unknown[]; trusted: readonly string[] }[] = [
+    { name: 'a nested array holding a range name names that range', setting: [['loopback']], trusted: ['127.0.0.1', '::1'] },
+    { name: 'an array nested twice holding a range name names that range', setting: [[['linklocal']]], trusted: ['169.254.1.1', 'fe80::1'] },
+    { name: 'a String object holding a range name names that range', setting: [new String('loopback')], trusted: ['127.0.0.1', '::1'] },
+    { name: 'a String object holding an address is that address', setting: [new String('10.0.0.1')], trusted: ['10.0.0.1', '::ffff:10.0.0.1'] },
+    { name: 'a String object holding a subnet is that subnet', setting: [new String('10.0.0.0/8')], trusted: ['10.0.0.1', '10.9.8.7', '::ffff:10.0.0.1'] },
+    { name: 'a String object holding a netmask subnet is that subnet', setting: [new String('192.168.0.0/255.255.0.0')], trusted: ['192.168.0.1'] },
+    { name: 'a String object holding an IPv6 address is that address', setting: [new String('::1')], trusted: ['::1'] },
+    { name: 'an object whose toString() gives a range name names that range', setting: [{ toString: (): string => 'uniquelocal' }], trusted: ['10.0.0.1', '10.9.8.7', '192.168.0.1', '::ffff:10.0.0.1'] },
+    { name: 'coerced entries mix with strings, in order', setting: [['loopback'], '10.0.0.0/8', new String('fe80::1')], trusted: ['127.0.0.1', '::1', '10.0.0.1', '10.9.8.7', 'fe80::1', '::ffff:10.0.0.1'] },
+  ]
+
+  it.each(cases)('$name', ({ setting, trusted }) => {
+    const theirs = proxyAddr.compile(setting as string[])
+    const ours = compileTrust(untyped(setting))
+    expect(probes.filter((addr) => theirs(addr, 1))).toEqual(trusted)
+    expect(probes.filter((addr) => ours(addr, 1))).toEqual(trusted)
+  })
+
+  it('a String object from another realm is read as its string', () => {
+    const foreign = runInNewContext('new String("10.0.0.0/8")') as unknown
+    expect(compileTrust(untyped([foreign]))('10.1.2.3', 1)).toBe(true)
+  })
+
+  it('reads an extended range name through coercion too', () => {
+    expect(compileTrust(untyped([['cgnat']]), { extendedRanges: true })('100.64.0.1', 1)).toBe(true)
+  })
+
+  it('labels a String object entry with its text', () => {
+    expect(reasonFor(compileTrust(untyped([new String('10.0.0.0/8')])), '10.0.0.1', 1)).toEqual({ trusted: true, rule: '10.0.0.0/8' })
+  })
+
+  it.each([
+    { name: 'error: a String object holding no address is named by its text, as proxy-addr names it', setting: [new String('foo')], message: 'invalid IP address: foo' },
+    { name: 'error: a String object with a bad prefix', setting: [new String('10.0.0.0/33')], message: 'invalid range on address: 10.0.0.0/33' },
+    { name: 'error: a String object holding an odd spelling under strict addresses', setting: [new String('0177.0.0.1')], message: 'invalid IP address: 0177.0.0.1', strict: true },
+  ])('$name', ({ setting, message, strict }) => {
+    if (!strict) expect(() => proxyAddr.compile(setting as unknown as string[])).toThrow(new TypeError(message))
+    expect(() => compileTrust(untyped(setting), strict ? { addresses: 'strict' } : undefined)).toThrow(new TypeError(message))
+  })
+
+  it('error: an entry that cannot be converted to a string is named, where proxy-addr throws a conversion error', () => {
+    const bare = Object.create(null) as object
+    expect(() => proxyAddr.compile([bare] as unknown as string[])).toThrow(TypeError)
+    expect(() => compileTrust(untyped([bare]))).toThrow(new TypeError('invalid IP address: {}'))
+  })
+
+  it('error: an object whose toString() gives an address is not read as that address, as in proxy-addr', () => {
+    const entry = { toString: (): string => '10.0.0.1' }
+    expect(() => proxyAddr.compile([entry] as unknown as string[])).toThrow(new TypeError('note.lastIndexOf is not a function'))
+    expect(() => compileTrust(untyped([entry]))).toThrow(new TypeError('invalid IP address: {}'))
   })
 })
 
