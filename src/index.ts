@@ -1,5 +1,8 @@
 // index.ts: the public API, in the README's order.
 
+// other copies of this package may be handed the predicates compiled here (see core/copies.ts)
+import './diagnostics/answers.js'
+
 export { compileTrust, type TrustFn, type TrustSetting } from './core/compile.js'
 export type { TrustOptions, AddressSource } from './core/options.js'
 export { resolveAddr, type ResolvedAddr } from './core/resolve.js'

@@ -2,6 +2,8 @@
 // compiled setting where Express reads it and answers the request getters from `resolveAddr`, so that
 // options reach them without replacing proxy-addr.
 
+// other copies of this package may be handed the predicates compiled here (see core/copies.ts)
+import '../diagnostics/answers.js'
 import { compileTrust, type TrustFn, type TrustSetting } from '../core/compile.js'
 import { describeValue, type TrustOptions } from '../core/options.js'
 import { resolveAddr, type ResolvedAddr } from '../core/resolve.js'

@@ -2,6 +2,8 @@
 // `resolveAddr` answer (`request.trustProxy`), and the compiled predicate to give Fastify's own
 // `trustProxy` option.
 
+// other copies of this package may be handed the predicates compiled here (see core/copies.ts)
+import '../diagnostics/answers.js'
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify'
 import { compileTrust, type TrustFn, type TrustSetting } from '../core/compile.js'
 import type { TrustOptions } from '../core/options.js'

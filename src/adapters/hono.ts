@@ -2,6 +2,8 @@
 // address (from @hono/node-server's socket, or from a function for other runtimes) into
 // `c.get('trustProxy')`.
 
+// other copies of this package may be handed the predicates compiled here (see core/copies.ts)
+import '../diagnostics/answers.js'
 import type { Context, MiddlewareHandler } from 'hono'
 import { compileTrust, type TrustSetting } from '../core/compile.js'
 import type { TrustOptions } from '../core/options.js'

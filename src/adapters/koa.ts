@@ -1,6 +1,8 @@
 // koa.ts: proxy-trust for Koa 3: a middleware that answers ctx.request's ip, ips, host, hostname,
 // protocol and secure from `resolveAddr`, in place of Koa's `app.proxy` and `maxIpsCount`.
 
+// other copies of this package may be handed the predicates compiled here (see core/copies.ts)
+import '../diagnostics/answers.js'
 import type { Middleware } from 'koa'
 import { compileTrust, type TrustSetting } from '../core/compile.js'
 import type { TrustOptions } from '../core/options.js'

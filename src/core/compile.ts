@@ -3,6 +3,7 @@
 // only parse and compare numbers.
 
 import { buildTable, holdsAddress, Kind, matchingLabel, parseAddress, parseRange, type Range, type RangeTable } from './address.js'
+import { shareProtocol } from './copies.js'
 import { describeValue, resolveOptions, EXPRESS, type ResolvedOptions, type TrustOptions } from './options.js'
 
 /**
@@ -36,8 +37,10 @@ export interface Compiled {
 
 /**
  * Where a predicate built here keeps what is known of it: a property of the function itself, under a
- * symbol private to this copy of the module, so that looking it up per request is one property load.
- * Functions from elsewhere (custom predicates, or this package's other build) have none.
+ * symbol private to this copy of the package, so that looking it up per request is one property load.
+ * Functions from elsewhere (custom predicates, another install or version of this package) have none;
+ * those from another copy carry that copy's protocol instead (see copies.ts), which the entries of
+ * `resolveAddr`, `proxyaddr` and `explain` delegate to.
  */
 const COMPILED: unique symbol = Symbol('proxy-trust compiled predicate')
 
@@ -50,6 +53,7 @@ export function compiledOf(trust: TrustFn): Compiled | undefined {
 
 function mark(trust: TrustFn, compiled: Compiled): TrustFn {
   Object.defineProperty(trust, COMPILED, { value: compiled })
+  shareProtocol(trust)
   return trust
 }
 

@@ -3,6 +3,7 @@
 
 import { walkWith } from './chain.js'
 import { compileList, compiledOf, trustAll, type TrustFn } from './compile.js'
+import { otherCopy } from './copies.js'
 import { EXPRESS } from './options.js'
 import type { RequestLike } from './request.js'
 import { walk } from './walk.js'
@@ -47,7 +48,15 @@ function toTrustFn(trust: unknown): TrustFn {
  */
 function addresses(req: RequestLike, trust: TrustFn, list: (string | undefined)[] | null): string | undefined {
   const compiled = compiledOf(trust)
-  if (compiled === undefined || compiled.options === EXPRESS) return walk(req, trust, compiled?.shape, list)
+  if (compiled === undefined) {
+    // compiled by another copy of this package: only that copy knows its options
+    const other = otherCopy(trust)
+    if (other === undefined) return walk(req, trust, undefined, list)
+    if (list === null) return other.ip(req)
+    list.push(...other.all(req))
+    return undefined
+  }
+  if (compiled.options === EXPRESS) return walk(req, trust, compiled.shape, list)
   const walked = walkWith(req, compiled)
   if (list !== null) list.push(...walked.addrs)
   return walked.ip

@@ -4,6 +4,7 @@
 import { normalizeProtocol, isValidHost } from './authority.js'
 import { walkWith } from './chain.js'
 import { compiledOf, isTrusted, type Compiled, type TrustFn } from './compile.js'
+import { otherCopy } from './copies.js'
 import { EXPRESS } from './options.js'
 import { headerValue, socketOf, type RequestLike } from './request.js'
 import { entryFromRight, walk } from './walk.js'
@@ -39,7 +40,13 @@ export function resolveAddr(req: RequestLike, trust: TrustFn): ResolvedAddr {
   if (!req) throw new TypeError('req argument is required')
   if (typeof trust !== 'function') throw new TypeError('trust argument is required')
   const compiled = compiledOf(trust)
-  if (compiled !== undefined && compiled.options !== EXPRESS) return resolveWith(req, compiled)
+  if (compiled === undefined) {
+    // compiled by another copy of this package: only that copy knows its options
+    const other = otherCopy(trust)
+    if (other !== undefined) return other.resolve(req) as ResolvedAddr
+  } else if (compiled.options !== EXPRESS) {
+    return resolveWith(req, compiled)
+  }
 
   const shape = compiled?.shape
   const addrs: (string | undefined)[] = []

@@ -5,6 +5,7 @@ import { addressSpan, formatAddress, Kind, parseAddress, parseRange, spanEnd, ty
 import { isValidHost, normalizeProtocol } from '../core/authority.js'
 import { hopsOf, presentAddress } from '../core/chain.js'
 import { compiledOf, reasonFor, type Shape, type TrustFn, type TrustSetting } from '../core/compile.js'
+import { otherCopy } from '../core/copies.js'
 import { EXPRESS, type ResolvedOptions } from '../core/options.js'
 import { headerValue, socketOf, type RequestLike } from '../core/request.js'
 import { resolveAddr, type ResolvedAddr } from '../core/resolve.js'
@@ -143,8 +144,13 @@ const strictScratch = new Int32Array(4)
  * why.stop // { index: 2, reason: 'untrusted', message: 'hop 2 (203.0.113.5) is not trusted: it is the client' }
  */
 export function explain(req: RequestLike, trust: TrustFn, setting?: TrustSetting): Explanation {
-  const result = resolveAddr(req, trust)
+  if (!req) throw new TypeError('req argument is required')
+  if (typeof trust !== 'function') throw new TypeError('trust argument is required')
   const compiled = compiledOf(trust)
+  // compiled by another copy of this package: only that copy knows its options
+  const other = compiled === undefined ? otherCopy(trust) : undefined
+  if (other !== undefined) return other.explain(req, setting) as Explanation
+  const result = resolveAddr(req, trust)
   const options = compiled?.options ?? EXPRESS
   const source = options.source === 'header' ? options.header : options.source
   const lenient = !options.strict && options.source === 'x-forwarded-for'
