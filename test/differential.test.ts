@@ -7,6 +7,7 @@
 // The seed is fixed so that every run checks the same inputs; set FC_SEED to explore others.
 
 import { createRequire } from 'node:module'
+import { dirname, join, sep } from 'node:path'
 import { isDeepStrictEqual } from 'node:util'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
@@ -19,6 +20,7 @@ import {
   type TrustFn,
   type TrustSetting,
 } from '../src/index.js'
+import { trustProxy } from '../src/adapters/express.js'
 import * as gen from './fixtures/generators.js'
 
 // ---------------------------------------------------------------------------------------------------
@@ -57,6 +59,28 @@ const express5 = require('express5') as () => ExpressApp
 const express4Utils = require('express4/lib/utils.js') as ExpressUtils
 const express5Utils = require('express5/lib/utils.js') as ExpressUtils
 
+/**
+ * A second copy of an Express major that loads this package's CommonJS build as `proxy-addr`, as an
+ * npm `overrides` entry makes it do: its own modules are loaded afresh with `proxy-addr` resolved to
+ * the build, and the cache is put back afterwards so that the oracle above keeps the real one.
+ */
+function expressOverridden(name: 'express4' | 'express5'): () => ExpressApp {
+  const dir = dirname(require.resolve(`${name}/package.json`))
+  const fromExpress = createRequire(join(dir, 'index.js'))
+  const proxyAddrPath = fromExpress.resolve('proxy-addr')
+  const build = require('../dist/cjs/cjs.js') as unknown
+  const saved = Object.entries(require.cache).filter(([path]) => path.startsWith(dir + sep) || path === proxyAddrPath)
+  for (const [path] of saved) Reflect.deleteProperty(require.cache, path)
+  require.cache[proxyAddrPath] = { id: proxyAddrPath, filename: proxyAddrPath, loaded: true, exports: build } as NodeJS.Module
+  try {
+    return fromExpress('./index.js') as () => ExpressApp
+  } finally {
+    for (const path of Object.keys(require.cache)) if (path.startsWith(dir + sep)) Reflect.deleteProperty(require.cache, path)
+    Reflect.deleteProperty(require.cache, proxyAddrPath)
+    for (const [path, module] of saved) require.cache[path] = module
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Run counts and helpers
 
@@ -69,10 +93,11 @@ const RUNS = {
   proxyAddrLists: 3_000,
   wrapped: 4_000,
   customCalls: 4_000,
+  getters: 3_000,
 } as const
 
 /** Generated requests the properties below compare; the summary test at the end checks the total. */
-const PLANNED_REQUESTS = RUNS.requests + RUNS.proxyAddrLists + RUNS.wrapped + RUNS.customCalls
+const PLANNED_REQUESTS = RUNS.requests + RUNS.proxyAddrLists + RUNS.wrapped + RUNS.customCalls + RUNS.getters
 let requestsCompared = 0
 
 type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string }
@@ -236,6 +261,74 @@ describe('custom trust functions', () => {
       }),
       { numRuns: RUNS.customCalls, seed: SEED },
     )
+  })
+})
+
+describe('Express getters one by one: the adapter and the override against Express itself', () => {
+  /** The getters Express defines that read the trust setting, directly or through another getter. */
+  const GETTER_NAMES = ['ip', 'ips', 'protocol', 'secure', 'hostname', 'host', 'subdomains'] as const
+
+  interface Flavor {
+    readonly name: string
+    /** Real Express with the real proxy-addr. */
+    readonly oracle: ExpressApp
+    /** The same Express major with `trustProxy(app, …)` from the adapter. */
+    readonly adapter: ExpressApp
+    /** The same Express major loading this package as proxy-addr. */
+    readonly override: ExpressApp
+  }
+
+  function flavor(name: 'express4' | 'express5', oracle: () => ExpressApp): Flavor {
+    const adapter = oracle()
+    // the getters read `trust proxy fn` on every request; each run sets it anew
+    trustProxy(adapter as unknown as Parameters<typeof trustProxy>[0], false)
+    return { name, oracle: oracle(), adapter, override: expressOverridden(name)() }
+  }
+
+  const flavors = [flavor('express4', express4), flavor('express5', express5)]
+
+  /** One getter read from a fresh request of `app`, with every call to `trust` recorded. */
+  function readGetter(app: ExpressApp, setting: unknown, r: gen.GeneratedRequest, name: string): { result: Outcome<unknown>; calls: Call[] } {
+    const read = (trust: unknown): Outcome<unknown> => {
+      app.set('trust proxy', trust)
+      const req = Object.create(app.request) as Record<string, unknown>
+      req.app = app
+      req.socket = r.socket
+      req.connection = r.connection
+      req.headers = r.headers
+      return attempt(() => req[name])
+    }
+    if (typeof setting !== 'function') return { result: read(setting), calls: [] }
+    return traced(setting as gen.LooseTrustFn, read)
+  }
+
+  const setting = fc.oneof(
+    { weight: 3, arbitrary: gen.throwingTrust },
+    { weight: 2, arbitrary: gen.customTrust },
+    { weight: 2, arbitrary: gen.requestTrustSetting },
+  )
+
+  it(`answer, throw and call custom functions as Express 4 and 5 do, getter by getter, on ${RUNS.getters} generated requests`, () => {
+    fc.assert(
+      fc.property(setting, gen.request, (trust, r) => {
+        for (const { name, oracle, adapter, override } of flavors) {
+          for (const getter of GETTER_NAMES) {
+            const expected = readGetter(oracle, trust, r, getter)
+            expectEqual({ [`${name} ${getter} (adapter)`]: readGetter(adapter, trust, r, getter) }, { [`${name} ${getter} (adapter)`]: expected })
+            expectEqual({ [`${name} ${getter} (override)`]: readGetter(override, trust, r, getter) }, { [`${name} ${getter} (override)`]: expected })
+          }
+        }
+        requestsCompared++
+      }),
+      { numRuns: RUNS.getters, seed: SEED },
+    )
+  })
+
+  it('the override copy is this package, and the oracle still the real proxy-addr', () => {
+    // a prefix of zero is a deliberate difference: only this package accepts it
+    const [, five] = flavors as [Flavor, Flavor]
+    expect(() => five.override.set('trust proxy', '0.0.0.0/0')).not.toThrow()
+    expect(() => five.oracle.set('trust proxy', '0.0.0.0/0')).toThrow(new TypeError('invalid range on address: 0.0.0.0/0'))
   })
 })
 

@@ -1,13 +1,15 @@
 // express.ts: proxy-trust for Express 4 and 5. `trustProxy(app, setting, options)` installs the
-// compiled setting where Express reads it and answers the request getters from `resolveAddr`, so that
-// options reach them without replacing proxy-addr.
+// compiled setting where Express reads it and answers the request getters one by one, each asking
+// the predicate what Express's getter asks, so that options reach them without replacing proxy-addr.
 
 // other copies of this package may be handed the predicates compiled here (see core/copies.ts)
 import '../diagnostics/answers.js'
-import { compileTrust, type TrustFn, type TrustSetting } from '../core/compile.js'
-import { describeValue, type TrustOptions } from '../core/options.js'
-import { resolveAddr, type ResolvedAddr } from '../core/resolve.js'
-import type { RequestLike } from '../core/request.js'
+import { compiledOf, compileTrust, type TrustFn, type TrustSetting } from '../core/compile.js'
+import { otherCopy } from '../core/copies.js'
+import { describeValue, EXPRESS, type TrustOptions } from '../core/options.js'
+import { proxyaddr } from '../core/proxyaddr.js'
+import { hostnameOf, leftmostHost, leftmostProtocol, resolveAddr } from '../core/resolve.js'
+import { headerValue, socketOf, type RequestLike } from '../core/request.js'
 
 /** The parts of an Express 4 or 5 application that `trustProxy` uses. */
 export interface ExpressApp {
@@ -19,48 +21,98 @@ export interface ExpressApp {
 /** A request as the getters see it: Express's `req.app` beside what `resolveAddr` reads. */
 interface ExpressRequest extends RequestLike {
   readonly app: { get(setting: string): unknown }
+  readonly protocol: string
 }
 
 /**
- * The request's answers for the predicate its application holds now, read as Express's own getters
- * read it: from the `trust proxy fn` setting, which mounted applications inherit.
+ * The predicate this request's application holds now, read as Express's own getters read it: from
+ * the `trust proxy fn` setting, which mounted applications inherit.
  */
-function resolved(req: ExpressRequest): ResolvedAddr {
-  return resolveAddr(req, req.app.get('trust proxy fn') as TrustFn)
+function trustOf(req: ExpressRequest): TrustFn {
+  return req.app.get('trust proxy fn') as TrustFn
 }
 
-/** The getters replaced on every version; `host` is added on Express 5 only (see below). */
+/**
+ * Whether host and protocol depend on the whole walk (`hostAndProto: 'aligned'`, `source:
+ * 'forwarded'`: the hop where it stops decides), rather than on `trust(peer, 0)` alone, as in Express.
+ * A predicate from another copy of this package is answered by that copy, which alone knows its options.
+ */
+function walksForHost(trust: TrustFn): boolean {
+  const compiled = compiledOf(trust)
+  if (compiled === undefined) return otherCopy(trust) !== undefined
+  return compiled.options.aligned || compiled.options.source === 'forwarded'
+}
+
+/** `trust(peer, 0)`: the one question Express's protocol and host getters ask. */
+function peerTrusted(req: ExpressRequest, trust: TrustFn): boolean {
+  const socket = socketOf(req)
+  return Boolean(trust(socket ? socket.remoteAddress : undefined, 0))
+}
+
+/** Express 5's `req.host`; Express 4's `req.hostname` reads the same value. */
+function hostOf(req: ExpressRequest): string | undefined {
+  const trust = trustOf(req)
+  if (walksForHost(trust)) return resolveAddr(req, trust).host
+  // Express asks trust(peer, 0) only when there is an X-Forwarded-Host to believe
+  return leftmostHost(req, headerValue(req.headers, 'x-forwarded-host') !== '' && peerTrusted(req, trust))
+}
+
+/**
+ * The getters replaced on every version; `host` is added on Express 5 only (see below). Each asks the
+ * predicate what Express's own getter asks, and nothing more: `ip` and `ips` walk as proxy-addr does,
+ * `protocol`, `secure`, `host` and `hostname` ask `trust(peer, 0)` only, so that a custom function that
+ * throws or is slow further along the chain affects the getters it affects in Express, and no others.
+ */
 const GETTERS: Readonly<Record<string, (this: ExpressRequest) => unknown>> = {
   ip() {
-    return resolved(this).ip
+    return proxyaddr(this, trustOf(this))
   },
   ips() {
-    return resolved(this).ips
+    const trust = trustOf(this)
+    const compiled = compiledOf(trust)
+    // with options (here, or in the other copy that compiled the predicate), ips leaves out hops that are not addresses
+    if (compiled === undefined ? otherCopy(trust) !== undefined : compiled.options !== EXPRESS) return resolveAddr(this, trust).ips
+    // Express's own: every address walked, farthest first, the socket peer left out
+    const addrs = proxyaddr.all(this, trust)
+    addrs.reverse().pop()
+    return addrs
   },
   protocol() {
-    return resolved(this).protocol
+    const trust = trustOf(this)
+    if (walksForHost(trust)) return resolveAddr(this, trust).protocol
+    return leftmostProtocol(this, peerTrusted(this, trust))
   },
   secure() {
-    return resolved(this).secure
+    const trust = trustOf(this)
+    if (walksForHost(trust)) return resolveAddr(this, trust).secure
+    // Express's own: it reads req.protocol
+    return this.protocol === 'https'
   },
   hostname() {
-    return resolved(this).hostname
+    const host = hostOf(this)
+    return host === undefined ? undefined : hostnameOf(host)
   },
 }
 
 function host(this: ExpressRequest): string | undefined {
-  return resolved(this).host
+  return hostOf(this)
 }
 
 /**
  * Trust proxies in an Express 4 or 5 application: compile `setting` with `options`, hand the
  * predicate to Express (`app.set('trust proxy', trust)`, which `app.get('trust proxy fn')` then
  * returns), and define `req.ip`, `req.ips`, `req.protocol`, `req.secure`, `req.hostname` (and, on
- * Express 5, `req.host`) on `app.request` so that they answer from `resolveAddr`. Without options
- * the answers are exactly those of `app.set('trust proxy', setting)`; with options, such as
+ * Express 5, `req.host`) on `app.request` so that they answer with `resolveAddr`'s rules. Without
+ * options the answers are exactly those of `app.set('trust proxy', setting)`; with options, such as
  * `source: 'forwarded'` or `hostAndProto: 'aligned'`, every getter honours them, which Express's own
  * getters cannot (they read X-Forwarded-For through proxy-addr, and X-Forwarded-Proto and -Host
  * themselves).
+ *
+ * A custom function is called as Express calls it, getter by getter: `req.ip` and `req.ips` walk the
+ * chain (`trust(addr, i)` for every hop but the last, stopping at the first `false`), while
+ * `req.protocol`, `req.secure`, `req.host` and `req.hostname` ask `trust(peer, 0)` only (the host
+ * getters only when X-Forwarded-Host is set). With `hostAndProto: 'aligned'` or `source: 'forwarded'`
+ * host and protocol come from the hop where the walk stops, so those getters walk too.
  *
  * The getters read the `trust proxy fn` setting on each request, as Express's do: a later
  * `app.set('trust proxy', …)` and the settings that mounted sub-applications inherit are followed.

@@ -59,16 +59,30 @@ export function resolveAddr(req: RequestLike, trust: TrustFn): ResolvedAddr {
   return leftmost(req, ip, ips, peerTrusted)
 }
 
-/** The socket's own protocol, and Express's: the first X-Forwarded-Proto value when the peer is trusted. */
+/** The answers for host and protocol as Express gives them, from whether the socket peer is trusted. */
 function leftmost(req: RequestLike, ip: string | undefined, ips: string[], peerTrusted: boolean): ResolvedAddr {
-  const socketProtocol = ownProtocol(req)
-  let protocol = socketProtocol
-  if (peerTrusted) {
-    const header = headerValue(req.headers, 'x-forwarded-proto') || socketProtocol
-    const comma = header.indexOf(',')
-    protocol = (comma === -1 ? header : header.substring(0, comma)).trim()
-  }
+  const protocol = leftmostProtocol(req, peerTrusted)
+  const host = leftmostHost(req, peerTrusted)
+  return { ip, ips, host, hostname: host === undefined ? undefined : hostnameOf(host), protocol, secure: protocol === 'https' }
+}
 
+/**
+ * Express's `req.protocol` once it has asked `trust(peer, 0)`: the first X-Forwarded-Proto value,
+ * trimmed, when the peer is trusted, else the socket's own protocol.
+ */
+export function leftmostProtocol(req: RequestLike, peerTrusted: boolean): string {
+  const socketProtocol = ownProtocol(req)
+  if (!peerTrusted) return socketProtocol
+  const header = headerValue(req.headers, 'x-forwarded-proto') || socketProtocol
+  const comma = header.indexOf(',')
+  return (comma === -1 ? header : header.substring(0, comma)).trim()
+}
+
+/**
+ * Express 5's `req.host` once it has asked `trust(peer, 0)` (which it asks only when
+ * X-Forwarded-Host is set): the first X-Forwarded-Host value when the peer is trusted, else `Host`.
+ */
+export function leftmostHost(req: RequestLike, peerTrusted: boolean): string | undefined {
   let host = headerValue(req.headers, 'x-forwarded-host')
   if (!host || !peerTrusted) {
     host = ownHost(req)
@@ -76,7 +90,7 @@ function leftmost(req: RequestLike, ip: string | undefined, ips: string[], peerT
     const comma = host.indexOf(',')
     if (comma !== -1) host = host.substring(0, comma).trimEnd()
   }
-  return { ip, ips, host: host || undefined, hostname: hostnameOf(host), protocol, secure: protocol === 'https' }
+  return host || undefined
 }
 
 function ownProtocol(req: RequestLike): string {
@@ -128,7 +142,7 @@ function resolveWith(req: RequestLike, compiled: Compiled): ResolvedAddr {
 }
 
 /** The host without its port, as Express reads it: after an IPv6 literal's `]`, up to the first `:`. */
-function hostnameOf(host: string): string | undefined {
+export function hostnameOf(host: string): string | undefined {
   if (!host) return undefined
   const offset = host.charCodeAt(0) === 0x5b ? host.indexOf(']') + 1 : 0 /* [ */
   const colon = host.indexOf(':', offset)

@@ -1,0 +1,104 @@
+// express.test.ts: the Express adapter's getters ask a custom trust function what Express's own
+// getters ask, getter by getter, on requests built on real Express 4 and 5 applications.
+
+import { createRequire } from 'node:module'
+import { describe, expect, it } from 'vitest'
+import { trustProxy, type ExpressApp } from '../../src/adapters/express.js'
+import type { TrustFn } from '../../src/index.js'
+
+const require = createRequire(import.meta.url)
+
+interface App extends ExpressApp {
+  get(setting: string): unknown
+}
+
+const FLAVORS = [
+  { name: 'Express 4', express: require('express4') as () => App },
+  { name: 'Express 5', express: require('express5') as () => App },
+] as const
+
+type Outcome = { value: unknown } | { error: string }
+
+function read(req: Record<string, unknown>, getter: string): Outcome {
+  try {
+    return { value: req[getter] }
+  } catch (error) {
+    return { error: (error as Error).message }
+  }
+}
+
+/** Every getter of a request to `app` from 127.0.0.1, with the calls made to `trust` for each. */
+function getters(app: App, trust: TrustFn, headers: Record<string, string>): Record<string, { outcome: Outcome; calls: [string | undefined, number][] }> {
+  const result: Record<string, { outcome: Outcome; calls: [string | undefined, number][] }> = {}
+  for (const getter of ['ip', 'ips', 'protocol', 'secure', 'hostname', 'host', 'subdomains']) {
+    const calls: [string | undefined, number][] = []
+    app.set('trust proxy', (addr: string | undefined, i: number) => {
+      calls.push([addr, i])
+      return trust(addr, i)
+    })
+    const socket = { remoteAddress: '127.0.0.1', encrypted: false }
+    const req = Object.assign(Object.create(app.request) as Record<string, unknown>, { app, socket, connection: socket, headers })
+    result[getter] = { outcome: read(req, getter), calls }
+  }
+  return result
+}
+
+/** Trusts loopback and 10.0.0.0/8 by hand, and throws at hop 2, as a buggy user function might. */
+const throwsAtHop2: TrustFn = (addr, i) => {
+  if (i === 2) throw new Error('lookup failed')
+  return addr === '127.0.0.1' || (addr ?? '').startsWith('10.')
+}
+
+const HEADERS = {
+  host: 'backend:8080',
+  'x-forwarded-for': '203.0.113.9, 10.0.0.2, 10.0.0.1',
+  'x-forwarded-proto': 'https',
+  'x-forwarded-host': 'shop.example.com',
+}
+
+describe.each(FLAVORS)('$name', ({ express }) => {
+  function adapted(): App {
+    const app = express()
+    trustProxy(app, false)
+    return app
+  }
+
+  it('a custom function that throws past hop 0 makes req.ip and req.ips throw, and no other getter, as in Express', () => {
+    const ours = getters(adapted(), throwsAtHop2, HEADERS)
+    expect(ours).toStrictEqual(getters(express(), throwsAtHop2, HEADERS))
+    expect(Object.fromEntries(Object.entries(ours).map(([name, { outcome }]) => [name, outcome]))).toStrictEqual({
+      ip: { error: 'lookup failed' },
+      ips: { error: 'lookup failed' },
+      protocol: { value: 'https' },
+      secure: { value: true },
+      hostname: { value: 'shop.example.com' },
+      host: { value: 'shop.example.com' },
+      subdomains: { value: ['shop'] },
+    })
+  })
+
+  it('each getter calls a custom function exactly as Express does: req.ip walks, the others ask trust(peer, 0) once', () => {
+    const trust: TrustFn = (addr) => addr === '127.0.0.1' || addr === '10.0.0.1'
+    const ours = getters(adapted(), trust, HEADERS)
+    expect(ours).toStrictEqual(getters(express(), trust, HEADERS))
+    expect(ours.ip?.calls).toStrictEqual([['127.0.0.1', 0], ['10.0.0.1', 1], ['10.0.0.2', 2]])
+    expect(ours.protocol?.calls).toStrictEqual([['127.0.0.1', 0]])
+  })
+
+  it('the host getters ask nothing when there is no X-Forwarded-Host, as in Express', () => {
+    const headers = { host: 'backend:8080', 'x-forwarded-for': '203.0.113.9' }
+    const ours = getters(adapted(), throwsAtHop2, headers)
+    expect(ours).toStrictEqual(getters(express(), throwsAtHop2, headers))
+    expect(ours.hostname).toStrictEqual({ outcome: { value: 'backend' }, calls: [] })
+  })
+
+  it("with hostAndProto: 'aligned', host and protocol come from the hop where the walk stops, so they walk", () => {
+    const app = express()
+    const trust = trustProxy(app, throwsAtHop2, { hostAndProto: 'aligned' })
+    const socket = { remoteAddress: '127.0.0.1' }
+    const req = Object.assign(Object.create(app.request) as Record<string, unknown>, { app, socket, connection: socket, headers: HEADERS })
+    expect(app.get('trust proxy fn')).toBe(trust)
+    expect(read(req, 'protocol')).toStrictEqual({ error: 'lookup failed' })
+    expect(read(req, 'hostname')).toStrictEqual({ error: 'lookup failed' })
+  })
+})
