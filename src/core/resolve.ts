@@ -141,9 +141,8 @@ function resolveWith(req: RequestLike, compiled: Compiled): ResolvedAddr {
   }
 }
 
-/** The host without its port, as Express reads it: after an IPv6 literal's `]`, up to the first `:`. */
-export function hostnameOf(host: string): string | undefined {
-  if (!host) return undefined
+/** A host without its port, as Express reads it: after an IPv6 literal's `]`, up to the first `:`. */
+export function hostnameOf(host: string): string {
   const offset = host.charCodeAt(0) === 0x5b ? host.indexOf(']') + 1 : 0 /* [ */
   const colon = host.indexOf(':', offset)
   return colon === -1 ? host : host.substring(0, colon)

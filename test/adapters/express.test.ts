@@ -92,6 +92,17 @@ describe.each(FLAVORS)('$name', ({ express }) => {
     expect(ours.hostname).toStrictEqual({ outcome: { value: 'backend' }, calls: [] })
   })
 
+  it('a request without a socket asks trust(undefined, 0), as Express 5 reads req.socket.remoteAddress of a socket that has none', () => {
+    const app = adapted()
+    const calls: [string | undefined, number][] = []
+    app.set('trust proxy', (addr: string | undefined, i: number) => {
+      calls.push([addr, i])
+      return true
+    })
+    const req = Object.assign(Object.create(app.request) as Record<string, unknown>, { app, headers: HEADERS })
+    expect([read(req, 'protocol'), calls]).toStrictEqual([{ value: 'https' }, [[undefined, 0]]])
+  })
+
   it("with hostAndProto: 'aligned', host and protocol come from the hop where the walk stops, so they walk", () => {
     const app = express()
     const trust = trustProxy(app, throwsAtHop2, { hostAndProto: 'aligned' })
