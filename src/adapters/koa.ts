@@ -20,12 +20,58 @@ function own(value: unknown): PropertyDescriptor {
 }
 
 /**
+ * Koa 3.3's `request.host` of a host value (node_modules/koa/lib/request.js, `get host`): its first
+ * comma-separated value, trimmed, and when it holds an `@` (userinfo, which RFC 9110 does not allow
+ * in Host), the host the WHATWG URL parser finds after it; `''` when that parse fails.
+ */
+function koaHost(value: string | undefined): string {
+  if (!value) return ''
+  let host = (value.split(',', 1)[0] as string).trim()
+  if (host.includes('@')) {
+    try {
+      host = new URL(`http://${host}`).host
+    } catch {
+      return ''
+    }
+  }
+  return host
+}
+
+/** Characters Koa 3.3 refuses in a bracketed IPv6 host: `/?#\` and whitespace (its `INVALID_IPV6_HOST_CHARACTERS`). */
+function hasInvalidIPv6Character(host: string): boolean {
+  for (let i = 0; i < host.length; i++) {
+    const c = host.charCodeAt(i)
+    if (c === 0x2f || c === 0x3f || c === 0x23 || c === 0x5c) return true /* / ? # \ */
+    // what \s matches: the characters String#trim removes
+    if (host[i] !== host[i]?.trim()) return true
+  }
+  return false
+}
+
+/**
+ * Koa 3.3's `request.hostname` of a host as `koaHost` gives it: a bracketed IPv6 literal as the URL
+ * parser reads it (`''` when it refuses it), anything else up to the first `:`.
+ */
+function koaHostname(host: string): string {
+  if (!host) return ''
+  if (host.charCodeAt(0) !== 0x5b) return host.split(':', 1)[0] as string /* [ */
+  if (hasInvalidIPv6Character(host)) return ''
+  try {
+    return new URL(`http://${host}`).hostname
+  } catch {
+    return ''
+  }
+}
+
+/**
  * A Koa middleware that works out who sent the request with `compileTrust(setting, options)` and
  * `resolveAddr`, stores the answer in `ctx.state.trustProxy`, and sets `ctx.request.ip`, `ips`,
  * `host`, `hostname`, `protocol` and `secure` to it (so `ctx.ip` and the others, and `ctx.href`,
- * `ctx.URL` and `ctx.subdomains`, which Koa derives from them). A missing address or host is
- * `''`, as in Koa. The properties are the request's own and writable: later middleware can still
- * set `ctx.request.ip`.
+ * `ctx.URL` and `ctx.subdomains`, which Koa derives from them). The host is the one the walk
+ * selects (`Host`, or `X-Forwarded-Host` from a trusted peer) as Koa 3 parses a host: first value,
+ * trimmed, userinfo dropped (`shop.example@evil.example` is `evil.example`, as `ctx.URL` says);
+ * `ctx.state.trustProxy.host` keeps Express's reading. A missing address or host is `''`, as in Koa.
+ * The properties are the request's own and writable: later middleware can still set `ctx.request.ip`.
  *
  * Koa's `app.proxy = true` believes X-Forwarded-For, -Host and -Proto from any peer, and
  * `maxIpsCount` only keeps the rightmost entries: neither asks who the socket peer is. Leave
@@ -42,13 +88,16 @@ export function trustProxy(setting: TrustSetting, options?: TrustOptions): Middl
   return (ctx, next) => {
     const addr = resolveAddr(ctx.req, trust)
     ctx.state.trustProxy = addr
+    // the host the walk selected, as Koa itself reads a host, so that ctx.host, ctx.hostname,
+    // ctx.URL and ctx.href (built from ctx.host) name the same host
+    const host = koaHost(addr.host)
     Object.defineProperties(ctx.request, {
       // defined, not assigned: Koa's ip getter takes a stored '' for "not known yet" and answers again
       // from ips[0] or the socket
       ip: own(addr.ip ?? ''),
       ips: own(addr.ips),
-      host: own(addr.host ?? ''),
-      hostname: own(addr.hostname ?? ''),
+      host: own(host),
+      hostname: own(koaHostname(host)),
       protocol: own(addr.protocol),
       secure: own(addr.secure),
     })
