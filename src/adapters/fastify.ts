@@ -33,7 +33,9 @@ export interface FastifyTrustProxy extends FastifyPluginCallback {
  * context it is registered in (the whole application, when registered at the root).
  *
  * Fastify's own `request.ip`, `ips`, `host` and `protocol` follow its `trustProxy` option: give it
- * `plugin.trust` and `request.ip` equals `request.trustProxy.ip` in default mode. Options beyond
+ * `plugin.trust` and `request.ip` equals `request.trustProxy.ip` in default mode, unless
+ * X-Forwarded-For holds a tab, or is one entry with white space other than spaces at its ends:
+ * Fastify's parser strips those, Express's does not. Options beyond
  * Express's (`source`, `ports`, `addresses: 'strict'`, `normalize`, `hostAndProto`) reach
  * `request.trustProxy` only, since Fastify walks X-Forwarded-For itself.
  *
