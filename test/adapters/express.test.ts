@@ -2,7 +2,7 @@
 // getters ask, getter by getter, on requests built on real Express 4 and 5 applications.
 
 import { createRequire } from 'node:module'
-import { describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { trustProxy, type ExpressApp } from '../../src/adapters/express.js'
 import type { TrustFn } from '../../src/index.js'
 
@@ -18,6 +18,15 @@ const FLAVORS = [
 ] as const
 
 type Outcome = { value: unknown } | { error: string }
+
+/** A second instance of the package, as a second install would load: its predicates are foreign here. */
+let other: typeof import('../../src/index.js')
+
+beforeAll(async () => {
+  vi.resetModules()
+  other = await import('../../src/index.js')
+  vi.resetModules()
+})
 
 function read(req: Record<string, unknown>, getter: string): Outcome {
   try {
@@ -101,6 +110,18 @@ describe.each(FLAVORS)('$name', ({ express }) => {
     })
     const req = Object.assign(Object.create(app.request) as Record<string, unknown>, { app, headers: HEADERS })
     expect([read(req, 'protocol'), calls]).toStrictEqual([{ value: 'https' }, [[undefined, 0]]])
+  })
+
+  it('a predicate from another copy of the package keeps its options in every getter: that copy answers', () => {
+    const app = express()
+    trustProxy(app, other.compileTrust('loopback, 10.0.0.0/8', { hostAndProto: 'aligned', addresses: 'strict' }))
+    const headers = { host: 'backend', 'x-forwarded-for': '203.0.113.9, 10.0.0.1, bogus', 'x-forwarded-proto': 'http, https, https', 'x-forwarded-host': 'evil.example, shop.example, inner' }
+    const socket = { remoteAddress: '127.0.0.1' }
+    const req = Object.assign(Object.create(app.request) as Record<string, unknown>, { app, socket, connection: socket, headers })
+    // the walk stops at "bogus" (hop 1, not an address under strict): aligned values are the rightmost
+    expect(['ip', 'ips', 'protocol', 'secure', 'hostname'].map((getter) => read(req, getter))).toStrictEqual([
+      { value: undefined }, { value: [] }, { value: 'https' }, { value: true }, { value: 'inner' },
+    ])
   })
 
   it("with hostAndProto: 'aligned', host and protocol come from the hop where the walk stops, so they walk", () => {
