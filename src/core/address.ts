@@ -64,7 +64,15 @@ export function holdsAddress(table: RangeTable, s: unknown, start: number, end: 
   const v4 = parseDottedQuad(s, start, stop, table.firstOctets)
   if (v4 === OUTSIDE) return false
   const kind = v4 >= 0 ? writeV4(out, v4, Kind.V4) : parseNotQuad(s, out, start, stop, strict)
-  return matchingLabel(table, kind, out) !== undefined
+  // the zone is cut out only for a table that matches zones, and only for an IPv6 address
+  const zone = kind === Kind.V6 && table.v6Zones !== undefined ? zoneOf(s, start, stop) : ''
+  return matchingLabel(table, kind, out, zone) !== undefined
+}
+
+/** The zone id of the address `s.slice(start, end)`: the text after its `%`, or `''`. */
+export function zoneOf(s: string, start: number, end: number): string {
+  const percent = s.indexOf('%', start)
+  return percent === -1 || percent >= end ? '' : s.substring(percent + 1, end)
 }
 
 function writeV4(out: Int32Array, value: number, kind: typeof Kind.V4 | typeof Kind.Mapped): Kind {
@@ -268,6 +276,11 @@ export interface RangeTable {
   /** What each IPv6 entry was written as in the setting, for explanations. */
   readonly v6Labels: readonly string[]
   /**
+   * With `zones: 'match'`, when some IPv6 entry has a zone id: each IPv6 entry's zone (`''` for none).
+   * A zoned entry then holds only addresses of the same zone; an entry without one, any zone.
+   */
+  readonly v6Zones: readonly string[] | undefined
+  /**
    * The first octets (0 to 255) of the addresses some IPv4 entry holds, as 256 bits: octet `o` is
    * bit `o & 31` of word `o >>> 5`. (Eight words fit in V8's heap; a 256-byte array would not.)
    */
@@ -278,19 +291,22 @@ export interface RangeTable {
  * The label of the first entry of `table` that holds the address in `words` (as written by
  * `parseAddress` with `kind`), or undefined, with proxy-addr 2.0.8's cross-family rules: IPv4 and
  * mapped addresses are matched as IPv4 (mapped subnets of /96 or longer were compiled into IPv4
- * entries), other IPv6 addresses only against native IPv6 subnets.
+ * entries), other IPv6 addresses only against native IPv6 subnets. `zone` is the address's zone id,
+ * read only by a table that matches zones (`v6Zones`).
  */
-export function matchingLabel(table: RangeTable, kind: Kind, words: Int32Array): string | undefined {
+export function matchingLabel(table: RangeTable, kind: Kind, words: Int32Array, zone = ''): string | undefined {
   if (kind === Kind.Invalid) return undefined
   if (kind === Kind.V6) {
     const v6 = table.v6
+    const zones = table.v6Zones
     const w0 = words[0] as number
     const w1 = words[1] as number
     const w2 = words[2] as number
     const w3 = words[3] as number
     for (let k = 0; k < v6.length; k += 8) {
       if ((w0 & (v6[k + 4] as number)) === v6[k] && (w1 & (v6[k + 5] as number)) === v6[k + 1] &&
-        (w2 & (v6[k + 6] as number)) === v6[k + 2] && (w3 & (v6[k + 7] as number)) === v6[k + 3]) {
+        (w2 & (v6[k + 6] as number)) === v6[k + 2] && (w3 & (v6[k + 7] as number)) === v6[k + 3] &&
+        (zones === undefined || sameZone(zones[k >> 3] as string, zone))) {
         return table.v6Labels[k >> 3]
       }
     }
@@ -304,10 +320,19 @@ export function matchingLabel(table: RangeTable, kind: Kind, words: Int32Array):
   return undefined
 }
 
+/**
+ * Whether an entry with zone `entry` holds an address with zone `zone`, as @fastify/proxy-addr 5
+ * decides (its `trustSingle`/`trustMulti`): an entry without a zone holds every zone; a zoned entry
+ * only the same zone, compared exactly (zone ids are interface names, and case-sensitive on Linux).
+ */
+function sameZone(entry: string, zone: string): boolean {
+  return entry === '' || entry === zone
+}
+
 /** A range as compiled from one setting entry, before tables are packed. */
 export type Range =
   | { readonly family: 4; readonly network: number; readonly prefix: number }
-  | { readonly family: 6; readonly network: readonly number[]; readonly prefix: number }
+  | { readonly family: 6; readonly network: readonly number[]; readonly prefix: number; readonly zone: string }
   | { readonly family: 0 } // a mapped subnet shorter than /96: proxy-addr 2.0.8 matches nothing with it
 
 /** Scratch for compile-time parsing: compiling never runs inside another compile. */
@@ -325,20 +350,21 @@ export function parseRange(note: string, strict = false): Range {
   const kind = parseAddress(str, words, 0, -1, strict)
   if (kind === Kind.Invalid) throw new TypeError('invalid IP address: ' + str)
 
+  const zone = kind === Kind.V6 ? zoneOf(str, 0, str.length) : ''
   if (slash === -1) {
-    return kind === Kind.V6 ? v6Range(words, 128) : { family: 4, network: words[3] as number, prefix: 32 }
+    return kind === Kind.V6 ? v6Range(words, 128, zone) : { family: 4, network: words[3] as number, prefix: 32 }
   }
 
   const max = kind === Kind.V4 ? 32 : 128
   // read the network first: a netmask is parsed into the same scratch
   const v4 = words[3] as number
-  const network = kind === Kind.V6 ? v6Range(words, 0).network : []
+  const network = kind === Kind.V6 ? v6Range(words, 0, zone).network : []
   let prefix = parseDigits(note, slash + 1)
   if (prefix === -1 && kind === Kind.V4) prefix = prefixFromNetmask(note.substring(slash + 1), strict)
   if (prefix === -1 || prefix > max) throw new TypeError('invalid range on address: ' + note)
 
   if (kind === Kind.V4) return { family: 4, network: v4, prefix }
-  if (kind === Kind.V6) return { family: 6, network, prefix }
+  if (kind === Kind.V6) return { family: 6, network, prefix, zone }
   // a mapped subnet spans IPv4 only when its prefix covers the ::ffff: marker
   return prefix >= 96 ? { family: 4, network: v4, prefix: prefix - 96 } : { family: 0 }
 }
@@ -355,8 +381,8 @@ function parseDigits(s: string, start: number): number {
   return value
 }
 
-function v6Range(words: Int32Array, prefix: number): Range & { family: 6 } {
-  return { family: 6, network: [words[0] as number, words[1] as number, words[2] as number, words[3] as number], prefix }
+function v6Range(words: Int32Array, prefix: number, zone: string): Range & { family: 6 } {
+  return { family: 6, network: [words[0] as number, words[1] as number, words[2] as number, words[3] as number], prefix, zone }
 }
 
 /** The prefix length of an IPv4 netmask such as `255.255.0.0`; -1 when it is not contiguous. */
@@ -378,9 +404,10 @@ function maskWord(bits: number): number {
 
 /**
  * Pack parsed ranges, each with the label it was written as, into the table that `holdsAddress` and
- * `matchingLabel` read.
+ * `matchingLabel` read. With `matchZones`, IPv6 entries with a zone id hold only addresses of that
+ * zone; otherwise zones are ignored, as proxy-addr 2.0.8 ignores them.
  */
-export function buildTable(ranges: readonly Range[], labels: readonly string[] = []): RangeTable {
+export function buildTable(ranges: readonly Range[], labels: readonly string[] = [], matchZones = false): RangeTable {
   let v4Count = 0
   let v6Count = 0
   for (const range of ranges) {
@@ -391,6 +418,7 @@ export function buildTable(ranges: readonly Range[], labels: readonly string[] =
   const v6 = new Int32Array(8 * v6Count)
   const v4Labels: string[] = []
   const v6Labels: string[] = []
+  const v6Zones: string[] = []
   const firstOctets = new Int32Array(8)
   for (let k = 0; k < ranges.length; k++) {
     const range = ranges[k] as Range
@@ -411,9 +439,11 @@ export function buildTable(ranges: readonly Range[], labels: readonly string[] =
         v6[at + 4 + w] = mask
       }
       v6Labels.push(label)
+      v6Zones.push(range.zone)
     }
   }
-  return { v4, v6, v4Labels, v6Labels, firstOctets }
+  const zoned = matchZones && v6Zones.some((zone) => zone !== '')
+  return { v4, v6, v4Labels, v6Labels, v6Zones: zoned ? v6Zones : undefined, firstOctets }
 }
 
 /** Set by `addressSpan`: where the address of an entry ends. */

@@ -2,7 +2,7 @@
 // proxy-addr 2.0.8's errors. Everything a setting implies is worked out here, once; the predicates
 // only parse and compare numbers.
 
-import { buildTable, holdsAddress, Kind, matchingLabel, parseAddress, parseRange, type Range, type RangeTable } from './address.js'
+import { buildTable, holdsAddress, Kind, matchingLabel, parseAddress, parseRange, zoneOf, type Range, type RangeTable } from './address.js'
 import { shareProtocol } from './copies.js'
 import { describeValue, resolveOptions, EXPRESS, type ResolvedOptions, type TrustOptions } from './options.js'
 
@@ -181,7 +181,7 @@ export function compileList(val: unknown, options: ResolvedOptions = EXPRESS): T
       labels.push(text)
     }
   }
-  return trustTable(buildTable(ranges, labels), options.strict)
+  return trustTable(buildTable(ranges, labels, options.matchZones), options.strict)
 }
 
 /**
@@ -287,7 +287,8 @@ export function reasonFor(trust: TrustFn, addr: string | undefined, i: number): 
     case 'table': {
       const kind = parseAddress(addr, scratch, 0, -1, shape.strict)
       if (kind === Kind.Invalid) return { trusted: false, rule: 'not an IP address' }
-      const label = matchingLabel(shape.table, kind, scratch)
+      const zone = kind === Kind.V6 && shape.table.v6Zones !== undefined ? zoneOf(addr as string, 0, (addr as string).length) : ''
+      const label = matchingLabel(shape.table, kind, scratch, zone)
       return label === undefined ? { trusted: false, rule: 'no range matched' } : { trusted: true, rule: label }
     }
   }

@@ -62,6 +62,13 @@ export interface TrustOptions {
    */
   readonly extendedRanges?: boolean | undefined
   /**
+   * IPv6 zone ids (`fe80::1%eth0`): `'ignore'` matches addresses whatever their zone, as proxy-addr
+   * 2.0.8 does; `'match'` makes a zoned setting entry hold only addresses of the same zone (an entry
+   * without a zone still holds every zone), as @fastify/proxy-addr 5 does.
+   * @default 'ignore'
+   */
+  readonly zones?: 'ignore' | 'match' | undefined
+  /**
    * Treat a socket without an address (a unix socket, some hosting shims) as a trusted proxy. Only
    * safe when nothing but your own proxy can reach that socket.
    * @default false
@@ -84,6 +91,8 @@ export interface ResolvedOptions {
   readonly strict: boolean
   readonly normalize: boolean
   readonly extendedRanges: boolean
+  /** `zones: 'match'`. */
+  readonly matchZones: boolean
   readonly trustSocketless: boolean
   readonly maxForwarded: number
 }
@@ -97,12 +106,13 @@ export const EXPRESS: ResolvedOptions = Object.freeze({
   strict: false,
   normalize: false,
   extendedRanges: false,
+  matchZones: false,
   trustSocketless: false,
   maxForwarded: 32,
 })
 
 const KNOWN = new Set([
-  'preset', 'source', 'ports', 'hostAndProto', 'addresses', 'normalize', 'extendedRanges', 'trustSocketless',
+  'preset', 'source', 'ports', 'hostAndProto', 'addresses', 'normalize', 'extendedRanges', 'zones', 'trustSocketless',
   'maxForwarded',
 ])
 
@@ -174,6 +184,8 @@ export function resolveOptions(options: TrustOptions | undefined): ResolvedOptio
   if (addresses !== undefined && addresses !== 'compatible' && addresses !== 'strict') {
     fail('addresses', addresses, "'compatible' or 'strict'")
   }
+  const zones: unknown = options.zones
+  if (zones !== undefined && zones !== 'ignore' && zones !== 'match') fail('zones', zones, "'ignore' or 'match'")
   const maxForwarded: unknown = options.maxForwarded ?? EXPRESS.maxForwarded
   if (typeof maxForwarded !== 'number' || !Number.isInteger(maxForwarded) || maxForwarded < 1) {
     fail('maxForwarded', maxForwarded, 'a whole number of at least 1')
@@ -187,6 +199,7 @@ export function resolveOptions(options: TrustOptions | undefined): ResolvedOptio
     strict: addresses === undefined ? strictPreset : addresses === 'strict',
     normalize: flag(options, 'normalize', strictPreset),
     extendedRanges: flag(options, 'extendedRanges', strictPreset),
+    matchZones: zones === 'match',
     trustSocketless: flag(options, 'trustSocketless', false),
     maxForwarded,
   }

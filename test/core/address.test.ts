@@ -6,7 +6,7 @@ import fc from 'fast-check'
 import ipaddr from 'ipaddr.js'
 import { describe, expect, it } from 'vitest'
 import {
-  addressSpan, buildTable, formatAddress, holdsAddress, Kind, matchingLabel, parseAddress, parseRange, spanEnd, type Range,
+  addressSpan, buildTable, formatAddress, holdsAddress, Kind, matchingLabel, parseAddress, parseRange, spanEnd, zoneOf, type Range,
 } from '../../src/core/address.js'
 
 /** An IPv4 address as the signed 32-bit word `parseAddress` writes. */
@@ -360,11 +360,11 @@ const rangeCases: readonly RangeCase[] = [
   { name: 'quirk (ipaddr.js): reads an address in an odd spelling', note: '0177.0.0.1/8', range: { family: 4, network: ipv4('127.0.0.1'), prefix: 8 } },
   { name: 'difference: accepts an IPv4 /0, the whole family (proxy-addr throws)', note: '0.0.0.0/0', range: { family: 4, network: 0, prefix: 0 } },
   { name: 'difference: accepts the netmask 0.0.0.0, the whole family (proxy-addr throws)', note: '0.0.0.0/0.0.0.0', range: { family: 4, network: 0, prefix: 0 } },
-  { name: 'reads a bare IPv6 address as a /128', note: '::1', range: { family: 6, network: [0, 0, 0, 1], prefix: 128 } },
-  { name: 'reads an IPv6 CIDR subnet', note: 'fe80::/10', range: { family: 6, network: v6Words([0xfe80, 0, 0, 0, 0, 0, 0, 0]), prefix: 10 } },
-  { name: 'reads an IPv6 /128', note: '2001:db8::1/128', range: { family: 6, network: v6Words([0x2001, 0xdb8, 0, 0, 0, 0, 0, 1]), prefix: 128 } },
-  { name: 'reads an IPv6 address with a zone id', note: 'fe80::1%eth0/64', range: { family: 6, network: v6Words([0xfe80, 0, 0, 0, 0, 0, 0, 1]), prefix: 64 } },
-  { name: 'difference: accepts an IPv6 /0, the whole native IPv6 family (proxy-addr throws)', note: '::/0', range: { family: 6, network: [0, 0, 0, 0], prefix: 0 } },
+  { name: 'reads a bare IPv6 address as a /128', note: '::1', range: { family: 6, network: [0, 0, 0, 1], prefix: 128, zone: '' } },
+  { name: 'reads an IPv6 CIDR subnet', note: 'fe80::/10', range: { family: 6, network: v6Words([0xfe80, 0, 0, 0, 0, 0, 0, 0]), prefix: 10, zone: '' } },
+  { name: 'reads an IPv6 /128', note: '2001:db8::1/128', range: { family: 6, network: v6Words([0x2001, 0xdb8, 0, 0, 0, 0, 0, 1]), prefix: 128, zone: '' } },
+  { name: 'reads an IPv6 address with a zone id', note: 'fe80::1%eth0/64', range: { family: 6, network: v6Words([0xfe80, 0, 0, 0, 0, 0, 0, 1]), prefix: 64, zone: 'eth0' } },
+  { name: 'difference: accepts an IPv6 /0, the whole native IPv6 family (proxy-addr throws)', note: '::/0', range: { family: 6, network: [0, 0, 0, 0], prefix: 0, zone: '' } },
   { name: 'stores a bare mapped address as IPv4', note: '::ffff:10.0.0.1', range: { family: 4, network: ipv4('10.0.0.1'), prefix: 32 } },
   { name: 'stores a bare mapped address in hex as IPv4', note: '::ffff:a00:1', range: { family: 4, network: ipv4('10.0.0.1'), prefix: 32 } },
   { name: 'stores a mapped /96 or longer as IPv4, less 96 bits of prefix', note: '::ffff:10.0.0.0/104', range: { family: 4, network: ipv4('10.0.0.0'), prefix: 8 } },
@@ -373,7 +373,7 @@ const rangeCases: readonly RangeCase[] = [
   { name: 'quirk (proxy-addr): a mapped subnet shorter than /96 matches nothing', note: '::ffff:0:0/95', range: { family: 0 } },
   { name: 'quirk (proxy-addr): a mapped /80 matches nothing, not even native ::/80', note: '::ffff:0:0/80', range: { family: 0 } },
   { name: 'a mapped /0 matches nothing either', note: '::ffff:0:0/0', range: { family: 0 } },
-  { name: 'reads ::ffff:0:a.b.c.d (not mapped) as native IPv6', note: '::ffff:0:0:0/96', range: { family: 6, network: v6Words([0, 0, 0, 0, 0xffff, 0, 0, 0]), prefix: 96 } },
+  { name: 'reads ::ffff:0:a.b.c.d (not mapped) as native IPv6', note: '::ffff:0:0:0/96', range: { family: 6, network: v6Words([0, 0, 0, 0, 0xffff, 0, 0, 0]), prefix: 96, zone: '' } },
 ]
 
 interface RangeErrorCase {
@@ -434,22 +434,22 @@ describe('buildTable', () => {
     { name: 'packs an IPv4 /0 with a zero mask', ranges: [{ family: 4, network: ipv4('10.0.0.1'), prefix: 0 }], v4: [0, 0], v6: [] },
     {
       name: 'packs an IPv6 range as four masked network words then four mask words',
-      ranges: [{ family: 6, network: v6Words([0xfe80, 0, 0, 0, 0, 0, 0, 1]), prefix: 10 }],
+      ranges: [{ family: 6, network: v6Words([0xfe80, 0, 0, 0, 0, 0, 0, 1]), prefix: 10, zone: '' }],
       v4: [],
       v6: [...v6Words([0xfe80, 0, 0, 0, 0, 0, 0, 0]), ...v6Words([0xffc0, 0, 0, 0, 0, 0, 0, 0])],
     },
     {
       name: 'packs an IPv6 prefix that ends inside the third word',
-      ranges: [{ family: 6, network: [-1, -1, -1, -1], prefix: 80 }],
+      ranges: [{ family: 6, network: [-1, -1, -1, -1], prefix: 80, zone: '' }],
       v4: [],
       v6: [-1, -1, 0xffff0000 | 0, 0, -1, -1, 0xffff0000 | 0, 0],
     },
-    { name: 'packs an IPv6 /128 with all-ones masks', ranges: [{ family: 6, network: [0, 0, 0, 1], prefix: 128 }], v4: [], v6: [0, 0, 0, 1, -1, -1, -1, -1] },
-    { name: 'packs an IPv6 /0 with zero masks', ranges: [{ family: 6, network: [1, 2, 3, 4], prefix: 0 }], v4: [], v6: [0, 0, 0, 0, 0, 0, 0, 0] },
+    { name: 'packs an IPv6 /128 with all-ones masks', ranges: [{ family: 6, network: [0, 0, 0, 1], prefix: 128, zone: '' }], v4: [], v6: [0, 0, 0, 1, -1, -1, -1, -1] },
+    { name: 'packs an IPv6 /0 with zero masks', ranges: [{ family: 6, network: [1, 2, 3, 4], prefix: 0, zone: '' }], v4: [], v6: [0, 0, 0, 0, 0, 0, 0, 0] },
     { name: 'leaves out a range that matches nothing', ranges: [{ family: 0 }], v4: [], v6: [] },
     {
       name: 'keeps the order of ranges within each family',
-      ranges: [{ family: 4, network: ipv4('10.0.0.0'), prefix: 8 }, { family: 0 }, { family: 6, network: [0, 0, 0, 1], prefix: 128 }, { family: 4, network: ipv4('192.168.0.0'), prefix: 16 }],
+      ranges: [{ family: 4, network: ipv4('10.0.0.0'), prefix: 8 }, { family: 0 }, { family: 6, network: [0, 0, 0, 1], prefix: 128, zone: '' }, { family: 4, network: ipv4('192.168.0.0'), prefix: 16 }],
       v4: [ipv4('10.0.0.0'), ipv4('255.0.0.0'), ipv4('192.168.0.0'), ipv4('255.255.0.0')],
       v6: [0, 0, 0, 1, -1, -1, -1, -1],
     },
@@ -574,5 +574,31 @@ describe('holdsAddress and matchingLabel', () => {
   it('never matches the invalid kind, whatever the words hold', () => {
     const table = buildTable([parseRange('0.0.0.0/0'), parseRange('::/0')])
     expect(matchingLabel(table, Kind.Invalid, new Int32Array(4))).toBeUndefined()
+  })
+})
+
+describe('zoneOf', () => {
+  it.each([
+    { name: 'the text after the %', s: 'fe80::1%eth0', start: 0, end: 12, zone: 'eth0' },
+    { name: 'no % is no zone', s: 'fe80::1', start: 0, end: 7, zone: '' },
+    { name: 'reads only its slice of a header', s: '10.0.0.1, fe80::1%eth0, x', start: 10, end: 22, zone: 'eth0' },
+    { name: 'a % beyond the slice belongs to another entry', s: 'fe80::1, fe80::2%eth1', start: 0, end: 7, zone: '' },
+  ])('$name', ({ s, start, end, zone }) => {
+    expect(zoneOf(s, start, end)).toBe(zone)
+  })
+})
+
+describe('buildTable with matchZones', () => {
+  it('keeps the zones only when some IPv6 entry has one', () => {
+    expect(buildTable([parseRange('fe80::/10'), parseRange('10.0.0.0/8')], [], true).v6Zones).toBeUndefined()
+    expect(buildTable([parseRange('fe80::/10'), parseRange('fe80::1%eth0')], [], true).v6Zones).toEqual(['', 'eth0'])
+    expect(buildTable([parseRange('fe80::1%eth0')], [], false).v6Zones).toBeUndefined()
+  })
+
+  it('holdsAddress reads the zone of the slice it is given', () => {
+    const table = buildTable([parseRange('fe80::1%eth0')], [], true)
+    const out = new Int32Array(4)
+    const header = 'fe80::1%eth1, fe80::1%eth0'
+    expect([holdsAddress(table, header, 0, 12, false, out), holdsAddress(table, header, 14, -1, false, out)]).toEqual([false, true])
   })
 })

@@ -1,6 +1,7 @@
 // compile.test.ts: compileTrust (Express's `trust proxy` settings), compileList (proxy-addr's
 // compile), the shapes the walk reads, and the reasons predicates give.
 
+import { createRequire } from 'node:module'
 import { runInNewContext } from 'node:vm'
 import proxyAddr from 'proxy-addr'
 import { describe, expect, it } from 'vitest'
@@ -8,6 +9,7 @@ import {
   compiledOf, compileList, compileTrust, holds, isTrusted, reasonFor, trustAll, trustNone,
   type Shape, type TrustFn, type TrustSetting,
 } from '../../src/core/compile.js'
+import { resolveAddr } from '../../src/core/resolve.js'
 
 /** The shape the walk reads from a predicate compileTrust built; undefined for any other function. */
 function shapeOf(trust: TrustFn): Shape | undefined {
@@ -456,6 +458,69 @@ describe('compileTrust with options', () => {
 
   it('error: an option of the wrong type', () => {
     expect(() => compileTrust(true, { ports: 'yes' } as never)).toThrow(new TypeError('invalid option ports: "yes" (expected true or false)'))
+  })
+})
+
+describe("compileTrust with zones: 'match'", () => {
+  const fastifyProxyAddr = createRequire(import.meta.url)('@fastify/proxy-addr') as {
+    (req: object, trust: unknown): string | undefined
+    compile(val: unknown): (addr: string) => boolean
+  }
+  const MATCH = { zones: 'match' } as const
+
+  // @fastify/proxy-addr 5.1.3's zone cases (test/compile.test.js and test/base.test.js), run on
+  // both packages
+  it.each([
+    { name: '@fastify/proxy-addr: zoned IPv6 trust should require the same zone', setting: 'fe80::1%proxy0' },
+    { name: '@fastify/proxy-addr: zoned IPv6 trust in an array should require the same zone', setting: ['127.0.0.1', 'fe80::1%proxy0'] },
+  ])('$name', ({ setting }) => {
+    for (const trust of [fastifyProxyAddr.compile(setting), compileTrust(setting, MATCH)]) {
+      expect([trust('fe80::1%proxy0', 0), trust('fe80::1%edge0', 0), trust('fe80::1', 0)]).toEqual([true, false, false])
+    }
+  })
+
+  it('@fastify/proxy-addr: when a zoned IPv6 proxy is trusted should reject another zone', () => {
+    const req = { socket: { remoteAddress: 'fe80::1%edge0' }, headers: { 'x-forwarded-for': '198.51.100.7' } }
+    expect(fastifyProxyAddr(req, 'fe80::1%proxy0')).toBe('fe80::1%edge0')
+    expect(proxyAddr(req as never, 'fe80::1%proxy0')).toBe('198.51.100.7')
+    expect(resolveAddr(req, compileTrust('fe80::1%proxy0', MATCH)).ip).toBe('fe80::1%edge0')
+    expect(resolveAddr(req, compileTrust('fe80::1%proxy0')).ip).toBe('198.51.100.7')
+  })
+
+  it.each([
+    { name: 'an entry without a zone holds every zone, and addresses without one', setting: 'fe80::/10', addrs: ['fe80::1%eth0', 'fe80::1%lo0', 'fe80::1'], trusted: [true, true, true] },
+    { name: 'a zoned subnet holds only its zone', setting: 'fe80::%eth0/10', addrs: ['fe80::1%eth0', 'fe80::2%eth1', 'fe80::3'], trusted: [true, false, false] },
+    { name: 'zone ids are compared exactly, case included', setting: 'fe80::1%eth0', addrs: ['fe80::1%eth0', 'fe80::1%ETH0'], trusted: [true, false] },
+    { name: 'the same address in two zones: each entry its own', setting: ['fe80::1%eth0', 'fe80::1%eth1'], addrs: ['fe80::1%eth0', 'fe80::1%eth1', 'fe80::1%eth2'], trusted: [true, true, false] },
+    { name: 'an odd spelling with a zone keeps its zone', setting: 'fe80::1%eth0', addrs: ['fe80:0:0:0:0:0:0:1%eth0', 'FE80::0001%eth1'], trusted: [true, false] },
+    { name: 'IPv4 and mapped addresses are matched as IPv4, without zones', setting: ['::ffff:10.0.0.1', 'fe80::1%eth0'], addrs: ['10.0.0.1', '::ffff:10.0.0.1%eth1'], trusted: [true, true] },
+  ])('$name', ({ setting, addrs, trusted }) => {
+    const trust = compileTrust(setting, MATCH)
+    expect(addrs.map((addr) => trust(addr, 1))).toEqual(trusted)
+  })
+
+  it('a walk stops at a hop from another zone', () => {
+    const req = { socket: { remoteAddress: '127.0.0.1' }, headers: { 'x-forwarded-for': '203.0.113.9, fe80::2%eth1, fe80::1%eth0' } }
+    expect(resolveAddr(req, compileTrust(['loopback', 'fe80::/10'], MATCH)).ip).toBe('203.0.113.9')
+    expect(resolveAddr(req, compileTrust(['loopback', 'fe80::%eth0/10'], MATCH))).toMatchObject({ ip: 'fe80::2%eth1', ips: ['fe80::2%eth1', 'fe80::1%eth0'] })
+  })
+
+  it('without the option, zones are ignored, as in proxy-addr 2.0.8', () => {
+    const trust = compileTrust('fe80::1%proxy0')
+    const theirs = proxyAddr.compile('fe80::1%proxy0')
+    for (const addr of ['fe80::1%proxy0', 'fe80::1%edge0', 'fe80::1']) expect([addr, trust(addr, 0)]).toEqual([addr, theirs(addr, 0)])
+    expect(trust('fe80::1%edge0', 0)).toBe(true)
+  })
+
+  it('explains a zone that does not match as no range matched', () => {
+    const trust = compileTrust(['fe80::1%eth0'], MATCH)
+    expect(reasonFor(trust, 'fe80::1%eth1', 1)).toEqual({ trusted: false, rule: 'no range matched' })
+    expect(reasonFor(trust, 'fe80::1%eth0', 1)).toEqual({ trusted: true, rule: 'fe80::1%eth0' })
+  })
+
+  it('with strict addresses too, a zone is still read from a canonical address', () => {
+    const trust = compileTrust('fe80::1%eth0', { zones: 'match', addresses: 'strict' })
+    expect([trust('fe80::1%eth0', 1), trust('fe80::1%eth1', 1)]).toEqual([true, false])
   })
 })
 

@@ -23,6 +23,7 @@ describe('EXPRESS', () => {
       strict: false,
       normalize: false,
       extendedRanges: false,
+      matchZones: false,
       trustSocketless: false,
       maxForwarded: 32,
     })
@@ -44,11 +45,11 @@ describe('resolveOptions', () => {
     { name: 'an empty object', options: {} },
     { name: 'every option undefined', options: {
       preset: undefined, source: undefined, ports: undefined, hostAndProto: undefined, addresses: undefined,
-      normalize: undefined, extendedRanges: undefined, trustSocketless: undefined, maxForwarded: undefined,
+      normalize: undefined, extendedRanges: undefined, zones: undefined, trustSocketless: undefined, maxForwarded: undefined,
     } },
     { name: 'every option at its default', options: {
       source: 'x-forwarded-for', ports: false, hostAndProto: 'leftmost', addresses: 'compatible', normalize: false,
-      extendedRanges: false, trustSocketless: false, maxForwarded: 32,
+      extendedRanges: false, zones: 'ignore', trustSocketless: false, maxForwarded: 32,
     } },
     { name: "source: 'x-forwarded-for'", options: { source: 'x-forwarded-for' } },
     { name: 'ports: false', options: { ports: false } },
@@ -56,6 +57,7 @@ describe('resolveOptions', () => {
     { name: "addresses: 'compatible'", options: { addresses: 'compatible' } },
     { name: 'normalize: false', options: { normalize: false } },
     { name: 'extendedRanges: false', options: { extendedRanges: false } },
+    { name: "zones: 'ignore'", options: { zones: 'ignore' } },
     { name: 'trustSocketless: false', options: { trustSocketless: false } },
     { name: 'maxForwarded: 32', options: { maxForwarded: 32 } },
     { name: 'the strict preset with each of its choices turned back off', options: {
@@ -93,6 +95,7 @@ describe('resolveOptions', () => {
     { name: "addresses: 'strict'", options: { addresses: 'strict' }, expected: changed({ strict: true }) },
     { name: 'normalize: true', options: { normalize: true }, expected: changed({ normalize: true }) },
     { name: 'extendedRanges: true', options: { extendedRanges: true }, expected: changed({ extendedRanges: true }) },
+    { name: "zones: 'match'", options: { zones: 'match' }, expected: changed({ matchZones: true }) },
     { name: 'trustSocketless: true', options: { trustSocketless: true }, expected: changed({ trustSocketless: true }) },
     { name: 'maxForwarded: 1, the smallest cap', options: { maxForwarded: 1 }, expected: changed({ maxForwarded: 1 }) },
     { name: 'maxForwarded: 1000', options: { maxForwarded: 1000 }, expected: changed({ maxForwarded: 1000 }) },
@@ -179,6 +182,8 @@ describe('resolveOptions', () => {
     { name: 'error: addresses in capitals', options: { addresses: 'STRICT' }, message: `invalid option addresses: "STRICT" (expected 'compatible' or 'strict')` },
     { name: 'error: normalize as a string', options: { normalize: 'true' }, message: 'invalid option normalize: "true" (expected true or false)' },
     { name: 'error: extendedRanges as a list of names', options: { extendedRanges: ['cgnat'] }, message: 'invalid option extendedRanges: ["cgnat"] (expected true or false)' },
+    { name: 'error: zones: true', options: { zones: true }, message: `invalid option zones: true (expected 'ignore' or 'match')` },
+    { name: 'error: an unknown zones', options: { zones: 'same' }, message: `invalid option zones: "same" (expected 'ignore' or 'match')` },
     { name: 'error: trustSocketless as a number', options: { trustSocketless: 0 }, message: 'invalid option trustSocketless: 0 (expected true or false)' },
     { name: 'error: maxForwarded 0', options: { maxForwarded: 0 }, message: 'invalid option maxForwarded: 0 (expected a whole number of at least 1)' },
     { name: 'error: a negative maxForwarded', options: { maxForwarded: -1 }, message: 'invalid option maxForwarded: -1 (expected a whole number of at least 1)' },
