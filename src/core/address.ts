@@ -446,31 +446,36 @@ export function buildTable(ranges: readonly Range[], labels: readonly string[] =
   return { v4, v6, v4Labels, v6Labels, v6Zones: zoned ? v6Zones : undefined, firstOctets }
 }
 
-/** Set by `addressSpan`: where the address of an entry ends. */
-export let spanEnd = 0
-
 /**
- * Where the address of an X-Forwarded-For entry that may carry a port starts (setting `spanEnd`):
+ * Where the address of an X-Forwarded-For entry `s.slice(start, end)` that may carry a port starts:
  * `[2001:db8::1]:443` and `[2001:db8::1]` give the text inside the brackets, `1.2.3.4:5678` the text
- * before the colon. Anything else, including a port that is not 1 to 5 digits up to 65535, is left
- * whole, to be judged as an address as it stands.
+ * before the colon; `addressSpanEnd` says where it ends. Anything else, including a port that is
+ * not 1 to 5 digits up to 65535, is left whole, to be judged as an address as it stands.
  */
 export function addressSpan(s: string, start: number, end: number): number {
-  spanEnd = end
+  return s.charCodeAt(start) === 0x5b && bracketEnd(s, start, end) !== -1 ? start + 1 : start /* [ */
+}
+
+/** Where the address that `addressSpan` finds in `s.slice(start, end)` ends. */
+export function addressSpanEnd(s: string, start: number, end: number): number {
   if (s.charCodeAt(start) === 0x5b) { /* [ */
-    const close = s.indexOf(']', start)
-    if (close === -1 || close >= end) return start
-    if (close + 1 !== end && !isPort(s, close + 1, end)) return start
-    spanEnd = close
-    return start + 1
+    const close = bracketEnd(s, start, end)
+    return close === -1 ? end : close
   }
   const colon = s.indexOf(':', start)
-  if (colon === -1 || colon >= end) return start
+  if (colon === -1 || colon >= end) return end
   // an IPv6 address without brackets has more colons, and no port
   const next = s.indexOf(':', colon + 1)
-  if ((next !== -1 && next < end) || !isPort(s, colon, end)) return start
-  spanEnd = colon
-  return start
+  if ((next !== -1 && next < end) || !isPort(s, colon, end)) return end
+  return colon
+}
+
+/** The `]` of a bracketed entry that ends there or with a port, or -1. */
+function bracketEnd(s: string, start: number, end: number): number {
+  const close = s.indexOf(']', start)
+  if (close === -1 || close >= end) return -1
+  if (close + 1 !== end && !isPort(s, close + 1, end)) return -1
+  return close
 }
 
 /** `:` followed by 1 to 5 digits, at most 65535. */

@@ -1,12 +1,12 @@
 // proxyaddr.ts: proxy-addr 2.0.8's API (`proxyaddr(req, trust)`, `.all`, `.compile`) with its exact
 // arguments and errors, so that Express can load this package in its place.
 
-import { walkWith } from './chain.js'
 import { compileList, compiledOf, trustAll, type TrustFn } from './compile.js'
 import { otherCopy } from './copies.js'
 import { EXPRESS } from './options.js'
 import type { RequestLike } from './request.js'
-import { walk } from './walk.js'
+import { hopsOf } from './sources/hops.js'
+import { walk, walkHops } from './walk.js'
 
 /** What proxy-addr accepts as `trust`: a predicate, or entries that `compile` understands. */
 export type ProxyAddrTrust = TrustFn | string | readonly string[]
@@ -53,12 +53,13 @@ function addresses(req: RequestLike, trust: TrustFn, list: (string | undefined)[
     const other = otherCopy(trust)
     if (other === undefined) return walk(req, trust, undefined, list)
     if (list === null) return other.ip(req)
-    list.push(...other.all(req))
+    for (const addr of other.all(req)) list.push(addr)
     return undefined
   }
-  if (compiled.options === EXPRESS) return walk(req, trust, compiled.shape, list)
-  const walked = walkWith(req, compiled)
-  if (list !== null) list.push(...walked.addrs)
+  if (compiled.options === EXPRESS) return walk(req, trust, compiled, list)
+  const walked = walkHops(req, compiled, hopsOf(req, compiled.options), null)
+  // one push per hop: a spread of a long chain into one call would exceed the stack
+  if (list !== null) for (const addr of walked.addrs) list.push(addr)
   return walked.ip
 }
 

@@ -2,18 +2,23 @@
 // for the same trust setting.
 
 import { normalizeProtocol, isValidHost } from './authority.js'
-import { walkWith } from './chain.js'
-import { compiledOf, isTrusted, type Compiled, type TrustFn } from './compile.js'
+import { compiledOf, isTrusted, type TrustFn } from './compile.js'
 import { otherCopy } from './copies.js'
-import { EXPRESS } from './options.js'
+import { EXPRESS, type ResolvedOptions } from './options.js'
 import { headerValue, socketOf, type RequestLike } from './request.js'
-import { entryFromRight, walk } from './walk.js'
+import { hopsOf } from './sources/hops.js'
+import { entryFromRight } from './sources/xff.js'
+import { walk, walkHops, type Walked } from './walk.js'
 
 /** What Express 5's request getters report, computed in one pass. */
 export interface ResolvedAddr {
   /** The client address: where the walk stopped (`req.ip`). `undefined` when the socket has none. */
   readonly ip: string | undefined
-  /** The trusted chain, farthest first, socket peer left out (`req.ips`). */
+  /**
+   * The addresses walked, farthest first, socket peer left out (`req.ips`): its first element is
+   * `ip`. Empty when the peer is untrusted, and when `ip` is undefined because the hop where the walk
+   * stopped is not an address (strict addresses, Forwarded, a single-address header).
+   */
   readonly ips: string[]
   /** `X-Forwarded-Host` (first value) when the peer is trusted, else `Host`; with any port (`req.host`). */
   readonly host: string | undefined
@@ -45,12 +50,12 @@ export function resolveAddr(req: RequestLike, trust: TrustFn): ResolvedAddr {
     const other = otherCopy(trust)
     if (other !== undefined) return other.resolve(req) as ResolvedAddr
   } else if (compiled.options !== EXPRESS) {
-    return resolveWith(req, compiled)
+    return answersOf(req, compiled.options, walkHops(req, compiled, hopsOf(req, compiled.options), null))
   }
 
   const shape = compiled?.shape
   const addrs: (string | undefined)[] = []
-  const ip = walk(req, trust, shape, addrs)
+  const ip = walk(req, trust, compiled, addrs)
   // Express asks trust(peer, 0) before reading X-Forwarded-Host and -Proto; a walk that moved past
   // the peer has answered that already
   const peerTrusted = addrs.length > 1 || isTrusted(trust, shape, addrs[0], 0)
@@ -103,15 +108,14 @@ function ownHost(req: RequestLike): string {
   return headerValue(req.headers, 'host') || headerValue(req.headers, ':authority')
 }
 
-/** `resolveAddr` for a predicate compiled with options. */
-function resolveWith(req: RequestLike, compiled: Compiled): ResolvedAddr {
-  const { options } = compiled
-  const walked = walkWith(req, compiled)
+/**
+ * The answers a walk with `options` gives (`explain` builds its result with this too). Every hop
+ * walked past is an address or, in lenient mode, text; only the hop where the walk stopped can have
+ * none, and then `ips` is empty, so that its first element is never a proxy taken for the client.
+ */
+export function answersOf(req: RequestLike, options: ResolvedOptions, walked: Walked): ResolvedAddr {
   const ips: string[] = []
-  for (let k = walked.addrs.length - 1; k > 0; k--) {
-    const addr = walked.addrs[k]
-    if (addr !== undefined) ips.push(addr)
-  }
+  if (walked.ip !== undefined) for (let k = walked.addrs.length - 1; k > 0; k--) ips.push(walked.addrs[k] as string)
   if (!options.aligned && options.source !== 'forwarded') return leftmost(req, walked.ip, ips, walked.peerTrusted)
 
   // the values written by the outermost trusted proxy: the hop where the walk stopped

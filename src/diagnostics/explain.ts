@@ -1,16 +1,17 @@
 // explain.ts: why one request resolves as it does: each hop and the rule that decided its trust,
 // where the walk stopped, which header each answer came from, and warnings about the setting.
 
-import { addressSpan, formatAddress, Kind, parseAddress, parseRange, spanEnd, type Range } from '../core/address.js'
+import { addressSpan, addressSpanEnd, formatAddress, Kind, parseAddress, parseRange, type Range } from '../core/address.js'
 import { isValidHost, normalizeProtocol } from '../core/authority.js'
-import { hopsOf, presentAddress } from '../core/chain.js'
 import { compiledOf, reasonFor, type Shape, type TrustFn, type TrustSetting } from '../core/compile.js'
 import { otherCopy } from '../core/copies.js'
 import { EXPRESS, type ResolvedOptions } from '../core/options.js'
-import { headerValue, socketOf, type RequestLike } from '../core/request.js'
-import { resolveAddr, type ResolvedAddr } from '../core/resolve.js'
-import { parseForwarded, type ForwardedElement } from '../core/rfc7239.js'
-import { entryFromRight, entryStart, previousEntry } from '../core/walk.js'
+import { headerValue, type RequestLike } from '../core/request.js'
+import { answersOf, type ResolvedAddr } from '../core/resolve.js'
+import type { ForwardedElement } from '../core/rfc7239.js'
+import { hopsOf, type SourceEnd } from '../core/sources/hops.js'
+import { entryFromRight } from '../core/sources/xff.js'
+import { Decision, presentAddress, walkHops, WalkRecord, type Rule } from '../core/walk.js'
 
 /** The stable identifiers of the warnings `explain` and `lintSetting` give. */
 export type WarningCode =
@@ -120,22 +121,17 @@ export interface Explanation {
   readonly warnings: readonly Warning[]
 }
 
-/** A hop before it is explained: its text as received and as the walk reads it. */
-interface RawHop {
-  readonly received: string | undefined
-  readonly text: string | undefined
-  readonly element: ForwardedElement | undefined
-}
-
 const scratch = new Int32Array(4)
 const strictScratch = new Int32Array(4)
 
 /**
  * Explain how `resolveAddr(req, trust)` answers for one request: every hop with the rule that
  * decided its trust, where the walk stopped and why, the header each answer came from, and warnings.
- * The answers are `resolveAddr`'s own. Options come with `trust` (`compileTrust(setting, options)`);
- * pass the `setting` too to have its entries checked (`lintSetting`). Never throws on what the
- * request holds; a custom trust function is called as the walk calls it.
+ * The answers are `resolveAddr`'s own, from the same walk, which `explain` watches hop by hop; the
+ * hops beyond the client are then read from the same source, to be listed. Options come with
+ * `trust` (`compileTrust(setting, options)`); pass the `setting` too to have its entries checked
+ * (`lintSetting`). Never throws on what the request holds; a custom trust function is called as the
+ * walk calls it, once per hop asked. The cost is linear in the hops.
  *
  * @throws {TypeError} `req argument is required`, `trust argument is required` (a function).
  * @example
@@ -150,111 +146,91 @@ export function explain(req: RequestLike, trust: TrustFn, setting?: TrustSetting
   // compiled by another copy of this package: only that copy knows its options
   const other = compiled === undefined ? otherCopy(trust) : undefined
   if (other !== undefined) return other.explain(req, setting) as Explanation
-  const result = resolveAddr(req, trust)
-  const options = compiled?.options ?? EXPRESS
+  const rule: Rule = compiled ?? { shape: undefined, call: trust, options: EXPRESS }
+  const { options } = rule
   const source = options.source === 'header' ? options.header : options.source
   const lenient = !options.strict && options.source === 'x-forwarded-for'
 
-  const socket = socketOf(req)
-  const peer = socket ? socket.remoteAddress : undefined
-  const raw = rawHops(req, options, peer)
+  const record = new WalkRecord()
+  const next = hopsOf(req, options)
+  const result = answersOf(req, options, walkHops(req, rule, next, record))
+  // the hops beyond those the walk read, from the same source, to list them as ignored
+  while (next.next()) record.add(next.received, next.text, next.element)
+  const count = record.received.length
 
   const hops: ExplainedHop[] = []
   let stop: WalkStop | undefined
-  for (let i = 0; i < raw.length; i++) {
-    const { received, text } = raw[i] as RawHop
+  for (let i = 0; i < count; i++) {
+    const received = record.received[i]
+    const text = record.texts[i]
     const kind = parseAddress(text, scratch, 0, -1, options.strict)
+    const address = presentAddress(text, kind, scratch, options, lenient)
+    const from = i === 0 ? 'socket' : source
     const valid = kind !== Kind.Invalid
-    const hop = { index: i, from: i === 0 ? 'socket' : source, received, address: presentAddress(text, kind, scratch, options, lenient), valid }
     if (stop !== undefined) {
-      hops.push({ ...hop, trusted: undefined, reason: 'beyond the client: not read', role: 'ignored' })
+      hops.push({ index: i, from, received, address, valid, trusted: undefined, reason: 'beyond the client: not read', role: 'ignored' })
       continue
     }
-    if (i > 0 && i === raw.length - 1) {
-      hops.push({ ...hop, trusted: undefined, reason: 'the last entry: not asked', role: 'client' })
+    if (i > 0 && i === count - 1) {
+      hops.push({ index: i, from, received, address, valid, trusted: undefined, reason: 'the last entry: not asked', role: 'client' })
       stop = { index: i, reason: 'end', message: `no more entries: hop ${i} is the client` }
       continue
     }
-    // hop 0 is always asked: Express asks before reading X-Forwarded-Host and -Proto
-    const decided = i > 0 && !lenient && !valid
-      ? { trusted: false, rule: 'not an IP address' }
-      : reasonFor(trust, text, i)
-    // a custom function may answer with any value: the walk reads it as truthy or not
-    const trusted = Boolean(decided.trusted)
-    if (trusted && raw.length > 1) {
-      hops.push({ ...hop, trusted, reason: decided.rule, role: 'proxy' })
+    // the walk decided every hop up to here: hop 0 always, as Express asks it before reading
+    // X-Forwarded-Host and -Proto, then each hop with a successor until one is untrusted
+    const decision = record.decisions[i] as Decision
+    const trusted = (decision & 1) === 1
+    const reason = ruleOf(trust, rule, decision, text, i)
+    if (trusted && count > 1) {
+      hops.push({ index: i, from, received, address, valid, trusted, reason, role: 'proxy' })
       continue
     }
-    hops.push({ ...hop, trusted, reason: decided.rule, role: 'client' })
-    stop = raw.length === 1
+    hops.push({ index: i, from, received, address, valid, trusted, reason, role: 'client' })
+    stop = count === 1
       ? { index: 0, reason: 'end', message: 'no forwarded addresses: the socket peer is the client' }
       : { index: i, reason: 'untrusted', message: `hop ${i} (${shown(received)}) is not trusted: it is the client` }
   }
-  const junk = unreadableHeader(req, options, raw)
-  const walkStop = endOfList(req, options, junk, stop as WalkStop)
+  // a single-address header that is not one address
+  const junk = options.source === 'header' && next.end === 'malformed' ? next.received : undefined
+  const walkStop = endOfList(options, next.end, junk, stop as WalkStop)
   if (junk !== undefined) {
     hops.push({
-      index: raw.length, from: source, received: junk, address: undefined, valid: false,
+      index: count, from: source, received: junk, address: undefined, valid: false,
       trusted: undefined, reason: 'not a single IP address', role: 'ignored',
     })
   }
 
   const peerTrusted = (hops[0] as ExplainedHop).trusted === true
-  const client = raw[walkStop.index] as RawHop
-  const from = originsOf(req, options, result, walkStop.index, client.element, peerTrusted, source)
+  const from = originsOf(req, options, result, walkStop.index, record.elements[walkStop.index], peerTrusted, source)
   const warnings: Warning[] = setting === undefined ? [] : lintSetting(setting)
-  warnings.push(...requestWarnings(req, {
-    options, shape: compiled?.shape, hops, stop: walkStop, peerTrusted, entries: raw.length - 1, junk,
-  }))
+  for (const warning of requestWarnings(req, {
+    options, shape: compiled?.shape, hops, stop: walkStop, peerTrusted, entries: count - 1, junk,
+  })) warnings.push(warning)
   return { source, headers: forwardingHeaders(req, options), hops, stop: walkStop, result, from, warnings }
 }
 
-/** The socket peer, then every hop of the source, nearest first, as `hopsOf` reads them. */
-function rawHops(req: RequestLike, options: ResolvedOptions, peer: string | undefined): RawHop[] {
-  const raw: RawHop[] = [{ received: peer, text: peer, element: undefined }]
-  const next = hopsOf(req, options)
-  // X-Forwarded-For entries as received, in step with hopsOf, which may cut a port from them
-  const header = options.source === 'x-forwarded-for' ? headerValue(req.headers, 'x-forwarded-for') : ''
-  let pos = header.length
-  for (let hop = next(); hop !== undefined; hop = next()) {
-    let received: string | undefined = hop.text
-    if (options.source === 'x-forwarded-for') {
-      const end = previousEntry(header, pos)
-      pos = entryStart
-      received = header.substring(entryStart, end)
-    } else if (options.source === 'forwarded') {
-      received = hop.element?.for
-    }
-    raw.push({ received, text: hop.text, element: hop.element })
-  }
-  return raw
+/** The rule that decided a hop, in words. */
+function ruleOf(trust: TrustFn, rule: Rule, decision: Decision, text: string | undefined, i: number): string {
+  if (decision === Decision.NotAnAddress) return 'not an IP address'
+  if (decision === Decision.Socketless) return 'trustSocketless: a socket without an address'
+  // a shaped predicate is answered again for its words, which calls nothing; a custom function was
+  // called once, by the walk
+  return rule.shape === undefined ? 'custom function' : reasonFor(trust, text, i).rule
 }
 
 /**
- * The stop, told more precisely when the list ended early: a single-address header that is not one
- * address, a malformed Forwarded element, the `maxForwarded` cap.
+ * The stop, told more precisely when the source ended early: a single-address header that is not
+ * one address, a malformed Forwarded element, the `maxForwarded` cap.
  */
-function endOfList(req: RequestLike, options: ResolvedOptions, junk: string | undefined, stop: WalkStop): WalkStop {
-  if (stop.reason !== 'end') return stop
+function endOfList(options: ResolvedOptions, end: SourceEnd, junk: string | undefined, stop: WalkStop): WalkStop {
+  if (stop.reason !== 'end' || end === 'end') return stop
   if (junk !== undefined) {
     return { index: 0, reason: 'malformed', message: `${options.header} is not a single IP address: it is ignored, the socket peer is the client` }
   }
-  if (options.source !== 'forwarded') return stop
-  const list = parseForwarded(headerValue(req.headers, 'forwarded'), options.maxForwarded)
-  if (list.malformed) {
+  if (end === 'malformed') {
     return { index: stop.index, reason: 'malformed', message: `a malformed Forwarded element ends the list: hop ${stop.index} is the client, the elements left of it are ignored` }
   }
-  if (list.truncated) {
-    return { index: stop.index, reason: 'limit', message: `maxForwarded (${options.maxForwarded}) elements read: hop ${stop.index} is the client, the rest of the header is not read` }
-  }
-  return stop
-}
-
-/** A single-address header's value that could not be read as one address, or undefined. */
-function unreadableHeader(req: RequestLike, options: ResolvedOptions, raw: readonly RawHop[]): string | undefined {
-  if (options.source !== 'header' || raw.length > 1) return undefined
-  const value = headerValue(req.headers, options.header).trim()
-  return value === '' ? undefined : value
+  return { index: stop.index, reason: 'limit', message: `maxForwarded (${options.maxForwarded}) elements read: hop ${stop.index} is the client, the rest of the header is not read` }
 }
 
 /** The headers a reader of the explanation needs to see, as received. */
@@ -447,8 +423,9 @@ function requestWarnings(req: RequestLike, walk: Walk): Warning[] {
 function notAddressFix(hop: ExplainedHop, options: ResolvedOptions): string {
   const text = hop.received ?? ''
   const start = addressSpan(text, 0, text.length)
-  const port = start !== 0 || spanEnd !== text.length
-  if (options.source === 'x-forwarded-for' && !options.ports && port && parseAddress(text, scratch, start, spanEnd) !== Kind.Invalid) {
+  const end = addressSpanEnd(text, 0, text.length)
+  const port = start !== 0 || end !== text.length
+  if (options.source === 'x-forwarded-for' && !options.ports && port && parseAddress(text, scratch, start, end) !== Kind.Invalid) {
     return 'The entry carries a port: accept ports with ports: true (--ports)'
   }
   if (options.source === 'forwarded') {

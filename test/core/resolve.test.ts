@@ -418,10 +418,16 @@ describe('resolveAddr with options', () => {
       expected: { ip: '198.51.100.7', ips: ['198.51.100.7'], host: 'example.com', hostname: 'example.com', protocol: 'https', secure: true },
     },
     {
-      name: 'forwarded: a hop that is not an address is left out of ips and is no ip',
+      name: 'forwarded: a client hop that is not an address is no ip, and leaves ips empty (its first element is never a proxy)',
       setting: true, options: { source: 'forwarded' },
       req: requestFrom(LOCAL, { forwarded: 'for=unknown, for=198.51.100.7' }),
-      expected: { ip: undefined, ips: ['198.51.100.7'], host: undefined, hostname: undefined, protocol: 'http', secure: false },
+      expected: { ip: undefined, ips: [], host: undefined, hostname: undefined, protocol: 'http', secure: false },
+    },
+    {
+      name: 'strict: a client entry that is not an address is no ip, and leaves ips empty (its first element is never a proxy)',
+      setting: 2, options: { addresses: 'strict' },
+      req: requestFrom(undefined, { 'x-forwarded-for': '0, 127.0.0.1' }),
+      expected: { ip: undefined, ips: [], host: undefined, hostname: undefined, protocol: 'http', secure: false },
     },
     {
       name: 'ports: an entry with a port is matched and returned without it',

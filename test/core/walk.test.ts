@@ -2,16 +2,19 @@
 // proxy-addr 2.0.8 makes over them; with socketOf and headerValue, which it reads them with.
 
 import { describe, expect, it } from 'vitest'
-import { compiledOf, compileTrust, type Shape, type TrustFn, type TrustSetting } from '../../src/core/compile.js'
+import { compiledOf, compileTrust, type Compiled, type TrustFn, type TrustSetting } from '../../src/core/compile.js'
 import { headerValue, socketOf, type HeadersLike, type RequestLike } from '../../src/core/request.js'
-import { entryEnd, entryStart, firstEntry, previousEntry, walk } from '../../src/core/walk.js'
+import { EXPRESS, type TrustOptions } from '../../src/core/options.js'
+import { hopsOf } from '../../src/core/sources/hops.js'
+import { resolveAddr } from '../../src/core/resolve.js'
+import { Decision, decide, walk, walkHops, WalkRecord } from '../../src/core/walk.js'
 import { forwardedFrom, requestFrom } from '../fixtures/unit-requests.js'
 
 const PEER = '127.0.0.1'
 
-/** The shape the walk reads from a predicate compileTrust built; undefined for any other function. */
-function shapeOf(trust: TrustFn): Shape | undefined {
-  return compiledOf(trust)?.shape
+/** What the walk reads from a predicate compileTrust built; undefined for any other function. */
+function shapeOf(trust: TrustFn): Compiled | undefined {
+  return compiledOf(trust)
 }
 
 /** Every address of a request, the socket peer first, as `proxyaddr.all(req)` lists them. */
@@ -202,7 +205,7 @@ describe('walk: compiled predicates answer from their shape as the same custom f
     const plain: TrustFn = (addr, i) => shaped(addr, i)
 
     it('has a shape', () => {
-      expect(shape).toBeDefined()
+      expect(shape?.shape).toBeDefined()
     })
 
     it.each(requests)('gives the same answer and list for %s', (_request, req) => {
@@ -211,6 +214,16 @@ describe('walk: compiled predicates answer from their shape as the same custom f
       const slow: (string | undefined)[] = []
       expect(walk(req, shaped, shape, fast)).toBe(walk(req, plain, undefined, slow))
       expect(fast).toEqual(slow)
+    })
+
+    it.each(requests)('gives walkHops\'s answer and list for %s, for the shape and for the function', (_request, req) => {
+      for (const rule of [shape as Compiled, { shape: undefined, call: plain, options: EXPRESS }]) {
+        const list: (string | undefined)[] = []
+        const answer = walk(req, rule.call, rule.shape === undefined ? undefined : rule, list)
+        const walked = walkHops(req, rule, hopsOf(req, EXPRESS), null)
+        expect(walked.ip).toBe(answer)
+        expect(walked.addrs).toEqual(list)
+      }
     })
   })
 
@@ -242,6 +255,81 @@ describe('walk: compiled predicates answer from their shape as the same custom f
   })
 })
 
+describe('decide: the one rule for hops that are not addresses', () => {
+  // A count or `true` never looks at the entries it walks past (as in Express, realclientip-go's
+  // count strategy and Werkzeug's ProxyFix): only strict addresses and the sources that name hosts
+  // only by address (Forwarded, a single-address header) refuse a hop that is not an address.
+  interface RuleCase {
+    readonly name: string
+    readonly setting: TrustSetting
+    readonly options: TrustOptions
+    readonly xff: string
+    readonly ip: string | undefined
+  }
+  const cases: readonly RuleCase[] = [
+    { name: 'ports: true walks past text', setting: true, options: { ports: true }, xff: '203.0.113.9, nope, 7.7.7.7.7', ip: '203.0.113.9' },
+    { name: 'normalize: true walks past text', setting: true, options: { normalize: true }, xff: '203.0.113.9, nope, 7.7.7.7.7', ip: '203.0.113.9' },
+    { name: 'aligned: true walks past text', setting: true, options: { hostAndProto: 'aligned' }, xff: '203.0.113.9, nope, 7.7.7.7.7', ip: '203.0.113.9' },
+    { name: 'ports: a hop count walks past text', setting: 3, options: { ports: true }, xff: '203.0.113.9, nope, 7.7.7.7.7', ip: '203.0.113.9' },
+    { name: 'ports: a range is asked about text, and it is not in the range', setting: 'loopback', options: { ports: true }, xff: '203.0.113.9, nope', ip: 'nope' },
+    { name: 'strict: true stops at text, which is no ip', setting: true, options: { addresses: 'strict' }, xff: '203.0.113.9, nope, 7.7.7.7.7', ip: undefined },
+    { name: 'strict: a hop count stops at text', setting: 3, options: { addresses: 'strict' }, xff: '203.0.113.9, nope, 10.0.0.2', ip: undefined },
+  ]
+
+  it.each(cases)('$name', ({ setting, options, xff, ip }) => {
+    expect(resolveAddr(forwardedFrom(PEER, xff), compileTrust(setting, options)).ip).toBe(ip)
+  })
+
+  it.each<[string, TrustOptions, string, number, Decision]>([
+    ['a peer without an address is trusted with trustSocketless', { trustSocketless: true }, '', 0, Decision.Socketless],
+    ['text after the peer is refused under strict addresses', { addresses: 'strict' }, 'nope', 1, Decision.NotAnAddress],
+    ['text after the peer is refused from Forwarded', { source: 'forwarded' }, 'nope', 1, Decision.NotAnAddress],
+    ['text after the peer is asked about with ports', { ports: true }, 'nope', 1, Decision.Trusted],
+    ['a peer that is text is asked about under strict addresses', { addresses: 'strict' }, 'nope', 0, Decision.Trusted],
+  ])('%s', (_name, options, text, i, decision) => {
+    const compiled = compiledOf(compileTrust(true, options)) as Compiled
+    expect(decide(compiled, text === '' ? undefined : text, 0, -1, i)).toBe(decision)
+  })
+})
+
+describe('walkHops: what it records for a reader', () => {
+  it('records each hop read and each decision, and nothing when not asked to', () => {
+    const compiled = compiledOf(compileTrust('loopback', { ports: true })) as Compiled
+    const req = forwardedFrom(PEER, '203.0.113.9:80, 127.0.0.2:81, 10.0.0.1')
+    const record = new WalkRecord()
+    const walked = walkHops(req, compiled, hopsOf(req, compiled.options), record)
+    expect(walked).toEqual({ ip: '10.0.0.1', addrs: [PEER, '10.0.0.1'], peerTrusted: true, element: undefined })
+    expect(record).toEqual({
+      received: [PEER, '10.0.0.1'], texts: [PEER, '10.0.0.1'], elements: [undefined, undefined],
+      decisions: [Decision.Trusted, Decision.Untrusted],
+    })
+  })
+
+  it('reads one hop past the client for a custom function, which is asked only about hops with a successor', () => {
+    const asked: number[] = []
+    const custom: TrustFn = (_addr, i) => {
+      asked.push(i)
+      return i < 1
+    }
+    const compiled = compiledOf(compileTrust(custom, { ports: true })) as Compiled
+    const req = forwardedFrom(PEER, '203.0.113.9, 10.0.0.2, 10.0.0.1')
+    const record = new WalkRecord()
+    expect(walkHops(req, compiled, hopsOf(req, compiled.options), record).ip).toBe('10.0.0.1')
+    expect(asked).toEqual([0, 1])
+    expect(record.received).toEqual([PEER, '10.0.0.1', '10.0.0.2'])
+  })
+
+  it('asks a custom function about the peer once, after the walk, when there are no hops', () => {
+    const asked: number[] = []
+    const compiled = compiledOf(compileTrust((_addr, i) => asked.push(i) > 0, { ports: true })) as Compiled
+    const req = forwardedFrom(PEER)
+    const record = new WalkRecord()
+    expect(walkHops(req, compiled, hopsOf(req, compiled.options), record).peerTrusted).toBe(true)
+    expect(asked).toEqual([0])
+    expect(record.decisions).toEqual([Decision.Trusted])
+  })
+})
+
 describe('walk: where the addresses come from', () => {
   interface SourceCase {
     readonly name: string
@@ -267,37 +355,6 @@ describe('walk: where the addresses come from', () => {
 
   it.each(sourceCases)('$name', ({ req, list }) => {
     expect(allAddresses(req)).toEqual(list)
-  })
-})
-
-describe('previousEntry', () => {
-  it.each<[string, string, number, number, number]>([
-    ['finds the last entry', '1.1.1.1, 2.2.2.2', 16, 9, 16],
-    ['finds the entry before a position', '1.1.1.1, 2.2.2.2', 9, 0, 7],
-    ['skips spaces and commas before the position', 'a , ,', 5, 0, 1],
-    ['keeps inner spaces', ' a b ,', 6, 1, 4],
-  ])('%s', (_name, header, pos, start, end) => {
-    expect(previousEntry(header, pos)).toBe(end)
-    expect(entryStart).toBe(start)
-  })
-
-  it.each([['', 0], [' , ', 3], ['a,b', 0]])('finds no entry before position %#', (header, pos) => {
-    expect(previousEntry(header, pos)).toBe(-1)
-  })
-})
-
-describe('firstEntry', () => {
-  it.each<[string, string, number, number]>([
-    ['finds the leftmost entry', '1.1.1.1, 2.2.2.2', 0, 7],
-    ['skips leading spaces and commas', ' , a b , c', 3, 6],
-    ['finds a last entry followed by spaces', ',, a  ', 3, 4],
-  ])('%s', (_name, header, start, end) => {
-    expect(firstEntry(header)).toBe(start)
-    expect(entryEnd).toBe(end)
-  })
-
-  it.each(['', ' ', ',', ' , ,'])('finds no entry in %j', (header) => {
-    expect(firstEntry(header)).toBe(-1)
   })
 })
 

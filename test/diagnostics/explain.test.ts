@@ -803,7 +803,7 @@ function checkExplanation(req: RequestLike, trust: TrustFn, setting: unknown): v
   const walked = hops.slice(0, stop.index + 1)
   expect(walked.map((hop) => hop.address)).toEqual(proxyaddr.all(req, trust))
   expect(result.ip).toBe(hops[stop.index]?.address)
-  expect(result.ips).toEqual(walked.slice(1).map((hop) => hop.address).filter((a) => a !== undefined).reverse())
+  expect(result.ips).toEqual(result.ip === undefined ? [] : walked.slice(1).map((hop) => hop.address).reverse())
   // roles: proxies up to the client, ignored after it
   expect(hops.map((hop) => hop.role)).toEqual(hops.map((hop) => {
     if (hop.index < stop.index) return 'proxy'
