@@ -134,6 +134,8 @@ export function walkHops(req: RequestLike, rule: Rule, hops: Hops, record: WalkR
 
 /** A hop's address as returned: normalised when asked; a non-address only in lenient mode. */
 function present(text: string | undefined, options: ResolvedOptions, lenient: boolean): string | undefined {
+  // every text is returned as it stands then: nothing to parse
+  if (lenient && !options.normalize) return text
   return presentAddress(text, parseAddress(text, scratch, 0, -1, options.strict), scratch, options, lenient)
 }
 

@@ -72,6 +72,9 @@ const ipv4Cases: readonly AddressCase[] = [
   { name: 'fail: an octal part above 255', input: '1.2.3.0400', kind: Kind.Invalid },
   { name: 'fail: a hex part above 255', input: '0x100.0.0.1', kind: Kind.Invalid },
   { name: 'fail: a whole number above 32 bits', input: '4294967296', kind: Kind.Invalid },
+  { name: 'quirk (ipaddr.js): reads 1 as 0.0.0.1', input: '1', kind: Kind.V4, words: v4Words('0.0.0.1') },
+  { name: 'quirk (ipaddr.js): reads a whole number of ten digits', input: '3232235777', kind: Kind.V4, words: v4Words('192.168.1.1') },
+  { name: 'fail: a whole number of eleven digits', input: '42949672950', kind: Kind.Invalid },
   { name: 'fail: an empty part', input: '1..2.3', kind: Kind.Invalid },
   { name: 'fail: a trailing dot', input: '1.2.3.', kind: Kind.Invalid },
   { name: 'fail: a leading dot', input: '.1.2.3', kind: Kind.Invalid },
@@ -214,6 +217,13 @@ describe('parseAddress', () => {
     fc.assert(fc.property(nearAddress, (s) => {
       expect(parsed(s)).toEqual(reference(s))
     }), { numRuns: 5000 })
+  })
+
+  it('agrees with ipaddr.js on generated whole numbers, read on their own path', () => {
+    const digits = fc.oneof(fc.stringMatching(/^[0-9]{1,12}$/), fc.bigInt({ min: 0n, max: 2n ** 33n }).map(String))
+    fc.assert(fc.property(digits, (s) => {
+      expect(parsed(s)).toEqual(reference(s))
+    }), { numRuns: 3000 })
   })
 
   it('in strict mode, accepts a subset of what it accepts otherwise, with the same value', () => {

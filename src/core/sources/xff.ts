@@ -96,7 +96,8 @@ export class ForwardedForHops implements Hops {
       this.text = received
     } else {
       const from = addressSpan(header, start, end)
-      this.text = header.substring(from, addressSpanEnd(header, start, end))
+      const to = addressSpanEnd(header, start, end)
+      this.text = from === start && to === end ? received : header.substring(from, to)
     }
     return true
   }
