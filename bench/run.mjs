@@ -12,12 +12,14 @@
 //   npm run bench            # the table
 //   npm run -s bench -- --json  # the table as JSON on stdout (-s keeps npm's own lines out)
 //   npm run bench -- --quick # fewer rounds, for a smoke run
+//   npm run bench -- --only explain  # the rows whose names contain the text (`serve` for the server's)
 
 import { createRequire } from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
+import http from 'node:http'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.join(here, '..')
@@ -317,9 +319,93 @@ const growthRatio = firstUntrusted.length > 1 ? firstUntrusted.at(-1).ns['proxy-
 log('')
 if (growthRatio !== null) log(`cost(1,000 entries) / cost(1 entry), first entry untrusted: ${growthRatio.toFixed(2)}`)
 
+// --- explain per hop, and the whoami server with a long header ----------------------------------
+//
+// explain's cost per hop over a long chain, against the all-trusted walk (proxyaddr.all with the
+// same setting) per entry on the same request: timed interleaved, as above.
+
+const HOPS = 8000
+const explainCases = [
+  { name: `explain, ${HOPS.toLocaleString('en')} address hops, all trusted`, setting: 'uniquelocal', req: request('10.0.0.1', entries(HOPS, (k) => `10.${k >> 8}.${k & 255}.1`)) },
+  { name: `explain, ${HOPS.toLocaleString('en')} "1" hops, trust true`, setting: true, req: request('10.0.0.1', entries(HOPS, () => '1')) },
+].filter(selected)
+const explainResults = []
+if (explainCases.length > 0) {
+  log('')
+  log(`explain per hop (ns), against the all-trusted walk (proxyaddr.all) per entry, ${HOPS.toLocaleString('en')} hops:`)
+  log('| request | explain ns/hop | all-trusted walk ns/entry | ratio |')
+  log('|---|---:|---:|---:|')
+}
+for (const { name, setting, req } of explainCases) {
+  const trust = ours.compileTrust(setting)
+  const r = run({ name, op: 'explain', fns: { 'proxy-trust': () => ours.explain(req, trust, setting), 'proxy-addr': () => ours.all(req, trust) } })
+  const perHop = r.ns['proxy-trust'] / (HOPS + 1)
+  const perEntry = r.ns['proxy-addr'] / (HOPS + 1)
+  explainResults.push({ name, explainNsPerHop: perHop, walkNsPerEntry: perEntry, ratio: perHop / perEntry })
+  log(`| ${name} | ${fmt(perHop)} | ${fmt(perEntry)} | ${fmt(perHop / perEntry)}x |`)
+}
+
+// The whoami server (`proxy-trust serve`, in its own process) over loopback: requests/s from a few
+// keep-alive connections, with no forwarding header and with the longest X-Forwarded-For that Node's
+// 16 KB header limit lets through.
+const serveResults = []
+if (selected({ name: 'serve requests/s' })) {
+  const longHeader = Array.from({ length: 7500 }, () => '1').join(',')
+  serveResults.push(...await serveRates([
+    ['no X-Forwarded-For', {}],
+    [`X-Forwarded-For of ${longHeader.length.toLocaleString('en')} bytes (7,500 "1" entries)`, { 'x-forwarded-for': longHeader }],
+  ]))
+  log('')
+  log('serve requests/s over loopback (trust true, text, 4 keep-alive connections; range over the runs):')
+  log('| request | requests/s |')
+  log('|---|---:|')
+  for (const r of serveResults) log(`| ${r.name} | ${Math.round(r.median)} (${Math.round(r.min)} to ${Math.round(r.max)}) |`)
+}
+
+/** Requests/s of `proxy-trust serve --trust true` for each header set, interleaved over a few runs. */
+async function serveRates(cases) {
+  const child = spawn(process.execPath, [path.join(root, 'dist/esm/cli.js'), 'serve', '--trust', 'true', '--port', '0'], { stdio: ['ignore', 'pipe', 'ignore'] })
+  try {
+    const url = await new Promise((resolve, reject) => {
+      let out = ''
+      child.stdout.on('data', (chunk) => {
+        out += chunk
+        const match = /listening on (\S+)/.exec(out)
+        if (match) resolve(match[1])
+      })
+      child.once('exit', (code) => reject(new Error(`serve exited with ${code}`)))
+    })
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 4 })
+    const once = (headers) => new Promise((resolve, reject) => {
+      http.get(url, { agent, headers }, (res) => {
+        res.resume()
+        res.once('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`))))
+      }).once('error', reject)
+    })
+    /** Requests answered in `ms`, four at a time. */
+    const rate = async (headers, ms) => {
+      const until = Date.now() + ms
+      let done = 0
+      const lane = async () => { while (Date.now() < until) { await once(headers); done++ } }
+      const t0 = process.hrtime.bigint()
+      await Promise.all([lane(), lane(), lane(), lane()])
+      return done / (Number(process.hrtime.bigint() - t0) / 1e9)
+    }
+    for (const [, headers] of cases) await rate(headers, 200) // warm up
+    const rates = cases.map(() => [])
+    for (let round = 0; round < (quick ? 3 : 5); round++) {
+      for (let k = 0; k < cases.length; k++) rates[k].push(await rate(cases[k][1], quick ? 300 : 1000))
+    }
+    agent.destroy()
+    return cases.map(([name], k) => ({ name, median: median(rates[k]), min: Math.min(...rates[k]), max: Math.max(...rates[k]) }))
+  } finally {
+    child.kill()
+  }
+}
+
 if (json) {
   process.stdout.write(JSON.stringify({
     node: process.version, cpu: os.cpus()[0]?.model ?? null, cores: os.cpus().length, rounds: ROUNDS,
-    scenarios: results, growth: growthResults, growthRatio, sink,
+    scenarios: results, growth: growthResults, growthRatio, explain: explainResults, serve: serveResults, sink,
   }, null, 2) + '\n')
 }
