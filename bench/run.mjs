@@ -13,6 +13,7 @@
 //   npm run -s bench -- --json  # the table as JSON on stdout (-s keeps npm's own lines out)
 //   npm run bench -- --quick # fewer rounds, for a smoke run
 //   npm run bench -- --only explain  # the rows whose names contain the text (`serve` for the server's)
+//   npm run bench -- --check # PASS or FAIL for each target; exit status 1 if any is missed
 
 import { createRequire } from 'node:module'
 import os from 'node:os'
@@ -20,10 +21,21 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { spawn, spawnSync } from 'node:child_process'
 import http from 'node:http'
+import { parseFlags } from './args.mjs'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.join(here, '..')
 const require = createRequire(import.meta.url)
+
+const USAGE = `usage: npm run bench -- [--quick] [--only <text>] [--json] [--check]
+  --quick        fewer rounds, for a smoke run
+  --only <text>  only the scenarios whose names contain <text>
+  --json         the results as JSON on stdout (use npm run -s to keep npm's own lines out)
+  --check        PASS or FAIL for each target; exit status 1 if any is missed`
+// parsed before the re-run below, so that a bad command line is reported once
+const flags = parseFlags(process.argv.slice(2), {
+  quick: { type: 'boolean' }, json: { type: 'boolean' }, check: { type: 'boolean' }, only: { type: 'string' },
+}, USAGE)
 
 // re-run with the flags the measurements need
 if (typeof globalThis.gc !== 'function') {
@@ -33,13 +45,13 @@ if (typeof globalThis.gc !== 'function') {
   process.exit(child.status ?? 1)
 }
 
-const args = new Set(process.argv.slice(2))
-const json = args.has('--json')
-const quick = args.has('--quick')
-const onlyIndex = process.argv.indexOf('--only')
-const only = onlyIndex === -1 ? null : process.argv[onlyIndex + 1]
+const json = flags.json === true
+const quick = flags.quick === true
+const only = flags.only ?? null
 const selected = (s) => only === null || s.name.includes(only)
 const ROUNDS = quick ? 7 : 25
+// cost(1,000 entries) / cost(1 entry) when the first entry is untrusted: a walk stops where it stops
+const GROWTH_TARGET = 1.5
 const SAMPLE_NS = quick ? 4e6 : 10e6 // target duration of one timed sample
 
 const ours = require(path.join(root, 'dist/cjs/cjs.js'))
@@ -317,7 +329,8 @@ for (const scenario of growth.filter(selected)) {
 const firstUntrusted = growthResults.filter((r) => r.shape === 'first untrusted')
 const growthRatio = firstUntrusted.length > 1 ? firstUntrusted.at(-1).ns['proxy-trust'] / firstUntrusted[0].ns['proxy-trust'] : null
 log('')
-if (growthRatio !== null) log(`cost(1,000 entries) / cost(1 entry), first entry untrusted: ${growthRatio.toFixed(2)}`)
+if (growthRatio !== null) log(`cost(1,000 entries) / cost(1 entry), first entry untrusted: ${growthRatio.toFixed(2)} (target <= ${GROWTH_TARGET})`)
+
 
 // --- explain per hop, and the whoami server with a long header ----------------------------------
 //
@@ -403,9 +416,29 @@ async function serveRates(cases) {
   }
 }
 
+// --check: every target measured in this run, met or missed; a miss is exit status 1
+const checks = [
+  ...results.filter((r) => r.target !== null).map((r) => ({
+    name: `${r.name} (${r.op})`, value: r.ratio, target: r.target, pass: r.ratio >= r.target,
+    text: `${fmt(r.ratio)}x, target >= ${r.target}x`,
+  })),
+  ...(growthRatio === null ? [] : [{
+    name: 'cost(1,000 entries) / cost(1 entry), first entry untrusted', value: growthRatio, target: GROWTH_TARGET,
+    pass: growthRatio <= GROWTH_TARGET, text: `${growthRatio.toFixed(2)}, target <= ${GROWTH_TARGET}`,
+  }]),
+]
+const missed = checks.filter((c) => !c.pass).length
+if (flags.check) {
+  log('')
+  for (const c of checks) log(`${c.pass ? 'PASS' : 'FAIL'}  ${c.name}: ${c.text}`)
+  log(`${checks.length - missed} of ${checks.length} targets met`)
+}
+
 if (json) {
   process.stdout.write(JSON.stringify({
     node: process.version, cpu: os.cpus()[0]?.model ?? null, cores: os.cpus().length, rounds: ROUNDS,
-    scenarios: results, growth: growthResults, growthRatio, explain: explainResults, serve: serveResults, sink,
+    scenarios: results, growth: growthResults, growthRatio, explain: explainResults, serve: serveResults,
+    ...(flags.check ? { checks } : {}), sink,
   }, null, 2) + '\n')
 }
+if (flags.check && missed > 0) process.exitCode = 1
