@@ -1,10 +1,12 @@
 // cjs.ts: the CommonJS entry. `require('proxy-trust')` is proxy-addr's function, carrying the named
-// exports as properties, so that `"overrides": { "proxy-addr": "npm:proxy-trust" }` works unchanged.
+// exports as properties, so that `"overrides": { "proxy-addr": "npm:proxy-trust@^0.2.0" }` works unchanged.
 
 import * as api from './index'
 import { proxyaddr } from './core/proxyaddr'
 
-const main = Object.assign(proxyaddr, api)
+// the ES module entry's default export is this function itself, not one of its properties
+const named = Object.fromEntries(Object.entries(api).filter(([name]) => name !== 'default')) as Omit<typeof api, 'default'>
+const main = Object.assign(proxyaddr, named)
 
 // eslint-disable-next-line @typescript-eslint/no-namespace
 declare namespace main {

@@ -2,6 +2,7 @@
 
 // other copies of this package may be handed the predicates compiled here (see core/copies.ts)
 import './diagnostics/answers.js'
+import { proxyaddr } from './core/proxyaddr.js'
 
 export { compileTrust, type TrustFn, type TrustSetting } from './core/compile.js'
 export type { TrustOptions, AddressSource } from './core/options.js'
@@ -9,3 +10,12 @@ export { resolveAddr, type ResolvedAddr } from './core/resolve.js'
 export { explain, lintSetting, type Explanation, type ExplainedHop, type HopRole, type Origins, type StopReason, type WalkStop, type Warning, type WarningCode } from './diagnostics/explain.js'
 export { fromFetch, type RequestLike, type SocketLike, type HeadersLike, type FetchRequestLike, type ConnectionInfo } from './core/request.js'
 export { proxyaddr, type ProxyAddr, type ProxyAddrTrust } from './core/proxyaddr.js'
+
+// proxy-addr's own shape, for `import proxyaddr, { all, compile } from 'proxy-addr'` under an
+// override: Node gives those three from the real proxy-addr's module.exports
+/** `proxyaddr.all`, as a name of its own. */
+export const all = proxyaddr.all
+/** `proxyaddr.compile`, as a name of its own. */
+export const compile = proxyaddr.compile
+/** `proxyaddr`, the CommonJS entry's `module.exports`, with `all` and `compile` on it. */
+export default proxyaddr

@@ -42,6 +42,12 @@ const REQUEST: RequestLike = {
 }
 const SETTING = 'loopback, 10.0.0.0/8'
 
+/** A loopback peer, an RFC 7239 element and an X-Forwarded-For entry the client chose. */
+const REPRO: RequestLike = {
+  socket: { remoteAddress: '127.0.0.1' },
+  headers: { 'forwarded': 'for=203.0.113.9', 'x-forwarded-for': '6.6.6.6' },
+}
+
 /** What Express 5's getters report for REQUEST with SETTING. */
 const EXPECTED_RESOLVED = {
   ip: '198.51.100.7',
@@ -217,6 +223,10 @@ describe('import(\'proxy-trust\')', () => {
     readonly all: (string | undefined)[]
     readonly resolved: Record<string, unknown>
     readonly crossed: readonly Record<string, unknown>[]
+    readonly shared: boolean
+    readonly defaultIsMain: boolean
+    readonly subpaths: readonly [string, string, boolean][]
+    readonly withOptions: readonly (string | undefined)[]
   }
   let report: EsmReport
 
@@ -226,10 +236,23 @@ describe('import(\'proxy-trust\')', () => {
       import { createRequire } from 'node:module'
       const cjs = createRequire(process.cwd() + '/')('proxy-trust')
       const req = ${JSON.stringify(REQUEST)}
+      const repro = ${JSON.stringify(REPRO)}
       const setting = ${JSON.stringify(SETTING)}
       console.log(JSON.stringify({
         url: import.meta.resolve('proxy-trust'),
         exports: Object.fromEntries(Object.entries(esm).map(([name, value]) => [name, typeof value])),
+        // one module instance: every export is the CommonJS build's own
+        shared: Object.keys(esm).filter((name) => name !== 'default').every((name) => esm[name] === cjs[name]),
+        defaultIsMain: esm.default === cjs,
+        subpaths: await Promise.all(['express', 'fastify', 'koa', 'hono'].map(async (name) => {
+          const imported = await import('proxy-trust/' + name)
+          const required = createRequire(process.cwd() + '/')('proxy-trust/' + name)
+          return [name, Object.keys(imported).sort().join(','), imported.trustProxy === required.trustProxy]
+        })),
+        withOptions: [
+          cjs.proxyaddr(repro, esm.compileTrust('loopback', { source: 'forwarded' })),
+          esm.resolveAddr(repro, cjs.compileTrust('loopback', { source: 'forwarded' })).ip,
+        ],
         ip: esm.proxyaddr(req, setting.split(', ')),
         all: esm.proxyaddr.all(req, setting.split(', ')),
         resolved: esm.resolveAddr(req, esm.compileTrust(setting)),
@@ -251,9 +274,28 @@ describe('import(\'proxy-trust\')', () => {
     expect(report.exports).toMatchObject({ compileTrust: 'function', proxyaddr: 'function', resolveAddr: 'function' })
   })
 
-  it('gives the same names as require(\'proxy-trust\'), less proxy-addr\'s all and compile', () => {
-    const required = Object.keys(appRequire('proxy-trust') as object).filter((name) => name !== 'all' && name !== 'compile')
-    expect(Object.keys(report.exports).sort()).toEqual(required.sort())
+  it('gives the names require(\'proxy-trust\') gives, and that function as the default export', () => {
+    const required = Object.keys(appRequire('proxy-trust') as object)
+    expect(Object.keys(report.exports).sort()).toEqual(['default', ...required].sort())
+    expect(report.exports).toMatchObject({ default: 'function', all: 'function', compile: 'function' })
+    expect(report.defaultIsMain).toBe(true)
+  })
+
+  it('is the CommonJS build\'s one instance: every export is the same function', () => {
+    expect(report.shared).toBe(true)
+  })
+
+  it('gives each subpath\'s names, the same functions require gives', () => {
+    expect(report.subpaths).toEqual([
+      ['express', 'trustProxy', true],
+      ['fastify', 'trustProxy', true],
+      ['koa', 'trustProxy', true],
+      ['hono', 'trustProxy', true],
+    ])
+  })
+
+  it('keeps a predicate\'s options between import and require', () => {
+    expect(report.withOptions).toEqual(['203.0.113.9', '203.0.113.9'])
   })
 
   it('answers a request as proxy-addr 2.0.8 does', () => {

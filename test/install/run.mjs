@@ -1,0 +1,369 @@
+// run.mjs: the package installed the ways its README says, from a clean clone, with the real package
+// managers, and asked over real HTTP on loopback.
+//
+// A clone of the repository's HEAD (no dist/) is packed with `npm pack`, whose prepack builds it; a
+// copy of that tarball with version 0.3.0 stands for another release. A registry on loopback
+// (registry.mjs) serves both under the package's own name and passes everything else upstream, so
+// the apps install exactly what the README writes: `"proxy-trust": "^0.2.0"` and
+// `"proxy-addr": "npm:proxy-trust@^0.2.0"`, through npm `overrides`, pnpm `pnpm.overrides` and yarn
+// classic `resolutions`, for Express 4 and Express 5. Express 4 apps hold one release twice (the
+// app's install and Express's); Express 5 apps hold 0.3.0 for the app and 0.2.0 under Express, and
+// import proxy-addr themselves. Every app answers the same request, from 127.0.0.1 with
+// `Forwarded: for=203.0.113.9` and `X-Forwarded-For: 6.6.6.6`, with a predicate compiled with
+// `source: 'forwarded'`: from CommonJS, from an ES module, and from an ES module that hands a required
+// predicate to `trustProxy`. A last app installs the clone itself (`git+file://`), whose prepare
+// script builds it.
+//
+// Plain Node, no test runner: `npm run test:install`. Prints one line per case and
+// `install: N passed, M failed`; exits non-zero when a case fails. Needs git, tar and the registry.
+
+import { execFile, execFileSync, spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs'
+import http from 'node:http'
+import { createRequire } from 'node:module'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { isDeepStrictEqual } from 'node:util'
+import { startRegistry } from './registry.mjs'
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+const require = createRequire(import.meta.url)
+const NAME = 'proxy-trust'
+const OTHER_VERSION = '0.3.0'
+
+/** The request of every case: a loopback peer, an RFC 7239 element, and an X-Forwarded-For entry the client chose. */
+const HEADERS = { forwarded: 'for=203.0.113.9', 'x-forwarded-for': '6.6.6.6' }
+/** What `compileTrust('loopback', { source: 'forwarded' })` makes of it; Express's own walk would say 6.6.6.6. */
+const WITH_OPTIONS = { ip: '203.0.113.9', ips: ['203.0.113.9'] }
+/** What `'loopback'` without options makes of it, as Express does. */
+const WITHOUT_OPTIONS = { ip: '6.6.6.6', ips: ['6.6.6.6'] }
+
+const version = (name) => require(`${name}/package.json`).version
+/** The executable of an installed devDependency, read from its manifest (pnpm exports nothing else). */
+function binOf(name) {
+  const dir = path.join(ROOT, 'node_modules', name)
+  const { bin } = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'))
+  return path.join(dir, typeof bin === 'string' ? bin : bin[name])
+}
+const EXPRESS = { 4: version('express4'), 5: version('express5') }
+
+/** npm itself: the one running this script when npm started it, else the one on the PATH. */
+function npmCli(tool) {
+  const cli = process.env['npm_execpath']
+  if (cli && /(?:^|[/\\])npm-cli\.js$/.test(cli)) return [process.execPath, [path.join(path.dirname(cli), `${tool}-cli.js`)]]
+  return [tool, []]
+}
+
+/** The package managers, pinned as devDependencies, each with its own override mechanism. */
+const MANAGERS = [
+  {
+    name: 'npm',
+    command: npmCli('npm'),
+    // docs.npmjs.com/cli/v11/configuring-npm/package-json#overrides
+    override: (spec) => ({ overrides: { 'proxy-addr': spec } }),
+    install: (registry) => ['install', '--registry', registry, '--no-audit', '--no-fund', '--prefer-offline'],
+  },
+  {
+    name: 'pnpm',
+    command: [process.execPath, [binOf('pnpm')]],
+    // pnpm.io/package_json#pnpmoverrides
+    override: (spec) => ({ pnpm: { overrides: { 'proxy-addr': spec } } }),
+    // under CI=true pnpm would insist on a lock file
+    install: (registry) => ['install', '--registry', registry, '--no-frozen-lockfile', '--reporter', 'append-only'],
+  },
+  {
+    name: 'yarn',
+    command: [process.execPath, [binOf('yarn')]],
+    // classic.yarnpkg.com/en/docs/selective-version-resolutions
+    override: (spec) => ({ resolutions: { 'proxy-addr': spec } }),
+    install: (registry) => ['install', '--registry', registry, '--non-interactive', '--no-progress'],
+  },
+]
+
+/** Run a command; resolves with its standard output, rejects with everything it printed. */
+function run([file, pre], args, cwd, env = {}) {
+  return new Promise((resolve, reject) => {
+    execFile(file, [...pre, ...args], {
+      cwd, timeout: 300_000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...env },
+    }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`${path.basename(file)} ${[...pre.slice(1), ...args].join(' ')} failed in ${cwd}: ${error.message}\n${stdout}\n${stderr}`))
+      else resolve(stdout)
+    })
+  })
+}
+
+const node = [process.execPath, []]
+
+let passed = 0
+let failed = 0
+
+/** Report one case: `expected` and `actual` must be deeply equal. */
+function check(name, actual, expected) {
+  if (isDeepStrictEqual(actual, expected)) {
+    passed++
+    console.log(`ok    ${name}`)
+  } else {
+    failed++
+    console.log(`FAIL  ${name}\n      expected ${JSON.stringify(expected)}\n      actual   ${JSON.stringify(actual)}`)
+  }
+}
+
+/** Run `body`, reporting a thrown error as a failed case. */
+async function attempt(name, body) {
+  try {
+    await body()
+  } catch (error) {
+    failed++
+    console.log(`FAIL  ${name}\n      ${String(error?.stack ?? error).split('\n').join('\n      ')}`)
+  }
+}
+
+/** GET / from 127.0.0.1 with the case's headers; resolves with the JSON answer. */
+function ask(port, route) {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', localAddress: '127.0.0.1', port, path: route, headers: HEADERS }, (res) => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk) => { body += chunk })
+      res.on('end', () => {
+        try {
+          resolve(JSON.parse(body))
+        } catch {
+          reject(new Error(`HTTP ${res.statusCode}: ${body}`))
+        }
+      })
+    })
+    req.on('error', reject)
+    req.setTimeout(10_000, () => req.destroy(new Error('no answer in 10 s')))
+  })
+}
+
+/** Start `file` in `dir`; it prints its port on the first line. Resolves with the port and a stop function. */
+function startServer(dir, file) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [file], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    let err = ''
+    const timer = setTimeout(() => { child.kill(); reject(new Error(`${file} did not start: ${err}`)) }, 20_000)
+    child.stderr.on('data', (chunk) => { err += chunk })
+    child.stdout.on('data', (chunk) => {
+      out += chunk
+      const line = out.split('\n')
+      if (line.length < 2) return
+      clearTimeout(timer)
+      const stop = () => new Promise((done) => {
+        if (child.exitCode !== null) done()
+        else { child.once('exit', () => done()); child.kill() }
+      })
+      resolve({ port: Number(line[0]), stop })
+    })
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`${file} exited with ${code}: ${err}`)) })
+  })
+}
+
+/**
+ * Each server answers `/` with the predicate compiled with options and `/plain` from a mounted app
+ * trusting `loopback` without options; both report what Express's getters say.
+ */
+const ROUTES = `
+  const report = (req, res) => res.json({ ip: req.ip, ips: req.ips })
+  const plain = express()
+  plain.set('trust proxy', 'loopback')
+  plain.get('/', report)
+  app.use('/plain', plain)
+  app.get('/', report)
+  const server = app.listen(0, '127.0.0.1', () => console.log(server.address().port + '\\n'))
+`
+
+const SERVERS = {
+  'CommonJS: app.set(\'trust proxy\', compileTrust(...)) from require': ['server.cjs', `
+    const express = require('express')
+    const { compileTrust } = require('proxy-trust')
+    const app = express()
+    app.set('trust proxy', compileTrust('loopback', { source: 'forwarded' }))
+    ${ROUTES}
+  `],
+  'ES module: app.set(\'trust proxy\', compileTrust(...)) from import': ['server.mjs', `
+    import express from 'express'
+    import { compileTrust } from 'proxy-trust'
+    const app = express()
+    app.set('trust proxy', compileTrust('loopback', { source: 'forwarded' }))
+    ${ROUTES}
+  `],
+  'mixed: ES module trustProxy(app, ...) with a predicate compiled through require': ['mixed.mjs', `
+    import { createRequire } from 'node:module'
+    import express from 'express'
+    import { trustProxy } from 'proxy-trust/express'
+    const { compileTrust } = createRequire(import.meta.url)('proxy-trust')
+    const app = express()
+    trustProxy(app, compileTrust('loopback', { source: 'forwarded' }))
+    ${ROUTES}
+  `],
+}
+
+/** proxy-addr's ES module surface, as the real proxy-addr gives it through Node's CommonJS interop. */
+const IMPORT_PROXY_ADDR = `
+  import proxyaddr, { all, compile } from 'proxy-addr'
+  const req = { socket: { remoteAddress: '127.0.0.1' }, headers: ${JSON.stringify(HEADERS)} }
+  console.log(JSON.stringify({
+    default: typeof proxyaddr,
+    all: all === proxyaddr.all,
+    compile: compile === proxyaddr.compile,
+    ip: proxyaddr(req, compile('loopback')),
+    addresses: all(req, 'loopback'),
+  }))
+`
+
+/** The manifest of the package `name` as resolved from `from` (a directory). */
+function manifestFrom(from, name) {
+  const appRequire = createRequire(path.join(from, 'noop.js'))
+  const { name: found, version: v } = appRequire(appRequire.resolve(`${name}/package.json`))
+  return { name: found, version: v }
+}
+
+/** One app: its manifest, install, and every case asked of it. */
+async function testApp(manager, major, registry, dir) {
+  const label = `${manager.name}, Express ${major}`
+  const twoVersions = major === 5
+  const dependencies = { express: EXPRESS[major], [NAME]: twoVersions ? `^${OTHER_VERSION}` : '^0.2.0' }
+  // an app that imports proxy-addr itself depends on it, under the same spec as the override
+  if (twoVersions) dependencies['proxy-addr'] = 'npm:proxy-trust@^0.2.0'
+  mkdirSync(dir)
+  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({
+    name: `app-${manager.name}-express${major}`, private: true, dependencies, ...manager.override('npm:proxy-trust@^0.2.0'),
+  }, null, 2))
+  for (const [file, source] of Object.values(SERVERS)) writeFileSync(path.join(dir, file), source)
+  writeFileSync(path.join(dir, 'import-proxy-addr.mjs'), IMPORT_PROXY_ADDR)
+
+  await run(manager.command, manager.install(registry), dir)
+
+  const appVersion = twoVersions ? OTHER_VERSION : '0.2.0'
+  const expressDir = path.dirname(createRequire(path.join(dir, 'noop.js')).resolve('express/package.json'))
+  check(`${label}: the app has ${NAME} ${appVersion}, Express has ${NAME} 0.2.0 as proxy-addr`, {
+    app: manifestFrom(dir, NAME), express: manifestFrom(expressDir, 'proxy-addr'),
+  }, {
+    app: { name: NAME, version: appVersion }, express: { name: NAME, version: '0.2.0' },
+  })
+
+  for (const [name, [file]] of Object.entries(SERVERS)) {
+    await attempt(`${label}: ${name}`, async () => {
+      const server = await startServer(dir, file)
+      try {
+        const [withOptions, withoutOptions] = await Promise.all([ask(server.port, '/'), ask(server.port, '/plain')])
+        check(`${label}: ${name}: req.ip honours source: 'forwarded'; without options Express's answer`, { withOptions, withoutOptions }, {
+          withOptions: WITH_OPTIONS, withoutOptions: WITHOUT_OPTIONS,
+        })
+      } finally {
+        await server.stop()
+      }
+    })
+  }
+
+  if (twoVersions) {
+    await attempt(`${label}: import proxyaddr, { all, compile } from 'proxy-addr'`, async () => {
+      const out = await run(node, ['import-proxy-addr.mjs'], dir)
+      check(`${label}: import proxyaddr, { all, compile } from 'proxy-addr' gives proxy-addr's function and its two names`, JSON.parse(out), {
+        default: 'function', all: true, compile: true, ip: '6.6.6.6', addresses: ['127.0.0.1', '6.6.6.6'],
+      })
+    })
+  }
+
+  await attempt(`${label}: npx --no-install ${NAME}`, async () => {
+    const npx = npmCli('npx')
+    const printed = (await run(npx, ['--no-install', NAME, '--version'], dir)).trim()
+    const explained = JSON.parse(await run(npx, [
+      '--no-install', NAME, 'explain', '--trust', 'loopback', '--source', 'forwarded', '--remote', '127.0.0.1',
+      '--header', `Forwarded: ${HEADERS.forwarded}`, '--header', `X-Forwarded-For: ${HEADERS['x-forwarded-for']}`, '--json',
+    ], dir))
+    if (twoVersions) {
+      // the app depends on proxy-addr by alias too, so two packages offer the command; which one the
+      // package manager links is its choice (npm has linked either)
+      check(`${label}: npx --no-install ${NAME} --version runs one of the installed copies, and explain`, {
+        version: ['0.2.0', OTHER_VERSION].includes(printed) ? 'an installed version' : printed, ip: explained.result.ip,
+      }, { version: 'an installed version', ip: WITH_OPTIONS.ip })
+    } else {
+      check(`${label}: npx --no-install ${NAME} --version and explain run the app's install`, {
+        version: printed, ip: explained.result.ip,
+      }, { version: appVersion, ip: WITH_OPTIONS.ip })
+    }
+  })
+}
+
+/** An app that installs the clone with npm (`git+file://`): npm runs its prepare script, which builds. */
+async function testGitInstall(clone, dir) {
+  mkdirSync(dir)
+  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({
+    name: 'app-git', private: true, dependencies: { [NAME]: `git+file://${clone}` },
+  }, null, 2))
+  await run(npmCli('npm'), ['install', '--no-audit', '--no-fund', '--prefer-offline'], dir)
+  const out = await run(node, ['--input-type=module', '--eval', `
+    import { createRequire } from 'node:module'
+    import proxyaddr, { compileTrust } from '${NAME}'
+    const required = createRequire(process.cwd() + '/')('${NAME}')
+    const req = { socket: { remoteAddress: '127.0.0.1' }, headers: ${JSON.stringify(HEADERS)} }
+    console.log(JSON.stringify({ same: proxyaddr === required, ip: required(req, compileTrust('loopback', { source: 'forwarded' })) }))
+  `], dir)
+  const printed = (await run(npmCli('npx'), ['--no-install', NAME, '--version'], dir)).trim()
+  check(`npm, git+file:// install of a clean clone: built by prepare, one instance, options kept, the command runs`, {
+    manifest: manifestFrom(dir, NAME), ...JSON.parse(out), version: printed,
+  }, { manifest: { name: NAME, version: '0.2.0' }, same: true, ip: WITH_OPTIONS.ip, version: '0.2.0' })
+}
+
+/** Run `tasks` (functions returning promises), at most `limit` at once. */
+async function inParallel(tasks, limit) {
+  const queue = [...tasks]
+  await Promise.all(Array.from({ length: limit }, async () => {
+    while (queue.length > 0) await queue.shift()()
+  }))
+}
+
+async function main() {
+  const work = mkdtempSync(path.join(os.tmpdir(), 'proxy-trust-install-'))
+  let registry
+  try {
+    // a clean clone of what is committed: no dist/, no build. Its build tools are the project's own
+    // (linked, not installed again); the git install below installs its own.
+    const clone = path.join(work, 'clone')
+    execFileSync('git', ['clone', '--quiet', '--no-local', ROOT, clone])
+    check('the clean clone has no dist/', existsSync(path.join(clone, 'dist')), false)
+    symlinkSync(path.join(ROOT, 'node_modules'), path.join(clone, 'node_modules'), 'dir')
+    const packs = path.join(work, 'packs')
+    mkdirSync(packs)
+    const [info] = JSON.parse(await run(npmCli('npm'), ['pack', '--json', '--pack-destination', packs], clone))
+    const tarball = path.join(packs, info.filename)
+    check('npm pack of the clean clone builds dist/ (prepack) and packs it', {
+      name: info.name, version: info.version,
+      entries: ['dist/cjs/cjs.js', 'dist/esm/index.js', 'dist/esm/index.d.ts'].filter((file) => info.files.some((f) => f.path === file)),
+    }, { name: NAME, version: '0.2.0', entries: ['dist/cjs/cjs.js', 'dist/esm/index.js', 'dist/esm/index.d.ts'] })
+    rmSync(path.join(clone, 'node_modules'))
+    rmSync(path.join(clone, 'dist'), { recursive: true, force: true })
+
+    // another release: the same files as version 0.3.0
+    const bump = path.join(work, 'bump')
+    mkdirSync(bump)
+    execFileSync('tar', ['-xzf', tarball, '-C', bump])
+    const manifestPath = path.join(bump, 'package', 'package.json')
+    writeFileSync(manifestPath, JSON.stringify({ ...JSON.parse(readFileSync(manifestPath, 'utf8')), version: OTHER_VERSION }, null, 2) + '\n')
+    const other = path.join(packs, `${NAME}-${OTHER_VERSION}.tgz`)
+    execFileSync('tar', ['-czf', other, '-C', bump, 'package'])
+
+    const upstream = execFileSync(npmCli('npm')[0], [...npmCli('npm')[1], 'config', 'get', 'registry'], { encoding: 'utf8' }).trim()
+    registry = await startRegistry([tarball, other], upstream)
+
+    const tasks = [() => attempt('npm, git+file:// install', () => testGitInstall(clone, path.join(work, 'app-git')))]
+    for (const manager of MANAGERS) {
+      for (const major of [4, 5]) {
+        tasks.push(() => attempt(`${manager.name}, Express ${major}`, () => testApp(manager, major, registry.url, path.join(work, `app-${manager.name}-${major}`))))
+      }
+    }
+    await inParallel(tasks, 3)
+  } finally {
+    if (registry) await registry.close()
+    rmSync(work, { recursive: true, force: true, maxRetries: 3 })
+  }
+  console.log(`install: ${passed} passed, ${failed} failed`)
+  process.exitCode = failed === 0 && passed > 0 ? 0 : 1
+}
+
+await main()
