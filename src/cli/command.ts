@@ -9,6 +9,7 @@ import { compileTrust, type TrustFn, type TrustSetting } from '../core/compile.j
 import { explain, lintSetting } from '../diagnostics/explain.js'
 import { resolveOptions, type AddressSource, type TrustOptions } from '../core/options.js'
 import { renderJson, renderText, type RenderContext } from '../diagnostics/render.js'
+import { visible } from '../diagnostics/escape.js'
 import type { RequestLike } from '../core/request.js'
 import { listen, shutdown, urlOf, whoami } from './serve.js'
 
@@ -186,7 +187,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     }
   } catch (error) {
     if (!(error instanceof UsageError)) throw error
-    io.stderr.write(`proxy-trust: ${error.message}\n`)
+    // an argument may hold anything, and the message quotes it: escape it for the terminal
+    io.stderr.write(`proxy-trust: ${visible(error.message)}\n`)
     return 2
   }
 }
@@ -224,13 +226,13 @@ async function serveCommand(args: readonly string[], io: Io): Promise<number> {
   const port = portOf(values.port)
   const host = values.host ?? '127.0.0.1'
   const { trust, setting, context } = trustOf(values)
-  for (const warning of lintSetting(setting)) io.stderr.write(`warning: ${warning.code}: ${warning.message}\n`)
+  for (const warning of lintSetting(setting)) io.stderr.write(`warning: ${warning.code}: ${visible(warning.message)}\n`)
 
   let server
   try {
     server = await listen(whoami({ trust, setting, context }, io.stderr), port, host)
   } catch (error) {
-    io.stderr.write(`proxy-trust: cannot listen on ${host} port ${port}: ${(error as Error).message}\n`)
+    io.stderr.write(`proxy-trust: ${visible(`cannot listen on ${host} port ${port}: ${(error as Error).message}`)}\n`)
     return 1
   }
   io.stdout.write(`listening on ${urlOf(server.address() as AddressInfo)}\n`)

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net'
 import type { TrustFn, TrustSetting } from '../core/compile.js'
 import { explain, type ExplainedHop } from '../diagnostics/explain.js'
 import { renderHtml, renderJson, renderText, type RenderContext } from '../diagnostics/render.js'
+import { printable, quoted, visible } from '../diagnostics/escape.js'
 
 /** The representations the server offers, in its order of preference. */
 export type Format = 'text' | 'json' | 'html'
@@ -53,10 +54,30 @@ export function negotiate(accept: string | undefined): Format {
   return best
 }
 
+/**
+ * The query of a request target (RFC 9112 section 3.2), or `undefined` when the target cannot be
+ * read. An origin-form target (`/path?query`, which includes `//` and `//[`) is read by hand, as a
+ * path is never unreadable; `*` has no query; anything else must be an absolute URL (`http://` alone
+ * is not).
+ */
+export function queryOf(target: string): string | undefined {
+  if (target.charCodeAt(0) === 0x2f || target === '*') { /* / */
+    const mark = target.indexOf('?')
+    if (mark === -1) return ''
+    const hash = target.indexOf('#', mark)
+    return target.substring(mark + 1, hash === -1 ? target.length : hash)
+  }
+  try {
+    return new URL(target).search.substring(1)
+  } catch {
+    return undefined
+  }
+}
+
 /** A `?format=` query parameter, which overrides `Accept` (handy in a browser's address bar). */
-function formatParameter(url: string): Format | undefined {
-  const query = new URL(url, 'http://whoami.invalid').searchParams.get('format')
-  return MEDIA_TYPES.find(([format]) => format === query)?.[0]
+function formatParameter(query: string): Format | undefined {
+  const format = new URLSearchParams(query).get('format')
+  return MEDIA_TYPES.find(([name]) => name === format)?.[0]
 }
 
 const CONTENT_TYPES: Readonly<Record<Format, string>> = {
@@ -77,33 +98,63 @@ export interface WhoamiSettings {
   readonly context: RenderContext
 }
 
-/** The request handler: the explanation of each request, and one log line per request. */
+/**
+ * The request handler: the explanation of each request, and one log line per request. A target it
+ * cannot read is answered 400; an error while answering is logged and answered 500 (or, once the
+ * answer has started, ends that connection), so that no request stops the server.
+ */
 export function whoami(settings: WhoamiSettings, log: Log): http.RequestListener {
-  const { trust, setting, context } = settings
   return (req, res) => {
-    const explanation = explain(req, trust, setting)
-    // a server's requests always have a method and a URL
-    const url = req.url as string
-    const format = formatParameter(url) ?? negotiate(req.headers.accept)
-    let body: string
-    if (format === 'json') body = renderJson(explanation, context)
-    else if (format === 'html') body = renderHtml(explanation, context)
-    else body = renderText(explanation, context, false)
-    const headers: http.OutgoingHttpHeaders = {
-      'content-type': CONTENT_TYPES[format],
-      'cache-control': 'no-store',
-      vary: 'Accept',
-      'x-content-type-options': 'nosniff',
+    try {
+      answer(settings, log, req, res)
+    } catch (error) {
+      if (res.headersSent) {
+        res.destroy()
+      } else {
+        res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' })
+        res.end('internal error: see the server log\n')
+      }
+      try {
+        log.write(`${new Date().toISOString()} ${printable(req.method)} ${quoted(req.url as string)} 500 ${visible(String(error))}\n`)
+      } catch {
+        // a log that cannot be written must not stop the server either
+      }
     }
-    // the page must stand alone: no scripts, nothing loaded from elsewhere
-    if (format === 'html') headers['content-security-policy'] = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
-    res.writeHead(200, headers)
-    res.end(body)
-    const { ip } = explanation.result
-    const peer = (explanation.hops[0] as ExplainedHop).received ?? '-'
-    log.write(`${new Date().toISOString()} ${req.method as string} ${JSON.stringify(url)} peer ${peer} ip ${ip ?? '-'} ` +
-      `${format} ${explanation.warnings.length} ${explanation.warnings.length === 1 ? 'warning' : 'warnings'}\n`)
   }
+}
+
+/** One request's answer and log line. */
+function answer(settings: WhoamiSettings, log: Log, req: http.IncomingMessage, res: http.ServerResponse): void {
+  const { trust, setting, context } = settings
+  // a server's requests always have a method and a URL
+  const url = req.url as string
+  const query = queryOf(url)
+  if (query === undefined) {
+    res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', connection: 'close' })
+    res.end('bad request: the target is neither a path nor an absolute URL\n')
+    log.write(`${new Date().toISOString()} ${printable(req.method)} ${quoted(url)} 400 unreadable target\n`)
+    return
+  }
+  const explanation = explain(req, trust, setting)
+  const format = formatParameter(query) ?? negotiate(req.headers.accept)
+  let body: string
+  if (format === 'json') body = renderJson(explanation, context)
+  else if (format === 'html') body = renderHtml(explanation, context)
+  else body = renderText(explanation, context, false)
+  const headers: http.OutgoingHttpHeaders = {
+    'content-type': CONTENT_TYPES[format],
+    'cache-control': 'no-store',
+    vary: 'Accept',
+    'x-content-type-options': 'nosniff',
+  }
+  // the page must stand alone: no scripts, nothing loaded from elsewhere
+  if (format === 'html') headers['content-security-policy'] = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+  res.writeHead(200, headers)
+  res.end(body)
+  const { ip } = explanation.result
+  const peer = (explanation.hops[0] as ExplainedHop).received
+  log.write(`${new Date().toISOString()} ${printable(req.method)} ${quoted(url)} peer ${printable(peer)} ip ${printable(ip)} ` +
+    `${format} ${explanation.warnings.length} ${explanation.warnings.length === 1 ? 'warning' : 'warnings'}\n`)
 }
 
 /** The URL a listening server answers on. */

@@ -3,6 +3,7 @@
 
 import type { Explanation, ExplainedHop } from './explain.js'
 import type { TrustOptions } from '../core/options.js'
+import { escapeHtml, jsonSafe, printable, visible } from './escape.js'
 
 /** What was asked, which the explanation itself does not hold: the setting and options as given. */
 export interface RenderContext {
@@ -32,13 +33,6 @@ export function describeOptions(options: TrustOptions): string {
   return parts.length === 0 ? 'none (Express)' : parts.join(', ')
 }
 
-/** Text with control characters escaped, so that a header cannot drive the terminal; `-` for none. */
-function printable(text: string | undefined): string {
-  if (text === undefined) return '-'
-  // eslint-disable-next-line no-control-regex
-  return /[\x00-\x1f\x7f-\x9f]/.test(text) || text === '' ? JSON.stringify(text) : text
-}
-
 function yesNo(value: boolean | undefined): string {
   if (value === undefined) return '-'
   return value ? 'yes' : 'no'
@@ -57,10 +51,62 @@ function hopColumns(hops: readonly ExplainedHop[]): [string, (hop: ExplainedHop)
   return columns
 }
 
-/** Cells padded to their column's width; the last column is not padded. */
+/**
+ * Cells padded to their column's width; the last column is not padded. The widths are found in a
+ * loop: spreading one argument per row into Math.max overflows the stack on a long chain.
+ */
 function table(rows: readonly (readonly string[])[]): string[] {
-  const widths = (rows[0] as readonly string[]).map((_, k) => Math.max(...rows.map((row) => (row[k] as string).length)))
+  const widths = (rows[0] as readonly string[]).map(() => 0)
+  for (const row of rows) {
+    row.forEach((cell, k) => {
+      if (cell.length > (widths[k] as number)) widths[k] = cell.length
+    })
+  }
   return rows.map((row) => row.map((cell, k) => (k === row.length - 1 ? cell : cell.padEnd(widths[k] as number))).join('  '))
+}
+
+/** Chains up to this many hops are shown whole; longer ones lose their middle (JSON never does). */
+const SHOWN_WHOLE = 200
+/** What a long chain keeps: its first hops, those around the client, and its last hops. */
+const KEPT_HEAD = 50
+const KEPT_AROUND = 25
+const KEPT_TAIL = 50
+
+/** A run of hops that a long chain does not show: how many. */
+interface Elided {
+  readonly elided: number
+}
+
+/**
+ * The hops to show, in order, with runs left out replaced by their count: every hop of a chain of up
+ * to 200, else the first 50, the 25 each side of the client (hop `client`) and the last 50.
+ */
+export function shownHops(hops: readonly ExplainedHop[], client: number): (ExplainedHop | Elided)[] {
+  if (hops.length <= SHOWN_WHOLE) return [...hops]
+  const keep = (k: number): boolean =>
+    k < KEPT_HEAD || Math.abs(k - client) <= KEPT_AROUND || k >= hops.length - KEPT_TAIL
+  const shown: (ExplainedHop | Elided)[] = []
+  let gap = 0
+  hops.forEach((hop, k) => {
+    if (!keep(k)) {
+      gap++
+      return
+    }
+    if (gap > 0) shown.push({ elided: gap })
+    gap = 0
+    shown.push(hop)
+  })
+  if (gap > 0) shown.push({ elided: gap })
+  return shown
+}
+
+function isElided(row: ExplainedHop | Elided): row is Elided {
+  return 'elided' in row
+}
+
+/** The line or cell standing for a run of hops (or addresses) not shown. */
+function elidedText(row: Elided, nouns: readonly [string, string] = ['hop', 'hops']): string {
+  return `... ${row.elided} ${row.elided === 1 ? nouns[0] : nouns[1]} not shown ...`
 }
 
 /**
@@ -71,42 +117,57 @@ export function renderText(explanation: Explanation, context: RenderContext, col
   const s = color ? COLOR : PLAIN
   const { hops, result, from } = explanation
   const out: string[] = []
-  out.push(`trust: ${printable(context.trust)}    options: ${describeOptions(context.options)}    source: ${explanation.source}`)
+  out.push(`trust: ${printable(context.trust)}    options: ${visible(describeOptions(context.options))}    source: ${printable(explanation.source)}`)
   const headers = Object.entries(explanation.headers)
   if (headers.length > 0) {
     out.push('')
-    for (const [name, value] of headers) out.push(`  ${name}: ${printable(value)}`)
+    for (const [name, value] of headers) out.push(`  ${printable(name)}: ${printable(value)}`)
   }
 
   out.push('')
   const columns = hopColumns(hops)
-  const lines = table([columns.map(([title]) => title), ...hops.map((hop) => columns.map(([, cell]) => cell(hop)))])
+  const rows = shownHops(hops, explanation.stop.index)
+  const shown = rows.filter((row): row is ExplainedHop => !isElided(row))
+  const lines = table([columns.map(([title]) => title), ...shown.map((hop) => columns.map(([, cell]) => cell(hop)))])
   out.push('  ' + s.bold(lines[0] as string))
-  hops.forEach((hop, k) => {
-    const line = lines[k + 1] as string
-    if (hop.role === 'ignored') out.push('  ' + s.dim(line))
-    else if (hop.role === 'client') out.push('  ' + s.bold(hop.trusted === false ? s.red(line) : line))
+  let k = 0
+  for (const row of rows) {
+    if (isElided(row)) {
+      out.push('  ' + s.dim(elidedText(row)))
+      continue
+    }
+    const line = lines[++k] as string
+    if (row.role === 'ignored') out.push('  ' + s.dim(line))
+    else if (row.role === 'client') out.push('  ' + s.bold(row.trusted === false ? s.red(line) : line))
     else out.push('  ' + s.green(line))
-  })
-  out.push('', `stop (${explanation.stop.reason}): ${explanation.stop.message}`, '')
+  }
+  out.push('', `stop (${explanation.stop.reason}): ${visible(explanation.stop.message)}`, '')
 
   const answers: [string, string, string | undefined][] = [
     ['ip', printable(result.ip), from.ip],
-    ['ips', result.ips.length === 0 ? '[]' : result.ips.map(printable).join(', '), from.ips],
+    ['ips', result.ips.length === 0 ? '[]' : ipsText(result.ips, printable), from.ips],
     ['host', printable(result.host), from.host],
     ['hostname', printable(result.hostname), from.hostname],
     ['protocol', printable(result.protocol), from.protocol],
     ['secure', String(result.secure), from.secure],
   ]
-  const answerLines = table(answers.map(([name, value, origin]) => [name, value, origin === undefined ? '' : `from ${origin}`]))
+  const answerLines = table(answers.map(([name, value, origin]) => [name, value, origin === undefined ? '' : `from ${printable(origin)}`]))
   answerLines.forEach((line, k) => out.push('  ' + (k === 0 ? s.bold(line) : line).trimEnd()))
 
   const { warnings } = explanation
   out.push('', warnings.length === 0 ? 'no warnings' : `${warnings.length} ${warnings.length === 1 ? 'warning' : 'warnings'}:`)
   for (const warning of warnings) {
-    out.push(`  ${s.yellow('! ' + warning.code)}  ${warning.message}`, `    fix: ${warning.fix}`)
+    out.push(`  ${s.yellow('! ' + visible(warning.code))}  ${visible(warning.message)}`, `    fix: ${visible(warning.fix)}`)
   }
   return out.join('\n') + '\n'
+}
+
+/** The trusted chain as one line, each address shown by `show`; the middle of a long one as a count. */
+function ipsText(ips: readonly string[], show: (ip: string) => string): string {
+  if (ips.length <= SHOWN_WHOLE) return ips.map(show).join(', ')
+  const head = ips.slice(0, KEPT_HEAD).map(show)
+  const tail = ips.slice(ips.length - KEPT_TAIL).map(show)
+  return [...head, elidedText({ elided: ips.length - KEPT_HEAD - KEPT_TAIL }, ['address', 'addresses']), ...tail].join(', ')
 }
 
 /**
@@ -115,12 +176,7 @@ export function renderText(explanation: Explanation, context: RenderContext, col
  */
 export function renderJson(explanation: Explanation, context: RenderContext): string {
   const body = { trust: context.trust, options: context.options, ...explanation }
-  return JSON.stringify(body, (_key, value: unknown) => (value === undefined ? null : value), 2) + '\n'
-}
-
-/** Text for HTML content and attribute values. */
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+  return jsonSafe(JSON.stringify(body, (_key, value: unknown) => (value === undefined ? null : value), 2)) + '\n'
 }
 
 /** The class of a hop's trusted cell. */
@@ -173,14 +229,15 @@ export function renderHtml(explanation: Explanation, context: RenderContext): st
     : `<ul class="warnings">${warnings.map((w) =>
       `<li class="warning" data-code="${w.code}"><span class="code">${w.code}</span> ${escapeHtml(w.message)}` +
       `<span class="fix">Fix: ${escapeHtml(w.fix)}</span></li>`).join('')}</ul>`
-  const hopRows = hops.map((hop) => {
+  const hopRows = shownHops(hops, explanation.stop.index).map((hop) => {
+    if (isElided(hop)) return `<tr class="elided"><td colspan="8">${elidedText(hop)}</td></tr>`
     return `<tr class="hop ${hop.role}" data-role="${hop.role}">` +
       `<td>${hop.index}</td><td>${hop.role}</td><td>${escapeHtml(hop.from)}</td>${cell(hop.received)}${cell(hop.address)}` +
       `<td>${yesNo(hop.valid)}</td><td class="${trustClass(hop.trusted)}">${yesNo(hop.trusted)}</td><td>${escapeHtml(hop.reason)}</td></tr>`
   }).join('')
   const answers: [string, string | undefined, string | undefined][] = [
     ['ip', result.ip, from.ip],
-    ['ips', result.ips.join(', '), from.ips],
+    ['ips', ipsText(result.ips, (ip) => ip), from.ips],
     ['host', result.host, from.host],
     ['hostname', result.hostname, from.hostname],
     ['protocol', result.protocol, from.protocol],
