@@ -96,7 +96,7 @@ export function shownHops(hops: readonly ExplainedHop[], client: number): (Expla
     gap = 0
     shown.push(hop)
   })
-  if (gap > 0) shown.push({ elided: gap })
+  // the last hops are always kept, so no run is left over at the end
   return shown
 }
 

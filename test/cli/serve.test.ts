@@ -191,6 +191,18 @@ describe('whoami: an error while answering is caught per request', () => {
     expect(log[0]).toMatch(/Z GET "\/" 500 Error: boom\\x9b\n$/)
   })
 
+  it('answers 400 to a target it cannot read, without explaining it', () => {
+    const log: string[] = []
+    const handler = whoami({ trust: compileTrust('loopback'), setting: 'loopback', context }, { write: (line: string) => log.push(line) })
+    const { res, written } = response()
+    handler({ ...request, method: 'GET\x85', url: 'http://[\x9b' } as unknown as http.IncomingMessage, res)
+    expect(written).toEqual([
+      [400, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', connection: 'close' }],
+      'bad request: the target is neither a path nor an absolute URL\n',
+    ])
+    expect(log[0]).toMatch(/Z "GET\\x85" "http:\/\/\[\\x9b" 400 unreadable target\n$/)
+  })
+
   it('ends the connection when the error comes after the answer started, and survives a log that throws', () => {
     let calls = 0
     const log = { write: () => { calls++; throw new Error('log is full') } }
