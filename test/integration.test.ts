@@ -11,6 +11,7 @@ import { realpathSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { compileTrust } from '../src/index.js'
 import { installApp, packedTrustProxy, removeDir, type Packed } from './fixtures/pack.js'
 import {
   assertBindable, closeServer, listen, requestFrom, startProxyChain, type Endpoint, type Hop,
@@ -256,6 +257,19 @@ describe.each(named(FLAVORS))('%s', (_name, flavor) => {
     expect(() => ours.set('trust proxy', '0.0.0.0/0')).not.toThrow()
     const oracle = (fromRepo(flavor.oracle) as Express)()
     expect(() => oracle.set('trust proxy', '0.0.0.0/0')).toThrow(new TypeError('invalid range on address: 0.0.0.0/0'))
+  })
+
+  it('a predicate compiled with options by another copy keeps them: Express\'s copy hands it back', async () => {
+    // this test run's own copy (the sources) compiles; the tarball Express loads as proxy-addr answers
+    const trust = compileTrust('loopback', { source: 'forwarded' })
+    const app = appFor(flavor).express()
+    app.set('trust proxy', trust)
+    app.get('/', (req, res) => res.json({ ip: req.ip, ips: req.ips }))
+    const server = http.createServer(app)
+    running.push(() => closeServer(server))
+    const endpoint = await listen(server, APP)
+    const reply = await requestFrom(APP, endpoint, { headers: { host: HOST, forwarded: 'for=203.0.113.9', 'x-forwarded-for': '6.6.6.6' } })
+    expect(JSON.parse(reply.body)).toEqual({ ip: '203.0.113.9', ips: ['203.0.113.9'] })
   })
 
   it.each(named(CASES))('%s', async (_name, c) => {
