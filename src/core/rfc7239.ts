@@ -112,6 +112,7 @@ export class ForwardedReader {
   #pos: number
   #read = 0
   #done = false
+  readonly #scan = new Scan()
   /** True once reading stopped at a malformed element. */
   malformed = false
   /** True once reading stopped at the cap with more of the header left (see `ForwardedList`). */
@@ -133,10 +134,10 @@ export class ForwardedReader {
     let end = this.#pos
     while (end > 0 && isListSeparator(header.charCodeAt(end - 1))) end--
     if (end === 0) return this.#stop(false, false)
-    const element = readElement(header, end)
+    const element = readElement(header, end, this.#scan)
     if (element === null) return this.#stop(true, false)
     this.#read++
-    this.#pos = elementStart
+    this.#pos = this.#scan.elementStart
     return element
   }
 
@@ -148,8 +149,23 @@ export class ForwardedReader {
   }
 }
 
-/** Set by `readElement`: the index of the "," before the element it read, or 0. */
-let elementStart = 0
+/**
+ * Where the right-to-left scanners leave what they found besides their return value: one per
+ * reader, so that no position is shared between readers (a walk may read two headers at once).
+ */
+class Scan {
+  /** Set by `readElement`: the index of the "," before the element it read, or 0. */
+  elementStart = 0
+  /** Set by `readPair`: where the name of the pair it read ends (the index of its "="). */
+  nameEnd = 0
+  /** Set by `readPair`: the value of the pair it read is `header[valueFrom, valueTo)`, quotes excluded. */
+  valueFrom = 0
+  valueTo = 0
+  /** Set by `readPair`: whether that value holds quoted-pairs, to be unescaped. */
+  escaped = false
+  /** Set by `openingQuote`: whether the quoted-string it delimited holds a backslash. */
+  quoteEscaped = false
+}
 
 /** Bits of `seen` in `readElement`, one per parameter kept. */
 const FOR = 1
@@ -159,13 +175,13 @@ const PROTO = 8
 
 /**
  * The element that ends at `end` (`header[end - 1]` is neither OWS nor ","), read right to left;
- * null when it is malformed. Sets `elementStart`.
+ * null when it is malformed. Sets `scan.elementStart`.
  *
  *   forwarded-element = [ forwarded-pair ] *( ";" [ forwarded-pair ] )
  *
  * with OWS tolerated around ";" (see the decisions at the top).
  */
-function readElement(header: string, end: number): MutableElement | null {
+function readElement(header: string, end: number, scan: Scan): MutableElement | null {
   const element: MutableElement = {}
   let seen = 0
   // lower-cased extension names, made only for elements that have extensions
@@ -176,12 +192,12 @@ function readElement(header: string, end: number): MutableElement | null {
   for (;;) {
     while (i > 0 && isOws(header.charCodeAt(i - 1))) i--
     if (i === 0) {
-      elementStart = 0
+      scan.elementStart = 0
       return element
     }
     const c = header.charCodeAt(i - 1)
     if (c === 0x2c) { /* , */
-      elementStart = i - 1
+      scan.elementStart = i - 1
       return element
     }
     if (c === 0x3b) { /* ; */
@@ -191,18 +207,18 @@ function readElement(header: string, end: number): MutableElement | null {
     }
     // a pair right after another, with no ";" between them
     if (afterPair) return null
-    const start = readPair(header, i)
+    const start = readPair(header, i, scan)
     if (start < 0) return null
-    const bit = knownName(header, start, pairNameEnd)
+    const bit = knownName(header, start, scan.nameEnd)
     if (bit === 0) {
-      const name = header.substring(start, pairNameEnd).toLowerCase()
+      const name = header.substring(start, scan.nameEnd).toLowerCase()
       if (extensions === null) extensions = new Set()
       else if (extensions.has(name)) return null
       extensions.add(name)
     } else {
       if ((seen & bit) !== 0) return null
       seen |= bit
-      const value = pairEscaped ? unquote(header, valueFrom, valueTo) : header.substring(valueFrom, valueTo)
+      const value = scan.escaped ? unquote(header, scan.valueFrom, scan.valueTo) : header.substring(scan.valueFrom, scan.valueTo)
       if (bit === FOR) element.for = value
       else if (bit === BY) element.by = value
       else if (bit === HOST) element.host = value
@@ -213,48 +229,39 @@ function readElement(header: string, end: number): MutableElement | null {
   }
 }
 
-/** Set by `readPair`: where the name of the pair it read ends (the index of its "="). */
-let pairNameEnd = 0
-/** Set by `readPair`: the value of the pair it read is `header[valueFrom, valueTo)`, quotes excluded. */
-let valueFrom = 0
-let valueTo = 0
-/** Set by `readPair`: whether that value holds quoted-pairs, to be unescaped. */
-let pairEscaped = false
-/** Set by `openingQuote`: whether the quoted-string it delimited holds a backslash. */
-let quoteEscaped = false
-
 /**
  * The start of the pair that ends at `end` (`header[end - 1]` is neither OWS, "," nor ";"), or -1
- * when there is none. Sets `pairNameEnd`, `valueFrom`, `valueTo` and `pairEscaped`.
+ * when there is none. Sets `scan.nameEnd`, `scan.valueFrom`, `scan.valueTo` and `scan.escaped`.
  *
  *   forwarded-pair = token "=" value
  *   value          = token / quoted-string
  */
-function readPair(header: string, end: number): number {
+function readPair(header: string, end: number, scan: Scan): number {
   let valueStart: number
   if (header.charCodeAt(end - 1) === 0x22) { /* " */
-    valueStart = openingQuote(header, end - 1)
+    valueStart = openingQuote(header, end - 1, scan)
     if (valueStart < 0) return -1
-    valueFrom = valueStart + 1
-    valueTo = end - 1
-    pairEscaped = quoteEscaped
+    scan.valueFrom = valueStart + 1
+    scan.valueTo = end - 1
+    scan.escaped = scan.quoteEscaped
   } else {
     valueStart = tokenStart(header, end)
     // an empty value (`for=`, `for=;`) or a character no token or quoted-string holds
     if (valueStart === end) return -1
-    valueFrom = valueStart
-    valueTo = end
-    pairEscaped = false
+    scan.valueFrom = valueStart
+    scan.valueTo = end
+    scan.escaped = false
   }
   if (valueStart === 0 || header.charCodeAt(valueStart - 1) !== 0x3d) return -1 /* = */
-  pairNameEnd = valueStart - 1
-  const nameStart = tokenStart(header, pairNameEnd)
-  return nameStart === pairNameEnd ? -1 : nameStart
+  const nameEnd = valueStart - 1
+  scan.nameEnd = nameEnd
+  const nameStart = tokenStart(header, nameEnd)
+  return nameStart === nameEnd ? -1 : nameStart
 }
 
 /**
  * The index of the quote that opens the quoted-string closed by the quote at `close`, or -1 when
- * no well-formed quoted-string ends there. Sets `quoteEscaped`.
+ * no well-formed quoted-string ends there. Sets `scan.quoteEscaped`.
  *
  *   quoted-string = DQUOTE *( qdtext / quoted-pair ) DQUOTE
  *   qdtext        = HTAB / SP / %x21 / %x23-5B / %x5D-7E / obs-text
@@ -276,7 +283,7 @@ function readPair(header: string, end: number): number {
  * an odd run, so it is escaped, and the run before the closing quote is even, so it escapes nothing.
  * (`"a\\"` is `a\`, closed; `"a\"` never closes; `"a\""` is `a"`.)
  */
-function openingQuote(header: string, close: number): number {
+function openingQuote(header: string, close: number, scan: Scan): number {
   let i = close - 1
   let run = 0
   while (i >= 0 && header.charCodeAt(i) === 0x5c) { /* \ */
@@ -292,7 +299,7 @@ function openingQuote(header: string, close: number): number {
       let j = i - 1
       while (j >= 0 && header.charCodeAt(j) === 0x5c) j-- /* \ */
       if ((i - 1 - j) % 2 === 0) {
-        quoteEscaped = escaped
+        scan.quoteEscaped = escaped
         return i
       }
       escaped = true

@@ -637,6 +637,21 @@ describe('ForwardedReader', () => {
     expect(reader.next()).toBeUndefined()
     expect(reader.truncated).toBe(false)
   })
+  it('reads as parseForwarded does when two readers take turns', () => {
+    const left = 'for="[2001:db8::1]:80";proto=https, for=_a;by="x\\"y", for=192.0.2.1'
+    const right = 'host="a,b";for=10.0.0.1, for=unknown;x=1, for="\\"q"'
+    const a = new ForwardedReader(left)
+    const b = new ForwardedReader(right)
+    const seen: [ForwardedElement[], ForwardedElement[]] = [[], []]
+    for (let k = 0; k < 4; k++) {
+      const x = a.next()
+      const y = b.next()
+      if (x !== undefined) seen[0].push(x)
+      if (y !== undefined) seen[1].push(y)
+    }
+    expect(seen.map((list) => list.length)).toEqual([3, 3])
+    expect(seen).toEqual([parseForwarded(left).elements, parseForwarded(right).elements])
+  })
 })
 
 describe('parseNode', () => {
