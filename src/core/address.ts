@@ -481,20 +481,29 @@ export function addressSpanEnd(s: string, start: number, end: number): number {
     const close = bracketEnd(s, start, end)
     return close === -1 ? end : close
   }
-  const colon = s.indexOf(':', start)
-  if (colon === -1 || colon >= end) return end
+  const colon = find(s, 0x3a, start, end) /* : */
+  if (colon === -1) return end
   // an IPv6 address without brackets has more colons, and no port
-  const next = s.indexOf(':', colon + 1)
-  if ((next !== -1 && next < end) || !isPort(s, colon, end)) return end
+  if (find(s, 0x3a, colon + 1, end) !== -1 || !isPort(s, colon, end)) return end /* : */
   return colon
 }
 
 /** The `]` of a bracketed entry that ends there or with a port, or -1. */
 function bracketEnd(s: string, start: number, end: number): number {
-  const close = s.indexOf(']', start)
-  if (close === -1 || close >= end) return -1
+  const close = find(s, 0x5d, start, end) /* ] */
+  if (close === -1) return -1
   if (close + 1 !== end && !isPort(s, close + 1, end)) return -1
   return close
+}
+
+/**
+ * The first `c` in `s[from, end)`, or -1. A loop, not indexOf: indexOf searches to the end of the
+ * string, which is the rest of the header, and a walk that asks this of every entry would read the
+ * header once per entry.
+ */
+function find(s: string, c: number, from: number, end: number): number {
+  for (let i = from; i < end; i++) if (s.charCodeAt(i) === c) return i
+  return -1
 }
 
 /** `:` followed by 1 to 5 digits, at most 65535. */

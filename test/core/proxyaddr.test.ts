@@ -164,6 +164,13 @@ describe('proxyaddr with a predicate compiled with options', () => {
     const req = forwardedFrom(LOCAL, '198.51.100.7:5678, 127.0.0.2:80')
     expect(proxyaddr(req, trust)).toBe('127.0.0.2:80')
   })
+
+  it('lists a chain of 200,000 hops walked with options, one push per hop (a spread into one call overflows the stack)', () => {
+    const req = forwardedFrom(LOCAL, Array.from({ length: 200_000 }, (_, k) => `10.${k >> 16}.${(k >> 8) & 255}.${k & 255}`).join(','))
+    const all = proxyaddr.all(req, compileTrust(true, { ports: true }))
+    expect(all).toHaveLength(200_001)
+    expect([all[0], all[1], all[200_000]]).toEqual([LOCAL, '10.3.13.63', '10.0.0.0'])
+  })
 })
 
 describe('the ESM entry', () => {

@@ -158,6 +158,23 @@ describe('explain: the rule that decided each hop', () => {
   })
 })
 
+describe('explain: long chains', () => {
+  const peer = '10.0.0.1'
+  const ones = Array.from({ length: 200_000 }, () => '1').join(',')
+
+  it.each<[string, TrustSetting, number, number]>([
+    ['walks 200,000 hops with trust true', true, 200_000, 0],
+    ['lists 200,000 hops beyond a client it found at hop 1', 'uniquelocal', 1, 199_999],
+  ])('%s', (_name, setting, client, ignored) => {
+    const req = requestFrom(peer, { 'x-forwarded-for': ones })
+    const { hops, stop, result } = explain(req, compileTrust(setting), setting)
+    expect(hops).toHaveLength(200_001)
+    expect(stop.index).toBe(client)
+    expect(hops.filter((hop) => hop.role === 'ignored')).toHaveLength(ignored)
+    expect(result).toEqual(resolveAddr(req, compileTrust(setting)))
+  })
+})
+
 describe('explain: where the walk stopped', () => {
   interface StopCase {
     readonly name: string

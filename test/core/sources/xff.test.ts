@@ -71,3 +71,40 @@ describe('ForwardedForHops', () => {
     expect([source.next(), source.next(), source.next()]).toEqual([true, false, false])
   })
 })
+
+describe('ForwardedForHops: work', () => {
+  /** Characters read through charCodeAt and indexOf while `fn` runs (what the scanners use). */
+  function charactersRead(fn: () => void): number {
+    const proto = String.prototype
+    const { charCodeAt, indexOf } = proto
+    let chars = 0
+    proto.charCodeAt = function (this: string, pos: number): number {
+      chars++
+      return charCodeAt.call(this, pos)
+    }
+    proto.indexOf = function (this: string, search: string, from?: number): number {
+      const found = indexOf.call(this, search, from)
+      chars += (found === -1 ? this.length : found) - (from ?? 0)
+      return found
+    }
+    try {
+      fn()
+    } finally {
+      proto.charCodeAt = charCodeAt
+      proto.indexOf = indexOf
+    }
+    return chars
+  }
+
+  it.each<[string, string]>([
+    ['entries without a colon', 'a'],
+    ['entries that open a bracket and never close it', '[a'],
+  ])('reads a header of %s a bounded number of times, not once per entry', (_name, entry) => {
+    const header = Array.from({ length: 2000 }, () => entry).join(',')
+    const read = charactersRead(() => {
+      const source = new ForwardedForHops(header, true)
+      while (source.next());
+    })
+    expect(read).toBeLessThan(4 * header.length)
+  })
+})
