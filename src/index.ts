@@ -13,9 +13,23 @@ export { proxyaddr, type ProxyAddr, type ProxyAddrTrust } from './core/proxyaddr
 
 // proxy-addr's own shape, for `import proxyaddr, { all, compile } from 'proxy-addr'` under an
 // override: Node gives those three from the real proxy-addr's module.exports
-/** `proxyaddr.all`, as a name of its own. */
+/**
+ * `proxyaddr.all`, as a name of its own.
+ *
+ * @example all(req, 'loopback') // ['127.0.0.1', '203.0.113.5']
+ */
 export const all = proxyaddr.all
-/** `proxyaddr.compile`, as a name of its own. */
+/**
+ * `proxyaddr.compile`, as a name of its own.
+ *
+ * @example const trust = compile(['loopback', '10.0.0.0/8'])
+ */
 export const compile = proxyaddr.compile
-/** `proxyaddr`, the CommonJS entry's `module.exports`, with `all` and `compile` on it. */
+/**
+ * `proxyaddr`, the CommonJS entry's `module.exports`, with `all` and `compile` on it.
+ *
+ * @example
+ * import proxyaddr from 'proxy-trust'
+ * proxyaddr(req, proxyaddr.compile('loopback')) // '203.0.113.5'
+ */
 export default proxyaddr
