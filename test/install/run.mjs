@@ -77,7 +77,9 @@ const MANAGERS = [
     command: [process.execPath, [binOf('yarn')]],
     // classic.yarnpkg.com/en/docs/selective-version-resolutions
     override: (spec) => ({ resolutions: { 'proxy-addr': spec } }),
-    install: (registry) => ['install', '--registry', registry, '--non-interactive', '--no-progress'],
+    // each app its own cache: yarn classic's shared cache is not safe for installs running at once
+    // (two of them extracting one tarball fail with "the file appears to be corrupt")
+    install: (registry, dir) => ['install', '--registry', registry, '--non-interactive', '--no-progress', '--cache-folder', path.join(dir, '.yarn-cache')],
   },
 ]
 
@@ -236,7 +238,7 @@ async function testApp(manager, major, registry, dir) {
   for (const [file, source] of Object.values(SERVERS)) writeFileSync(path.join(dir, file), source)
   writeFileSync(path.join(dir, 'import-proxy-addr.mjs'), IMPORT_PROXY_ADDR)
 
-  await run(manager.command, manager.install(registry), dir)
+  await run(manager.command, manager.install(registry, dir), dir)
 
   const appVersion = twoVersions ? OTHER_VERSION : '0.2.0'
   const expressDir = path.dirname(createRequire(path.join(dir, 'noop.js')).resolve('express/package.json'))
