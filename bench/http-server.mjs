@@ -1,12 +1,13 @@
 // bench/http-server.mjs: one server of the HTTP benchmark, in a process of its own, started by
 // bench/http.mjs as `node bench/http-server.mjs <server>`; it reports its loopback port over IPC,
-// and its CPU time when asked.
+// and its CPU time, or a summary of a CPU profile, when asked.
 //
 // Every server answers the same two routes from the same four questions (client address, trusted
 // chain farthest first, protocol, host name): `/` with a short line, the route that is timed, and
 // `/answer` with the full answer as JSON, which bench/http.mjs compares before it times anything.
 
 import http from 'node:http'
+import inspector from 'node:inspector'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -125,6 +126,28 @@ async function koa(variant) {
   return http.createServer(app.callback())
 }
 
+/**
+ * Where a CPU profile's busy samples fell, in percent: this package's code, proxy-addr and the
+ * packages it uses (or @fastify/proxy-addr), and everything else.
+ */
+function shares(profile) {
+  const kind = new Map()
+  const own = [path.join(root, 'dist'), path.join(root, 'src')].map((dir) => `file://${dir}/`)
+  const peers = ['proxy-addr', '@fastify/proxy-addr', 'forwarded', 'ipaddr.js'].map((name) => `/node_modules/${name}/`)
+  for (const node of profile.nodes) {
+    const { url, functionName } = node.callFrame
+    let k = 'other'
+    if (functionName === '(idle)') k = 'idle'
+    else if (own.some((prefix) => url.startsWith(prefix))) k = 'ours'
+    else if (peers.some((part) => url.includes(part))) k = 'peer'
+    kind.set(node.id, k)
+  }
+  const counts = { ours: 0, peer: 0, other: 0, idle: 0 }
+  for (const id of profile.samples) counts[kind.get(id)]++
+  const busy = counts.ours + counts.peer + counts.other
+  return { samples: busy, ours: (100 * counts.ours) / busy, peer: (100 * counts.peer) / busy }
+}
+
 /** Every server, by the name bench/http.mjs starts it with. */
 export const SERVERS = {
   'node:http + proxy-addr': () => node('proxy-addr'),
@@ -148,10 +171,24 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   server.keepAliveTimeout = 60_000
   server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }))
   // the process's CPU time so far (user and system, microseconds), for the CPU cost per request
+  // and a CPU profile of this process between 'profile' and 'stop', summarised
+  let session
   process.on('message', (message) => {
     if (message === 'cpu') {
       const { user, system } = process.cpuUsage()
       process.send({ cpu: user + system })
+    } else if (message === 'profile') {
+      session = new inspector.Session()
+      session.connect()
+      // a sample every 100 µs, ten times V8's default, so that a 2 s profile has thousands
+      session.post('Profiler.enable', () => session.post('Profiler.setSamplingInterval', { interval: 100 }, () => {
+        session.post('Profiler.start', () => process.send({ profiling: true }))
+      }))
+    } else if (message === 'stop') {
+      session.post('Profiler.stop', (error, result) => {
+        session.disconnect()
+        process.send({ shares: error ? null : shares(result.profile) })
+      })
     }
   })
   process.on('disconnect', () => process.exit(0))

@@ -22,12 +22,14 @@ import { parseFlags } from './args.mjs'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 
-const USAGE = `usage: npm run bench:http -- [--quick] [--only <text>] [--json]
+const USAGE = `usage: npm run bench:http -- [--quick] [--only <text>] [--json] [--profile]
   --quick        shorter turns and fewer pairs, for a smoke run
   --only <text>  only the pairs, or shapes, whose names contain <text>
-  --json         the results as JSON on stdout (use npm run -s to keep npm's own lines out)`
+  --json         the results as JSON on stdout (use npm run -s to keep npm's own lines out)
+  --profile      no timing: profile each server under load instead, and report the share of its
+                 CPU spent in this package and in proxy-addr (with forwarded and ipaddr.js)`
 const flags = parseFlags(process.argv.slice(2), {
-  quick: { type: 'boolean' }, json: { type: 'boolean' }, only: { type: 'string' },
+  quick: { type: 'boolean' }, json: { type: 'boolean' }, only: { type: 'string' }, profile: { type: 'boolean' },
 }, USAGE)
 const json = flags.json === true
 const quick = flags.quick === true
@@ -105,12 +107,29 @@ function start(server) {
   })
 }
 
-/** A server process's CPU time so far, in microseconds. */
-function cpu({ child }) {
+/** The answer to one IPC request of a server process: the next message that has `key`. */
+function ask({ child }, message, key) {
   return new Promise((resolve) => {
-    child.once('message', (message) => resolve(message.cpu))
-    child.send('cpu')
+    const listen = (reply) => {
+      if (!(key in reply)) return
+      child.off('message', listen)
+      resolve(reply[key])
+    }
+    child.on('message', listen)
+    child.send(message)
   })
+}
+
+/** Where a server's CPU went under `seconds` of load with `headers`, from a CPU profile of it. */
+async function profiled(server, headers, seconds) {
+  await ask(server, 'profile', 'profiling')
+  await loadOnce(server.port, headers, seconds)
+  return ask(server, 'stop', 'shares')
+}
+
+/** A server process's CPU time so far, in microseconds. */
+function cpu(server) {
+  return ask(server, 'cpu', 'cpu')
 }
 
 function stop({ child }) {
@@ -217,6 +236,8 @@ const planned = servers * SHAPES.length * WARM + cells * (2 * WARM + 2 * PAIRS *
 const loadBefore = os.loadavg()
 const started = Date.now()
 log(`proxy-trust HTTP benchmark: Node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown CPU'} x${os.cpus().length}, load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`)
+if (flags.profile) await profileAll()
+
 log(`${cells} pair/shape cells, ${PAIRS} A/B pairs of ${TURN} s turns each after ${WARM} s of warm-up, ${CONNECTIONS} connections; about ${Math.ceil(planned)} s of load`)
 log('')
 log('| pair | shape | A req/s | B req/s | B/A median | B/A range | B faster | p50 ms A / B | p99 ms A / B | CPU µs/req A / B | A/B CPU median | A/B CPU range |')
@@ -234,6 +255,40 @@ for (const pair of plan) {
   }
   stop(a)
   if (b !== a) stop(b)
+}
+
+/**
+ * --profile: each server of each pair under load for PROFILE_TURN seconds per shape, with a CPU
+ * profile running (V8's sampling profiler, through node:inspector, so only the loaded window is
+ * profiled); the shares are of the samples in which the server was busy. Then exit.
+ */
+async function profileAll() {
+  const PROFILE_TURN = quick ? 0.5 : 2
+  log(`${cells} pair/shape cells, ${PROFILE_TURN} s of profiled load per server and shape after ${WARM} s of warm-up`)
+  log('')
+  log('| pair | shape | A: proxy-trust % | A: proxy-addr & co % | B: proxy-trust % | B: proxy-addr & co % | busy samples A / B |')
+  log('|---|---|---:|---:|---:|---:|---:|')
+  const profiles = []
+  for (const pair of plan) {
+    const a = await start(pair.a)
+    const b = pair.b === pair.a ? a : await start(pair.b)
+    for (const shape of pair.shapes) {
+      await sameAnswers(pair, shape, a, b)
+      await loadOnce(a.port, shape.headers, WARM)
+      const pa = await profiled(a, shape.headers, PROFILE_TURN)
+      if (b !== a) await loadOnce(b.port, shape.headers, WARM)
+      const pb = b === a ? pa : await profiled(b, shape.headers, PROFILE_TURN)
+      profiles.push({ pair: pair.name, shape: shape.name, a: { server: pair.a, ...pa }, b: { server: pair.b, ...pb } })
+      const pct = (x) => x.toFixed(1)
+      log(`| ${pair.name} | ${shape.name} | ${pct(pa.ours)} | ${pct(pa.peer)} | ${pct(pb.ours)} | ${pct(pb.peer)} | ${pa.samples} / ${pb.samples} |`)
+    }
+    stop(a)
+    if (b !== a) stop(b)
+  }
+  log('')
+  log(`${((Date.now() - started) / 1000).toFixed(0)} s in all. A share is of the samples in which the server was busy; proxy-addr & co: proxy-addr, @fastify/proxy-addr, forwarded and ipaddr.js.`)
+  if (json) process.stdout.write(JSON.stringify({ node: process.version, cpu: os.cpus()[0]?.model ?? null, cores: os.cpus().length, profiles }, null, 2) + '\n')
+  process.exit(0)
 }
 
 const seconds = (Date.now() - started) / 1000

@@ -14,6 +14,7 @@ function run(args: readonly string[]) {
   return { status: child.status, stdout: child.stdout, stderr: child.stderr }
 }
 
+interface Share { server: string, samples: number, ours: number, peer: number }
 interface Side { server: string, rps: number, p50: number, p99: number, cpu: number }
 interface Load { rps: number, requests: number, cpu: number }
 interface Turn { a: Load, b: Load }
@@ -32,6 +33,7 @@ const median = (xs: number[]): number => {
 describe('npm run bench:http', () => {
   it.each([
     { args: ['--pairs', '3'], error: "Unknown option '--pairs'" },
+    { args: ['--profile=yes'], error: "Option '--profile' does not take an argument" },
     { args: ['--json', 'extra'], error: "Unexpected argument 'extra'" },
     { args: ['--only'], error: "Option '--only <value>' argument missing" },
     { args: ['--only', 'no such pair'], error: 'no pair or shape matches --only no such pair' },
@@ -83,6 +85,22 @@ describe('npm run bench:http', () => {
       expect(r.a.rps).toBeCloseTo(median(r.turns.map((t) => t.a.rps)), 10)
       expect(r.b.cpu).toBeCloseTo(median(r.turns.map((t) => t.b.cpu)), 10)
       expect(r.a.p50).toBeLessThanOrEqual(r.a.p99)
+    }
+  })
+
+  it('--profile reports where each server\'s CPU went: no proxy-addr code in resolveAddr\'s server, none of ours in proxy-addr\'s', () => {
+    const { status, stdout, stderr } = run(['--quick', '--profile', '--only', 'node:http', '--json'])
+    expect(stderr).toBe('')
+    expect(status).toBe(0)
+    const out = JSON.parse(stdout) as { profiles: { pair: string, shape: string, a: Share, b: Share }[] }
+    expect(out.profiles.map((p) => p.shape)).toEqual(['no forwarding header', '3 hops', '100 hops', 'hostile 16 KB X-Forwarded-For'])
+    for (const p of out.profiles) {
+      expect(p.a).toMatchObject({ server: 'node:http + proxy-addr', ours: 0 })
+      expect(p.b).toMatchObject({ server: 'node:http + resolveAddr', peer: 0 })
+      for (const side of [p.a, p.b]) {
+        expect(side.samples).toBeGreaterThan(0)
+        expect(side.ours + side.peer).toBeLessThanOrEqual(100)
+      }
     }
   })
 })
