@@ -4,8 +4,9 @@
 // Each pair compares a framework's own trust handling (A) with this package's (B) on the same
 // framework: for every request shape, both servers' answers are compared first, then A and B are
 // loaded in turns (A B, B A, A B, ...) so that drift in the machine's load falls on both alike, and
-// each turn of both gives one ratio, B's requests/s over A's. The A/A control loads one server as
-// both sides of a pair: its ratios show how far the machine alone moves a ratio.
+// each turn of both gives one ratio, B's requests/s over A's (and A's server CPU per request over
+// B's). The A/A control runs the same server in two processes: its ratios show how far the machine,
+// and two processes of the same code, move a ratio with nothing else different.
 //
 //   npm run bench:http                    # the table (under 5 minutes)
 //   npm run bench:http -- --quick         # shorter turns, for a smoke run (under 1 minute)
@@ -73,7 +74,7 @@ const SHAPES = [
 // --- pairs ----------------------------------------------------------------------------------------
 
 const PAIRS_TABLE = [
-  { name: 'A/A control: Express 4 + proxy-addr against itself', a: 'Express 4 + proxy-addr', b: 'Express 4 + proxy-addr' },
+  { name: 'A/A control: two Express 4 + proxy-addr servers', a: 'Express 4 + proxy-addr', b: 'Express 4 + proxy-addr' },
   { name: 'Express 4: proxy-addr overridden by proxy-trust', a: 'Express 4 + proxy-addr', b: 'Express 4, proxy-addr overridden' },
   { name: 'Express 4: proxy-trust/express', a: 'Express 4 + proxy-addr', b: 'Express 4 + proxy-trust/express' },
   { name: 'Express 5: proxy-addr overridden by proxy-trust', a: 'Express 5 + proxy-addr', b: 'Express 5, proxy-addr overridden' },
@@ -199,7 +200,7 @@ const median = (xs) => { const s = [...xs].sort((x, y) => x - y); const m = s.le
 async function measure(pair, shape, a, b) {
   const answer = await sameAnswers(pair, shape, a, b)
   await load(a, shape.headers, WARM)
-  if (b !== a) await load(b, shape.headers, WARM)
+  await load(b, shape.headers, WARM)
   const turns = []
   for (let k = 0; k < PAIRS; k++) {
     // A first in even pairs, B first in odd ones
@@ -231,7 +232,7 @@ const us = (x) => x.toFixed(x >= 100 ? 0 : 1)
 const x2 = (r) => `${r.toFixed(2)}x`
 
 const cells = plan.reduce((n, pair) => n + pair.shapes.length, 0)
-const servers = plan.reduce((n, pair) => n + (pair.a === pair.b ? 1 : 2), 0)
+const servers = plan.length * 2
 const planned = servers * SHAPES.length * WARM + cells * (2 * WARM + 2 * PAIRS * TURN)
 const loadBefore = os.loadavg()
 const started = Date.now()
@@ -246,15 +247,15 @@ log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
 const results = []
 for (const pair of plan) {
   const a = await start(pair.a)
-  const b = pair.b === pair.a ? a : await start(pair.b)
-  for (const server of new Set([a, b])) for (const shape of SHAPES) await load(server, shape.headers, WARM)
+  const b = await start(pair.b)
+  for (const server of [a, b]) for (const shape of SHAPES) await load(server, shape.headers, WARM)
   for (const shape of pair.shapes) {
     const r = await measure(pair, shape, a, b)
     results.push(r)
     log(`| ${r.pair} | ${r.shape} | ${int(r.a.rps)} | ${int(r.b.rps)} | ${x2(r.ratio)} | ${x2(r.ratioMin)} to ${x2(r.ratioMax)} | ${r.faster} of ${PAIRS} | ${ms(r.a.p50)} / ${ms(r.b.p50)} | ${ms(r.a.p99)} / ${ms(r.b.p99)} | ${us(r.a.cpu)} / ${us(r.b.cpu)} | ${x2(r.cpuRatio)} | ${x2(r.cpuRatioMin)} to ${x2(r.cpuRatioMax)} |`)
   }
   stop(a)
-  if (b !== a) stop(b)
+  stop(b)
 }
 
 /**
@@ -271,19 +272,19 @@ async function profileAll() {
   const profiles = []
   for (const pair of plan) {
     const a = await start(pair.a)
-    const b = pair.b === pair.a ? a : await start(pair.b)
+    const b = await start(pair.b)
     for (const shape of pair.shapes) {
       await sameAnswers(pair, shape, a, b)
       await loadOnce(a.port, shape.headers, WARM)
       const pa = await profiled(a, shape.headers, PROFILE_TURN)
-      if (b !== a) await loadOnce(b.port, shape.headers, WARM)
-      const pb = b === a ? pa : await profiled(b, shape.headers, PROFILE_TURN)
+      await loadOnce(b.port, shape.headers, WARM)
+      const pb = await profiled(b, shape.headers, PROFILE_TURN)
       profiles.push({ pair: pair.name, shape: shape.name, a: { server: pair.a, ...pa }, b: { server: pair.b, ...pb } })
       const pct = (x) => x.toFixed(1)
       log(`| ${pair.name} | ${shape.name} | ${pct(pa.ours)} | ${pct(pa.peer)} | ${pct(pb.ours)} | ${pct(pb.peer)} | ${pa.samples} / ${pb.samples} |`)
     }
     stop(a)
-    if (b !== a) stop(b)
+    stop(b)
   }
   log('')
   log(`${((Date.now() - started) / 1000).toFixed(0)} s in all. A share is of the samples in which the server was busy; proxy-addr & co: proxy-addr, @fastify/proxy-addr, forwarded and ipaddr.js.`)
