@@ -225,15 +225,14 @@ function compileSetting(setting: TrustSetting, options: ResolvedOptions): TrustF
 
 /**
  * A new predicate that carries `options`, so that the same setting compiled with and without options
- * never shares one. With `trustSocketless`, it also trusts a missing peer address at hop 0, which is
- * how Express's `protocol` and `host` getters ask.
+ * never shares one. It does not trust a missing peer address for `trustSocketless` by itself: asked
+ * `trust(undefined, 0)` (as Express's `protocol` and `host` getters ask), it cannot tell a unix
+ * socket from a TCP client that has hung up; the walks, which see the socket, decide that.
  */
 function withOptions(base: TrustFn, options: ResolvedOptions): TrustFn {
   const known = compiledOf(base)
   const call = known ? known.call : base
-  const trust: TrustFn = options.trustSocketless
-    ? (addr, i) => (addr === undefined && i === 0) || call(addr, i)
-    : (addr, i) => call(addr, i)
+  const trust: TrustFn = (addr, i) => call(addr, i)
   return mark(trust, { shape: known?.shape, call, options })
 }
 
@@ -271,9 +270,6 @@ export interface Reason {
 export function reasonFor(trust: TrustFn, addr: string | undefined, i: number): Reason {
   const compiled = compiledOf(trust)
   const shape = compiled?.shape
-  if (compiled !== undefined && compiled.options.trustSocketless && addr === undefined && i === 0) {
-    return { trusted: true, rule: 'trustSocketless: a socket without an address' }
-  }
   if (shape === undefined) return { trusted: Boolean(trust(addr, i)), rule: 'custom function' }
   switch (shape.kind) {
     case 'all':

@@ -6,6 +6,8 @@
 export interface SocketLike {
   readonly remoteAddress?: string | undefined
   readonly encrypted?: boolean | undefined
+  /** Whether the connection has closed (Node's `socket.destroyed`): its peer address is then lost. */
+  readonly destroyed?: boolean | undefined
 }
 
 /**
@@ -29,6 +31,24 @@ export interface RequestLike {
 /** The socket, preferring `req.socket` over the deprecated `req.connection` as forwarded 0.2.0 does. */
 export function socketOf(req: RequestLike): SocketLike | null | undefined {
   return req.socket ? req.socket : req.connection
+}
+
+/**
+ * Whether a request comes from a peer that has no socket address, which `trustSocketless` trusts: a
+ * request shape without a socket, or a socket without an address whose connection is still open and
+ * which no IP listener accepted (a server on a unix socket or a pipe). Not a TCP socket whose peer
+ * has gone: once a client closes, Node's `socket.remoteAddress` becomes undefined, and trusting that
+ * would let any client that hangs up mid-request write its own address. A closed socket (Node sets
+ * `destroyed`) and a socket whose server reports an IP address (`server.address()` is an object, not
+ * a path) are therefore never socketless.
+ */
+export function socketless(socket: SocketLike | null | undefined): boolean {
+  if (!socket) return true
+  if (socket.remoteAddress !== undefined || socket.destroyed === true) return false
+  // Node's net.Socket holds the server that accepted it; a unix socket's or pipe's address is a path
+  const server = (socket as { readonly server?: { address?: unknown } | null }).server
+  if (!server || typeof server.address !== 'function') return true
+  return typeof (server.address as () => unknown)() !== 'object'
 }
 
 /**

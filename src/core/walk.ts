@@ -5,7 +5,7 @@
 import { formatAddress, Kind, parseAddress } from './address.js'
 import { holds, type Compiled, type Shape, type TrustFn } from './compile.js'
 import { EXPRESS, type ResolvedOptions } from './options.js'
-import { forwardedFor, socketOf, type RequestLike } from './request.js'
+import { forwardedFor, socketless, socketOf, type RequestLike } from './request.js'
 import type { ForwardedElement } from './rfc7239.js'
 import type { Hops } from './sources/hops.js'
 import { entryEndBefore, entryStartOf, firstEntryEnd, firstEntryStart } from './sources/xff.js'
@@ -34,7 +34,8 @@ const scratch = new Int32Array(4)
 /**
  * THE RULE: whether hop `i`, whose text is `s.slice(start, end)` (`end` -1: all of `s`), is trusted.
  * (A custom function is called with `s` itself: a walk passes it the hop's own text, 0 and -1.)
- * 1. With `trustSocketless`, a socket peer without an address is trusted.
+ * 1. With `trustSocketless`, a socket peer without an address is trusted (`walkHops` first checks
+ *    that it never had one: see `socketless` in request.ts).
  * 2. When addresses are strict or the source is not X-Forwarded-For, a hop after the peer that is
  *    not an address is untrusted without asking: that source names hosts only by address. In
  *    X-Forwarded-For without strict addresses (Express's mode, and with `ports`, `normalize` or
@@ -93,10 +94,15 @@ export class WalkRecord {
  * nothing beyond the first untrusted hop is read. The peer is always decided (Express asks it
  * before reading X-Forwarded-Host and -Proto).
  */
-export function walkHops(req: RequestLike, rule: Rule, hops: Hops, record: WalkRecord | null): Walked {
-  const { options } = rule
+export function walkHops(req: RequestLike, given: Rule, hops: Hops, record: WalkRecord | null): Walked {
   const socket = socketOf(req)
   const peer = socket ? socket.remoteAddress : undefined
+  // a peer without an address is socketless only if it never had one (see `socketless`): a TCP
+  // client that has hung up is decided by the predicate, which trusts no missing address
+  const rule = peer === undefined && given.options.trustSocketless && !socketless(socket)
+    ? { ...given, options: { ...given.options, trustSocketless: false } }
+    : given
+  const { options } = rule
   const lenient = !options.strict && options.source === 'x-forwarded-for'
   if (record !== null) record.add(peer, peer, undefined)
 

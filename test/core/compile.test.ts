@@ -422,10 +422,10 @@ describe('compileTrust with options', () => {
     expect(calls).toEqual([['10.0.0.1', 0], ['10.0.0.2', 1]])
   })
 
-  it('with trustSocketless, trusts a missing peer address at hop 0 only', () => {
+  it('with trustSocketless, the predicate alone trusts no missing address: only a walk, which sees the socket, does', () => {
     const trust = compileTrust('loopback', { trustSocketless: true })
     expect([trust(undefined, 0), trust(undefined, 1), trust('127.0.0.1', 0), trust('10.0.0.1', 0)])
-      .toEqual([true, false, true, false])
+      .toEqual([false, false, true, false])
   })
 
   it('accepts the extended range names only with extendedRanges', () => {
@@ -602,7 +602,7 @@ describe('reasonFor', () => {
     ['an address that is not one', compileTrust('loopback'), 'unknown', 1, { trusted: false, rule: 'not an IP address' }],
     ['a custom function', custom, '10.0.0.1', 0, { trusted: true, rule: 'custom function' }],
     ['a custom function saying no', custom, '10.0.0.2', 0, { trusted: false, rule: 'custom function' }],
-    ['a missing peer with trustSocketless', compileTrust(false, { trustSocketless: true }), undefined, 0, { trusted: true, rule: 'trustSocketless: a socket without an address' }],
+    ['a missing peer with trustSocketless (the walk, not the predicate, trusts a socketless peer)', compileTrust(false, { trustSocketless: true }), undefined, 0, { trusted: false, rule: 'trust nothing' }],
     ['a missing address past the peer with trustSocketless', compileTrust(false, { trustSocketless: true }), undefined, 1, { trusted: false, rule: 'trust nothing' }],
   ])('explains %s', (_name, trust, addr, i, reason) => {
     expect(reasonFor(trust, addr, i)).toEqual(reason)

@@ -3,18 +3,23 @@
 // (h2c) whose Http2ServerRequest carries the authority as `:authority`, and a Fetch handler served
 // by @hono/node-server whose Request is adapted with fromFetch.
 
+import { once } from 'node:events'
+import { mkdtempSync, rmSync } from 'node:fs'
 import http from 'node:http'
 import http2 from 'node:http2'
-import type { AddressInfo } from 'node:net'
+import net, { type AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createAdaptorServer } from '@hono/node-server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { compileTrust, type TrustFn, type TrustSetting } from '../../src/core/compile.js'
 import type { TrustOptions } from '../../src/core/options.js'
 import {
-  fromFetch, headerValue, socketOf, type ConnectionInfo, type FetchRequestLike, type HeadersLike, type RequestLike,
+  fromFetch, headerValue, socketless, socketOf, type ConnectionInfo, type FetchRequestLike, type HeadersLike, type RequestLike,
   type SocketLike,
 } from '../../src/core/request.js'
 import { resolveAddr, type ResolvedAddr } from '../../src/core/resolve.js'
+import { explain } from '../../src/diagnostics/explain.js'
 
 const LOCAL = '127.0.0.1'
 const CLIENT = '203.0.113.5'
@@ -380,5 +385,77 @@ describe('a Fetch handler served by @hono/node-server, adapted with fromFetch', 
     expect((await ask('forwarded', headers)).result).toEqual({
       ip: CLIENT, ips: [CLIENT], host: 'shop.example', hostname: 'shop.example', protocol: 'https', secure: true,
     })
+  })
+})
+
+describe('socketless: a peer that really has no socket address', () => {
+  const ipServer = { address: () => ({ address: '127.0.0.1', family: 'IPv4', port: 80 }) }
+  const pipeServer = { address: () => '/run/app.sock' }
+
+  it.each([
+    ['a request shape without a socket', undefined, true],
+    ['a socket object without an address (a shim)', {}, true],
+    ['a socket on a unix-socket server', { server: pipeServer }, true],
+    ['a socket whose server has no address method', { server: {} }, true],
+    ['fail: a socket with an address', { remoteAddress: '10.0.0.1' }, false],
+    ['fail: a closed socket (its peer has gone)', { destroyed: true }, false],
+    ['fail: a closed socket on a unix-socket server', { destroyed: true, server: pipeServer }, false],
+    ['fail: an open socket of an IP listener without an address (a reset being processed)', { server: ipServer }, false],
+  ])('%s: %s', (_name, socket, expected) => {
+    expect(socketless(socket as SocketLike | undefined)).toBe(expected)
+  })
+})
+
+describe('trustSocketless over real sockets', () => {
+  const trust = compileTrust('10.0.0.0/8', { trustSocketless: true })
+  const FORGED = { 'x-forwarded-for': '6.6.6.6', 'x-forwarded-proto': 'https' }
+
+  it('trusts the peer of a server listening on a unix socket', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'proxy-trust-unix-'))
+    const path = join(dir, 'app.sock')
+    const server = http.createServer((req, res) => {
+      res.end(JSON.stringify({ ...resolveAddr(req, trust), reason: explain(req, trust).hops[0]?.reason }))
+    })
+    try {
+      await new Promise<void>((resolve) => server.listen(path, resolve))
+      const body = await new Promise<string>((resolve, reject) => {
+        http.get({ socketPath: path, path: '/', headers: FORGED }, (res) => {
+          let text = ''
+          res.setEncoding('utf8').on('data', (chunk: string) => { text += chunk }).on('end', () => resolve(text))
+        }).on('error', reject)
+      })
+      expect(JSON.parse(body)).toMatchObject({ ip: '6.6.6.6', protocol: 'https', reason: 'trustSocketless: a socket without an address' })
+    } finally {
+      await new Promise((resolve) => server.close(resolve))
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('fail: does not trust a TCP client that hangs up before the handler reads the request', async () => {
+    let answer: (value: unknown) => void = () => undefined
+    const answered = new Promise((resolve) => { answer = resolve })
+    const server = http.createServer((req) => {
+      // read the request only once the client has gone, as a handler that awaits something would
+      req.socket.once('close', () => {
+        const explained = explain(req, trust)
+        answer({ peer: req.socket.remoteAddress, result: resolveAddr(req, trust), hop: explained.hops[0] })
+      })
+    })
+    try {
+      await new Promise<void>((resolve) => server.listen(0, LOCAL, resolve))
+      const { port } = server.address() as AddressInfo
+      const client = net.connect({ host: LOCAL, port })
+      await once(client, 'connect')
+      client.write('GET / HTTP/1.1\r\nHost: app.example\r\nX-Forwarded-For: 6.6.6.6\r\nX-Forwarded-Proto: https\r\n\r\n')
+      // hang up once the server has the request
+      setTimeout(() => client.destroy(), 50)
+      const seen = await answered as { peer: unknown; result: ResolvedAddr; hop: { trusted: boolean; reason: string } }
+      expect(seen.peer).toBeUndefined()
+      expect(seen.result).toMatchObject({ ip: undefined, ips: [], protocol: 'http' })
+      expect(seen.hop).toMatchObject({ trusted: false, reason: 'not an IP address' })
+    } finally {
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+    }
   })
 })
