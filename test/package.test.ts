@@ -2,7 +2,7 @@
 // into an empty app, then loaded with Node's own `require` and `import`.
 
 import { execFile } from 'node:child_process'
-import { readFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { dirname, join, posix } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -310,5 +310,54 @@ describe('import(\'proxy-trust\')', () => {
 
   it('accepts a predicate compiled by the CommonJS build, and the reverse', () => {
     expect(report.crossed).toEqual([EXPECTED_RESOLVED, EXPECTED_RESOLVED])
+  })
+})
+
+describe('TypeScript in the app', () => {
+  /** An ES module consumer of the root and every subpath; the last line must be an error. */
+  const ESM = `
+    import proxyaddr, { all, compile, compileTrust, type TrustFn } from 'proxy-trust'
+    import { trustProxy } from 'proxy-trust/express'
+    import { trustProxy as fastify } from 'proxy-trust/fastify'
+    import { trustProxy as koa } from 'proxy-trust/koa'
+    import { trustProxy as hono } from 'proxy-trust/hono'
+    const req = { socket: { remoteAddress: '127.0.0.1' }, headers: {} }
+    const trust: TrustFn = compile('loopback')
+    export const ip: string | undefined = proxyaddr(req, trust)
+    export const list: (string | undefined)[] = all(req, compileTrust('loopback', { source: 'forwarded' }))
+    export const fns = [trustProxy, fastify, koa, hono, proxyaddr.all, proxyaddr.compile]
+    // @ts-expect-error: checked, so a missing member is an error
+    proxyaddr.nope
+  `
+  /** The same through require. */
+  const CJS = `
+    import proxyaddr = require('proxy-trust')
+    import express = require('proxy-trust/express')
+    import fastify = require('proxy-trust/fastify')
+    import koa = require('proxy-trust/koa')
+    import hono = require('proxy-trust/hono')
+    const req = { socket: { remoteAddress: '127.0.0.1' }, headers: {} }
+    const trust: proxyaddr.TrustFn = proxyaddr.compileTrust('loopback')
+    export const ip: string | undefined = proxyaddr(req, trust)
+    export const list: (string | undefined)[] = proxyaddr.all(req, proxyaddr.compile('loopback'))
+    export const fns = [express.trustProxy, fastify.trustProxy, koa.trustProxy, hono.trustProxy]
+    // @ts-expect-error: checked, so a missing member is an error
+    proxyaddr.nope
+  `
+  const tsc = fromRepo.resolve('typescript/bin/tsc')
+
+  it.each([
+    { name: 'node16/nodenext, import and require', files: { 'esm.mts': ESM, 'cjs.cts': CJS }, flags: ['--module', 'nodenext', '--moduleResolution', 'nodenext'] },
+    // what `module: commonjs` implies; it ignores "exports", and finds the subpaths through typesVersions
+    { name: 'node10, require', files: { 'node10.ts': CJS }, flags: ['--module', 'commonjs', '--moduleResolution', 'node10', '--esModuleInterop'] },
+    { name: 'bundler, import', files: { 'bundler.ts': ESM }, flags: ['--module', 'esnext', '--moduleResolution', 'bundler'] },
+  ])('resolves the root and every subpath, typed, under $name', async ({ files, flags }) => {
+    for (const [file, source] of Object.entries(files)) await writeFile(join(app, file), source)
+    const out = await new Promise<string>((resolve) => {
+      execFile(process.execPath, [tsc, '--noEmit', '--strict', '--skipLibCheck', ...flags, ...Object.keys(files)], { cwd: app }, (error, stdout) => {
+        resolve(error ? stdout || error.message : '')
+      })
+    })
+    expect(out).toBe('')
   })
 })
