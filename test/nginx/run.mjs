@@ -26,6 +26,9 @@ const require = createRequire(import.meta.url)
 const express = require('express5')
 // the built package, as an application imports it (a self-reference resolves through "exports" to dist)
 const { trustProxy } = await import('proxy-trust/express')
+const { compileTrust } = await import('proxy-trust')
+// the whoami server's request handler, from the build (what `proxy-trust serve` listens with)
+const { whoami } = require('../../dist/cjs/cli/serve.js')
 
 const APP = '127.0.0.1'
 const OUTER = '127.0.0.2'
@@ -92,6 +95,47 @@ const CASES = [
   { name: "source 'forwarded', direct request forging every header", app: 'forwarded', via: 'direct', from: FORGER, headers: FORGED, expected: seen(FORGER) },
 ]
 
+// Injection through Host: nginx passes "," ";" "=" and quotes in Host through to $host, so a
+// Forwarded built from it could gain elements or parameters. The config passes on only a valid host;
+// whatever the client sends, it chooses neither ip, host nor protocol.
+const INJECTED_HOSTS = [
+  ['a comma and an element', 'shop.example,for=198.51.100.1'],
+  ['a semicolon and a parameter', 'shop.example;for=198.51.100.1'],
+  ['a quote', 'shop.example"'],
+  ['a quote, a comma and a forged protocol', 'shop.example";proto=https,for="198.51.100.1'],
+  ['an equals sign', 'for=198.51.100.1'],
+]
+for (const [what, host] of INJECTED_HOSTS) {
+  for (const app of ['proxies', 'forwarded']) {
+    CASES.push({
+      name: `${app === 'forwarded' ? "source 'forwarded', " : ''}Host with ${what} through two hops: not passed on`,
+      app, via: 'outer', from: FORGER, headers: { host },
+      expected: { ...seen(FORGER, [OUTER, INNER]), hostname: null },
+    })
+  }
+}
+CASES.push(
+  {
+    name: "source 'forwarded', forging Forwarded with a valid Host through two hops: the client's elements are dropped",
+    app: 'forwarded', via: 'outer', from: FORGER, headers: { forwarded: 'for=198.51.100.1;proto=https;host=evil.example, for=127.0.0.2' },
+    expected: seen(FORGER, [OUTER, INNER]),
+  },
+  {
+    name: "source 'forwarded', a Host with a port, quoted in Forwarded",
+    app: 'forwarded', via: 'outer', from: HONEST, headers: { host: 'shop.example:8443' }, expected: seen(HONEST, [OUTER, INNER]),
+  },
+  {
+    name: "source 'forwarded', an IPv6 literal Host with a port, quoted in Forwarded",
+    app: 'forwarded', via: 'outer', from: HONEST, headers: { host: '[2001:db8::1]:8443' },
+    expected: { ...seen(HONEST, [OUTER, INNER]), hostname: '[2001:db8::1]' },
+  },
+  {
+    name: 'an IPv6 literal Host with a port in X-Forwarded-Host',
+    app: 'proxies', via: 'outer', from: HONEST, headers: { host: '[2001:db8::1]:8443' },
+    expected: { ...seen(HONEST, [OUTER, INNER]), hostname: '[2001:db8::1]' },
+  },
+)
+
 function pick(name) {
   return { [name]: FORGED[name] }
 }
@@ -104,17 +148,58 @@ function findNginx() {
   return candidates.find((candidate) => candidate && existsSync(candidate))
 }
 
+/**
+ * The configuration the README documents, word for word (the suite checks that it does): the maps at
+ * the http level, the headers in each proxied location. The trusted hops are this chain's.
+ */
+const FORWARDING_MAPS = `# The proxies whose Forwarded elements are carried on; every other peer is a client,
+# whose Forwarded is dropped (RFC 7239 section 8.1: only trusted elements are believed)
+geo $forwarded_trusted_peer {
+  default 0;
+  127.0.0.2 1;
+  127.0.0.3 1;
+}
+
+# Forwarded as received from a trusted hop, then ", "; from anyone else, nothing
+map "$forwarded_trusted_peer:$http_forwarded" $forwarded_prior {
+  "~^1:(?<prior>.+)$" "$prior, ";
+  default "";
+}
+
+# for=: IPv4 as it is, IPv6 in brackets and quotes, anything else (a unix socket) as unknown
+# (RFC 7239 sections 4 and 6; nginx's article "Using the Forwarded header")
+map $remote_addr $forwarded_for {
+  "~^[0-9.]+$" "for=$remote_addr";
+  "~^[0-9A-Fa-f:.]+$" "for=\\"[$remote_addr]\\"";
+  default "for=unknown";
+}
+
+# Host only when it is a reg-name or an IP literal, with an optional port (RFC 3986 section 3.2.2);
+# anything else (",", ";", "=", a quote) is not passed on at all
+map $http_host $forwarded_host {
+  "~*^(?:[a-z0-9.-]+|\\[[0-9a-f:.]+\\])(?::[0-9]{1,5})?$" $http_host;
+  default "";
+}
+
+# host= quoted: ":" and "[]" are not token characters (RFC 7239 section 4)
+map $forwarded_host $forwarded_host_param {
+  "" "";
+  default ";host=\\"$forwarded_host\\"";
+}`
+
+const FORWARDING_HEADERS = `proxy_set_header Host $forwarded_host;
+proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+proxy_set_header X-Forwarded-Proto $scheme;
+proxy_set_header X-Forwarded-Host $forwarded_host;
+proxy_set_header Forwarded "$forwarded_prior$forwarded_for;proto=$scheme$forwarded_host_param";`
+
 /** Both hops set the same headers; each connects onward from its own address. */
 function location(upstream, bind) {
   return `
     location / {
       proxy_pass http://${upstream};
       proxy_bind ${bind};
-      proxy_set_header Host $host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-      proxy_set_header X-Forwarded-Proto $scheme;
-      proxy_set_header X-Forwarded-Host $host;
-      proxy_set_header Forwarded "\${forwarded_prior}for=$remote_addr;proto=$scheme;host=$host";
+      ${FORWARDING_HEADERS.split('\n').join('\n      ')}
     }`
 }
 
@@ -138,11 +223,7 @@ http {
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
 
-  # Forwarded: the elements received, if any, then this hop's own
-  map $http_forwarded $forwarded_prior {
-    "" "";
-    default "$http_forwarded, ";
-  }
+  ${FORWARDING_MAPS.split('\n').join('\n  ')}
 
   server {
     listen ${OUTER}:${ports.outer};
@@ -192,6 +273,8 @@ async function waitForPort(host, port, ms, stopped) {
 // The apps and the client
 
 function startApps(port) {
+  const setting = [OUTER, INNER]
+  const explainer = whoami({ trust: compileTrust(setting), setting, context: { trust: setting.join(', '), options: {} } }, { write: () => true })
   const apps = new Map()
   for (const [name, { setting, options }] of Object.entries(APPS)) {
     const app = express()
@@ -203,12 +286,9 @@ function startApps(port) {
   }
   const server = http.createServer((req, res) => {
     const app = apps.get((req.url ?? '/').split('/')[1] ?? '')
-    if (app) {
-      app(req, res)
-    } else {
-      res.statusCode = 404
-      res.end()
-    }
+    // every other target, `//` among them, goes to the whoami server
+    if (app) app(req, res)
+    else explainer(req, res)
   })
   return new Promise((resolve, reject) => {
     server.once('error', reject)
@@ -318,6 +398,32 @@ async function main() {
       console.log(`not ok - ${c.name}\n  ${error.message}`)
     }
   }
+  // the whoami server answers `GET //` (which nginx passes on as it is) and goes on answering
+  for (const target of ['//', '//[', '/']) {
+    const name = `whoami: GET ${target} through two hops`
+    try {
+      const answer = await get(HONEST, OUTER, ports.outer, target, { accept: 'application/json' })
+      if (answer.result.ip === HONEST) {
+        passed++
+        console.log(`ok - ${name}`)
+      } else {
+        failed++
+        console.log(`not ok - ${name}\n  ip ${answer.result.ip}`)
+      }
+    } catch (error) {
+      failed++
+      console.log(`not ok - ${name}\n  ${error.message}`)
+    }
+  }
+  // the README documents exactly the configuration tested here
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
+  if (readme.includes(FORWARDING_MAPS) && readme.includes(FORWARDING_HEADERS)) {
+    passed++
+    console.log('ok - the README shows the tested nginx configuration word for word')
+  } else {
+    failed++
+    console.log('not ok - the README shows the tested nginx configuration word for word')
+  }
   console.log(`nginx: ${passed} passed, ${failed} failed`)
   return failed === 0
 }
@@ -327,7 +433,7 @@ try {
   ok = await main()
 } catch (error) {
   console.error(`nginx: ${error.message}`)
-  console.log(`nginx: 0 passed, ${CASES.length} failed`)
+  console.log(`nginx: 0 passed, ${CASES.length + 4} failed`)
 } finally {
   await cleanup()
 }
