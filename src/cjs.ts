@@ -25,6 +25,9 @@ declare namespace main {
   export type ProxyAddrTrust = api.ProxyAddrTrust
   export type TrustOptions = api.TrustOptions
   export type AddressSource = api.AddressSource
+  export type RangeNames = api.RangeNames
+  export type RangeSnapshot = api.RangeSnapshot
+  export type RangeValue = api.RangeValue
   export type FetchRequestLike = api.FetchRequestLike
   export type ConnectionInfo = api.ConnectionInfo
   export type RequestLike = api.RequestLike

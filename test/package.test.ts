@@ -25,7 +25,7 @@ interface ProxyAddrLike {
 }
 
 interface TrustProxyCjs extends ProxyAddrLike {
-  readonly compileTrust: (setting: unknown) => (addr: string, i: number) => boolean
+  readonly compileTrust: (setting: unknown, options?: unknown) => (addr: string, i: number) => boolean
   readonly resolveAddr: (req: RequestLike, trust: (addr: string, i: number) => boolean) => Record<string, unknown>
   readonly proxyaddr: ProxyAddrLike
 }
@@ -321,11 +321,14 @@ describe('TypeScript in the app', () => {
     import { trustProxy as fastify } from 'proxy-trust/fastify'
     import { trustProxy as koa } from 'proxy-trust/koa'
     import { trustProxy as hono } from 'proxy-trust/hono'
+    import { cloudflare, loadRanges, type RangeSnapshot } from 'proxy-trust/ranges'
     const req = { socket: { remoteAddress: '127.0.0.1' }, headers: {} }
     const trust: TrustFn = compile('loopback')
     export const ip: string | undefined = proxyaddr(req, trust)
     export const list: (string | undefined)[] = all(req, compileTrust('loopback', { source: 'forwarded' }))
-    export const fns = [trustProxy, fastify, koa, hono, proxyaddr.all, proxyaddr.compile]
+    export const fns = [trustProxy, fastify, koa, hono, proxyaddr.all, proxyaddr.compile, loadRanges]
+    export const cdn: RangeSnapshot = cloudflare
+    export const named: TrustFn = compileTrust('cdn', { ranges: { cdn } })
     // @ts-expect-error: checked, so a missing member is an error
     proxyaddr.nope
   `
@@ -336,11 +339,13 @@ describe('TypeScript in the app', () => {
     import fastify = require('proxy-trust/fastify')
     import koa = require('proxy-trust/koa')
     import hono = require('proxy-trust/hono')
+    import ranges = require('proxy-trust/ranges')
     const req = { socket: { remoteAddress: '127.0.0.1' }, headers: {} }
     const trust: proxyaddr.TrustFn = proxyaddr.compileTrust('loopback')
     export const ip: string | undefined = proxyaddr(req, trust)
     export const list: (string | undefined)[] = proxyaddr.all(req, proxyaddr.compile('loopback'))
-    export const fns = [express.trustProxy, fastify.trustProxy, koa.trustProxy, hono.trustProxy]
+    export const fns = [express.trustProxy, fastify.trustProxy, koa.trustProxy, hono.trustProxy, ranges.loadRanges]
+    export const named: proxyaddr.TrustFn = proxyaddr.compileTrust('cdn', { ranges: { cdn: ranges.cloudflare } })
     // @ts-expect-error: checked, so a missing member is an error
     proxyaddr.nope
   `
@@ -359,5 +364,31 @@ describe('TypeScript in the app', () => {
       })
     })
     expect(out).toBe('')
+  })
+})
+
+describe('proxy-trust/ranges', () => {
+  it('gives the snapshots and loadRanges to require(), for the CommonJS compileTrust', () => {
+    const ranges = appRequire('proxy-trust/ranges') as typeof import('../src/ranges.js')
+    expect(appRequire.resolve('proxy-trust/ranges')).toBe(join(pkgDir, 'dist/cjs/ranges.js'))
+    expect(Object.keys(ranges).sort()).toEqual(['cloudflare', 'cloudfront', 'fastly', 'googleLoadBalancers', 'loadRanges'])
+    const { compileTrust } = appRequire('proxy-trust') as TrustProxyCjs
+    expect(compileTrust('cloudflare', { ranges: { cloudflare: ranges.cloudflare } })('173.245.48.1', 0)).toBe(true)
+  })
+
+  it('gives the same to import, for the ES module compileTrust', async () => {
+    const output = await runModule(`
+      import * as ranges from 'proxy-trust/ranges'
+      import { compileTrust } from 'proxy-trust'
+      import { createRequire } from 'node:module'
+      const required = createRequire(process.cwd() + '/')('proxy-trust/ranges')
+      const trust = compileTrust('cdn', { ranges: { cdn: ranges.fastly } })
+      console.log(JSON.stringify({
+        names: Object.keys(ranges).sort(),
+        trusted: trust('151.101.1.1', 0),
+        shared: ranges.cloudflare === required.cloudflare && ranges.loadRanges === required.loadRanges,
+      }))
+    `)
+    expect(JSON.parse(output)).toEqual({ names: ['cloudflare', 'cloudfront', 'fastly', 'googleLoadBalancers', 'loadRanges'], trusted: true, shared: true })
   })
 })

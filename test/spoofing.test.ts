@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { compileTrust, resolveAddr, type RequestLike, type TrustOptions, type TrustSetting } from '../src/index.js'
+import { cloudflare, cloudfront, fastly, googleLoadBalancers } from '../src/ranges.js'
 
 /** The client, and what it asks for. Everything in this network speaks plain HTTP, so `https` in an answer is forged. */
 const CLIENT = '203.0.113.7'
@@ -20,6 +21,7 @@ const FORGED: Readonly<Record<string, string>> = {
   'X-Forwarded-Host': 'evil.example',
   'X-Forwarded-Proto': 'https',
   Forwarded: 'for=6.6.6.6;proto=https;host=evil.example, for=10.0.0.99',
+  'CF-Connecting-IP': '6.6.6.6',
 }
 
 /**
@@ -79,7 +81,43 @@ const CDN_LB: Topology = {
 const VIA_PROXY: Topology = { name: 'proxy in front, app reachable: via the proxy', hops: [{ name: 'proxy', at: '10.0.0.2', writes: EDGE_WRITES }] }
 const BYPASS: Topology = { name: 'proxy in front, app reachable: straight to the app', hops: [] }
 
-const TOPOLOGIES: readonly Topology[] = [DIRECT, ONE_PROXY, TWO_PROXIES, CDN_LB, VIA_PROXY, BYPASS]
+// the recipes: providers' proxies at addresses from their published lists (proxy-trust/ranges),
+// each edge configured to set X-Forwarded-Proto and -Host itself (what a CDN that passes them on
+// gives away is the CDN + load balancer rows above)
+const EDGE_OWN = ['set X-Forwarded-Proto $scheme', 'set X-Forwarded-Host $host']
+const CLOUDFLARE: Topology = {
+  name: 'Cloudflare',
+  hops: [{ name: 'Cloudflare', at: '173.245.48.5', writes: ['append X-Forwarded-For $remote_addr', 'set CF-Connecting-IP $remote_addr', ...EDGE_OWN] }],
+}
+const CLOUDFLARE_BYPASS: Topology = { name: 'Cloudflare in front, app reachable: straight to the app', hops: [] }
+const CLOUDFRONT_ALB: Topology = {
+  name: 'CloudFront + ALB',
+  hops: [
+    { name: 'CloudFront', at: '130.176.0.5', writes: ['append X-Forwarded-For $remote_addr', ...EDGE_OWN] },
+    { name: 'ALB', at: '10.0.2.15', writes: ['append X-Forwarded-For $remote_addr'] },
+  ],
+}
+const FASTLY: Topology = {
+  name: 'Fastly',
+  hops: [{ name: 'Fastly', at: '151.101.1.10', writes: ['append X-Forwarded-For $remote_addr', 'set Fastly-Client-IP $remote_addr', ...EDGE_OWN] }],
+}
+const GOOGLE_LB: Topology = {
+  name: 'Google Cloud load balancer',
+  // Google's front ends append the client and then the forwarding rule's own address (here 34.120.1.1):
+  // "X-Forwarded-For: <unverified IP(s)>, <immediate client IP>, <global forwarding rule external IP>",
+  // https://cloud.google.com/load-balancing/docs/https#target-proxies
+  hops: [{ name: 'GFE', at: '35.191.1.20', writes: ['append X-Forwarded-For $remote_addr', 'append X-Forwarded-For 34.120.1.1', ...EDGE_OWN] }],
+}
+const VPC: Topology = {
+  name: 'three proxies in a VPC',
+  hops: [
+    { name: 'edge', at: '10.0.0.2', writes: EDGE_WRITES },
+    { name: 'mesh', at: '10.0.3.4', writes: INNER_WRITES },
+    { name: 'sidecar', at: '10.0.5.6', writes: INNER_WRITES },
+  ],
+}
+
+const TOPOLOGIES: readonly Topology[] = [DIRECT, ONE_PROXY, TWO_PROXIES, CDN_LB, VIA_PROXY, BYPASS, CLOUDFLARE, CLOUDFLARE_BYPASS, CLOUDFRONT_ALB, FASTLY, GOOGLE_LB, VPC]
 
 /** The request as it reaches the app: each hop applies its directives to what it received. */
 function arrive(topology: Topology, sent: Readonly<Record<string, string>>): RequestLike {
@@ -265,6 +303,75 @@ const CASES: readonly Case[] = [
   {
     topology: BYPASS, label: "`'uniquelocal'`", setting: 'uniquelocal',
     ip: CLIENT, protocol: 'http', hostname: HOST, verdict: 'safe', why: 'a range that holds the proxy and not the internet',
+  },
+  // recipes: a CDN or cloud load balancer named by its published ranges
+  {
+    topology: CLOUDFLARE, label: "`'cloudflare'`, `ranges: { cloudflare }`", setting: 'cloudflare', options: { ranges: { cloudflare } },
+    ip: CLIENT, protocol: 'http', hostname: HOST, verdict: 'safe', why: 'the peer is in Cloudflare\'s list: the walk stops at the address Cloudflare appended',
+  },
+  {
+    topology: CLOUDFLARE, label: "`'cloudflare'`, `ranges: { cloudflare }`, `source: { header: 'CF-Connecting-IP' }`", setting: 'cloudflare',
+    options: { ranges: { cloudflare }, source: { header: 'CF-Connecting-IP' } },
+    ip: CLIENT, protocol: 'http', hostname: HOST, verdict: 'safe', why: 'Cloudflare replaced the forged CF-Connecting-IP with the address it saw',
+  },
+  {
+    topology: CLOUDFLARE, label: '`1`', setting: 1,
+    ip: CLIENT, protocol: 'http', hostname: HOST, verdict: 'safe', why: 'right while nothing but Cloudflare can connect (see the next rows)',
+  },
+  {
+    topology: CLOUDFLARE_BYPASS, label: "`'cloudflare'`, `ranges: { cloudflare }`, `source: { header: 'CF-Connecting-IP' }`", setting: 'cloudflare',
+    options: { ranges: { cloudflare }, source: { header: 'CF-Connecting-IP' } },
+    ip: CLIENT, protocol: 'http', hostname: HOST, verdict: 'safe', why: 'the peer is not Cloudflare, so its CF-Connecting-IP is ignored',
+  },
+  {
+    topology: CLOUDFLARE_BYPASS, label: "`true`, `source: { header: 'CF-Connecting-IP' }`", setting: true, options: { source: { header: 'CF-Connecting-IP' } },
+    ip: '6.6.6.6', protocol: 'https', hostname: 'evil.example', verdict: 'SPOOFABLE', why: 'without the peer check, whoever reaches the app writes its own CF-Connecting-IP',
+  },
+  {
+    topology: CLOUDFLARE_BYPASS, label: '`1`', setting: 1,
+    ip: '10.0.0.99', protocol: 'https', hostname: 'evil.example', verdict: 'SPOOFABLE', why: 'a hop count cannot tell Cloudflare from a client that connects directly',
+  },
+  {
+    topology: CLOUDFRONT_ALB, label: "`'cloudfront, 10.0.0.0/16'`, `ranges: { cloudfront }`", setting: 'cloudfront, 10.0.0.0/16', options: { ranges: { cloudfront } },
+    ip: CLIENT, protocol: 'http', hostname: HOST, verdict: 'safe', why: 'the ALB by its VPC subnet, then CloudFront by its origin-facing list',
+  },
+  {
+    topology: CLOUDFRONT_ALB, label: "`'10.0.0.0/16'`", setting: '10.0.0.0/16',
+    ip: '130.176.0.5', protocol: 'http', hostname: HOST, verdict: 'safe, but wrong', why: 'CloudFront is missing: every client is a CloudFront node',
+  },
+  {
+    topology: CLOUDFRONT_ALB, label: '`2`', setting: 2,
+    ip: CLIENT, protocol: 'http', hostname: HOST, verdict: 'safe', why: 'two hops, while only CloudFront can reach the ALB',
+  },
+  {
+    topology: FASTLY, label: "`'fastly'`, `ranges: { fastly }`", setting: 'fastly', options: { ranges: { fastly } },
+    ip: CLIENT, protocol: 'http', hostname: HOST, verdict: 'safe', why: 'the peer is in Fastly\'s list: the walk stops at the address Fastly appended',
+  },
+  {
+    topology: FASTLY, label: '`true`', setting: true,
+    ip: '6.6.6.6', protocol: 'http', hostname: HOST, verdict: 'SPOOFABLE', why: '`true` walks to the leftmost entry, which the client wrote',
+  },
+  {
+    topology: GOOGLE_LB, label: "`'google-lb, 34.120.1.1'`, `ranges: { 'google-lb': googleLoadBalancers }`", setting: 'google-lb, 34.120.1.1',
+    options: { ranges: { 'google-lb': googleLoadBalancers } },
+    ip: CLIENT, protocol: 'http', hostname: HOST, verdict: 'safe', why: 'the front end by Google\'s ranges, then the address of the forwarding rule',
+  },
+  {
+    topology: GOOGLE_LB, label: "`'google-lb'`, `ranges: { 'google-lb': googleLoadBalancers }`", setting: 'google-lb',
+    options: { ranges: { 'google-lb': googleLoadBalancers } },
+    ip: '34.120.1.1', protocol: 'http', hostname: HOST, verdict: 'safe, but wrong', why: 'the forwarding rule\'s address is missing: every client is 34.120.1.1',
+  },
+  {
+    topology: GOOGLE_LB, label: '`2`', setting: 2,
+    ip: CLIENT, protocol: 'http', hostname: HOST, verdict: 'safe', why: 'the front end and the address it appends, while only Google can connect',
+  },
+  {
+    topology: VPC, label: "`'vpc'`, `ranges: { vpc: ['10.0.0.0/16'] }`", setting: 'vpc', options: { ranges: { vpc: ['10.0.0.0/16'] } },
+    ip: CLIENT, protocol: 'http', hostname: HOST, verdict: 'safe', why: 'one name for every proxy\'s subnet: the walk stops at the client the edge appended',
+  },
+  {
+    topology: VPC, label: '`3`', setting: 3,
+    ip: CLIENT, protocol: 'http', hostname: HOST, verdict: 'safe', why: 'right until a proxy is added or removed, when it silently is not',
   },
 ]
 

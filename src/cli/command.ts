@@ -1,4 +1,4 @@
-// command.ts: the `proxy-trust` command line (`explain`, `serve`, `--help`, `--version`) as a
+// command.ts: the `proxy-trust` command line (`explain`, `serve`, `ranges`, `--help`, `--version`) as a
 // function of its arguments and its I/O, so that it runs the same in tests and as the executable.
 
 import { readFileSync, realpathSync } from 'node:fs'
@@ -10,8 +10,11 @@ import { explain, lintSetting } from '../diagnostics/explain.js'
 import { resolveOptions, type AddressSource, type TrustOptions } from '../core/options.js'
 import { renderJson, renderText, type RenderContext } from '../diagnostics/render.js'
 import { visible } from '../diagnostics/escape.js'
+import { snapshotAges, snapshotsOf, staleRanges } from '../diagnostics/stale.js'
 import type { RequestLike } from '../core/request.js'
 import { listen, shutdown, urlOf, whoami } from './serve.js'
+import { rangesCommand, rangesOf } from './ranges.js'
+import { UsageError } from './usage.js'
 
 /** A stream the command writes to. */
 export interface Output {
@@ -39,6 +42,7 @@ over which protocol, and which rule decided at each hop.
 Commands:
   explain   explain one request described on the command line
   serve     run a "whoami" HTTP server that explains every request it receives
+  ranges    fetch or list providers' address lists (Cloudflare, Fastly, CloudFront, Google)
 
 Options:
   -h, --help      show this help (proxy-trust <command> --help for a command's options)
@@ -60,6 +64,11 @@ const TRUST_HELP = `Trust (as compileTrust(setting, options) takes them):
   --extended-ranges        also accept the range names private and cgnat
   --trust-socketless       trust a socket without an address (a unix socket)
   --max-forwarded N        the most Forwarded elements read (default: 32)
+  --ranges FILE            range names from a JSON file (proxy-trust ranges fetch writes one)
+  --range NAME=CIDR[,CIDR...]
+                           a range name of your own for the setting; --range PROVIDER
+                           (cloudflare, fastly, cloudfront, google-lb) names the shipped snapshot;
+                           repeat for more
 `
 
 const EXPLAIN_HELP = `Usage: proxy-trust explain [--trust SETTING] [--remote ADDR] [--header "Name: value"]... [options]
@@ -93,6 +102,8 @@ JSON (--json) is one object; absent values are null:
                        message }
   result     object  resolveAddr's answer: { ip, ips, host, hostname, protocol, secure }
   from       object  the header each answer came from: { ip, ips, host, hostname, protocol, secure }
+  ranges     array   the provider snapshots the setting uses:
+                     { name, provider, source, retrieved (YYYY-MM-DD), days (its age) }
   warnings   array   { code, message, fix }
 
 Example:
@@ -122,8 +133,6 @@ Example:
   proxy-trust serve --trust "loopback, 10.0.0.0/8" --port 8080
 `
 
-/** A mistake in the arguments: reported in one line, exit status 2. */
-class UsageError extends Error {}
 
 const TRUST_FLAGS = {
   trust: { type: 'string' },
@@ -136,6 +145,8 @@ const TRUST_FLAGS = {
   'extended-ranges': { type: 'boolean' },
   'trust-socketless': { type: 'boolean' },
   'max-forwarded': { type: 'string' },
+  ranges: { type: 'string' },
+  range: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -154,7 +165,7 @@ const SERVE_FLAGS = {
 } as const
 
 /** What the trust flags give. */
-type TrustValues = Partial<Record<'trust' | 'source' | 'max-forwarded', string>> &
+type TrustValues = Partial<Record<'trust' | 'source' | 'max-forwarded' | 'ranges', string>> & { readonly range?: string[] | undefined } &
   Partial<Record<'strict' | 'aligned' | 'ports' | 'strict-addresses' | 'normalize' | 'extended-ranges' | 'trust-socketless', boolean>>
 
 /**
@@ -172,6 +183,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         return explainCommand(rest, io)
       case 'serve':
         return await serveCommand(rest, io)
+      case 'ranges':
+        return await rangesCommand(rest, io)
       case '-h':
       case '--help':
         io.stdout.write(HELP)
@@ -181,9 +194,9 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         io.stdout.write(io.version() + '\n')
         return 0
       case undefined:
-        throw new UsageError('missing command: explain or serve (see proxy-trust --help)')
+        throw new UsageError('missing command: explain, serve or ranges (see proxy-trust --help)')
       default:
-        throw new UsageError(`unknown command ${JSON.stringify(command)}: expected explain or serve (see proxy-trust --help)`)
+        throw new UsageError(`unknown command ${JSON.stringify(command)}: expected explain, serve or ranges (see proxy-trust --help)`)
     }
   } catch (error) {
     if (!(error instanceof UsageError)) throw error
@@ -226,7 +239,8 @@ async function serveCommand(args: readonly string[], io: Io): Promise<number> {
   const port = portOf(values.port)
   const host = values.host ?? '127.0.0.1'
   const { trust, setting, context } = trustOf(values)
-  for (const warning of lintSetting(setting)) io.stderr.write(`warning: ${warning.code}: ${visible(warning.message)}\n`)
+  const stale = staleRanges(snapshotAges(snapshotsOf(trust), Date.now()))
+  for (const warning of [...lintSetting(setting), ...stale]) io.stderr.write(`warning: ${warning.code}: ${visible(warning.message)}\n`)
 
   let server
   try {
@@ -294,6 +308,8 @@ function optionsOf(values: TrustValues): TrustOptions {
   if (values.normalize === true) options.normalize = true
   if (values['extended-ranges'] === true) options.extendedRanges = true
   if (values['trust-socketless'] === true) options.trustSocketless = true
+  const ranges = rangesOf(values.ranges, values.range ?? [])
+  if (ranges !== undefined) options.ranges = ranges
   const max = values['max-forwarded']
   if (max !== undefined) {
     if (!/^[0-9]+$/.test(max)) throw new UsageError(`invalid --max-forwarded ${JSON.stringify(max)}: expected a whole number of at least 1`)

@@ -5,6 +5,7 @@
 import { buildTable, holdsAddress, Kind, matchingLabel, parseAddress, parseRange, zoneOf, type Range, type RangeTable } from './address.js'
 import { shareProtocol } from './copies.js'
 import { describeValue, resolveOptions, EXPRESS, type ResolvedOptions, type TrustOptions } from './options.js'
+import { compileRanges, type NamedRange, type SnapshotUse } from './ranges.js'
 
 /**
  * A trust predicate: is the address at hop `i` (0 is the socket peer, 1 the rightmost
@@ -33,6 +34,8 @@ export interface Compiled {
   /** The custom function a predicate wraps (itself otherwise): the one the walk calls. */
   readonly call: TrustFn
   readonly options: ResolvedOptions
+  /** The provider snapshots the setting's range names stand for, in the setting's order (none when absent). */
+  readonly snapshots?: readonly SnapshotUse[]
 }
 
 /**
@@ -57,8 +60,8 @@ function mark(trust: TrustFn, compiled: Compiled): TrustFn {
   return trust
 }
 
-function withShape(trust: TrustFn, shape: Shape): TrustFn {
-  return mark(trust, { shape, call: trust, options: EXPRESS })
+function withShape(trust: TrustFn, shape: Shape, snapshots: readonly SnapshotUse[] = []): TrustFn {
+  return mark(trust, { shape, call: trust, options: EXPRESS, snapshots })
 }
 
 /** Trusts every address (`true`). */
@@ -87,16 +90,11 @@ const EXTENDED_RANGES: ReadonlyMap<string, readonly string[]> = new Map([
   ['cgnat', ['100.64.0.0/10']],
 ])
 
-/** A named range compiled once: its ranges and the labels explanations show for them. */
-interface Named {
-  readonly ranges: readonly Range[]
-  readonly labels: readonly string[]
-}
-
-function parseAll(names: ReadonlyMap<string, readonly string[]>): Map<string, Named> {
+function parseAll(names: ReadonlyMap<string, readonly string[]>): Map<string, NamedRange> {
   return new Map([...names].map(([name, notes]) => [name, {
     ranges: notes.map((note) => parseRange(note)),
     labels: notes.map((note) => `${name} (${note})`),
+    snapshot: undefined,
   }]))
 }
 
@@ -105,11 +103,12 @@ const extendedRanges = new Map([...namedRanges, ...parseAll(EXTENDED_RANGES)])
 
 const scratch = new Int32Array(4)
 
-function trustTable(table: RangeTable, strict: boolean): TrustFn {
+function trustTable(table: RangeTable, strict: boolean, snapshots: readonly SnapshotUse[]): TrustFn {
   if (table.v4.length === 0 && table.v6.length === 0) return trustNone
   return withShape(
     (addr) => holdsAddress(table, addr, 0, -1, strict, scratch),
     { kind: 'table', table, strict },
+    snapshots,
   )
 }
 
@@ -151,7 +150,7 @@ function nameOf(entry: unknown): string | undefined {
  * @throws {TypeError} `argument is required`, `unsupported trust argument`,
  *   `invalid IP address: <value>`, `invalid range on address: <value>`.
  */
-export function compileList(val: unknown, options: ResolvedOptions = EXPRESS): TrustFn {
+export function compileList(val: unknown, options: ResolvedOptions = EXPRESS, user?: ReadonlyMap<string, NamedRange>): TrustFn {
   if (!val) throw new TypeError('argument is required')
   let entries: readonly unknown[]
   if (typeof val === 'string') {
@@ -165,15 +164,17 @@ export function compileList(val: unknown, options: ResolvedOptions = EXPRESS): T
   const names = options.extendedRanges ? extendedRanges : namedRanges
   const ranges: Range[] = []
   const labels: string[] = []
+  const snapshots: SnapshotUse[] = []
   for (const entry of entries) {
     const text = entryText(entry)
     const key = text ?? nameOf(entry)
-    const named = key === undefined ? undefined : names.get(key)
+    const named = key === undefined ? undefined : user?.get(key) ?? names.get(key)
     if (named) {
       for (let k = 0; k < named.ranges.length; k++) {
         ranges.push(named.ranges[k] as Range)
         labels.push(named.labels[k] as string)
       }
+      if (named.snapshot !== undefined && !snapshots.includes(named.snapshot)) snapshots.push(named.snapshot)
     } else if (text === undefined) {
       throw new TypeError('invalid IP address: ' + describeValue(entry))
     } else {
@@ -181,7 +182,7 @@ export function compileList(val: unknown, options: ResolvedOptions = EXPRESS): T
       labels.push(text)
     }
   }
-  return trustTable(buildTable(ranges, labels, options.matchZones), options.strict)
+  return trustTable(buildTable(ranges, labels, options.matchZones), options.strict, snapshots)
 }
 
 /**
@@ -207,20 +208,21 @@ export function compileList(val: unknown, options: ResolvedOptions = EXPRESS): T
  */
 export function compileTrust(setting: TrustSetting, options?: TrustOptions): TrustFn {
   const resolved = resolveOptions(options)
-  const base = compileSetting(setting, resolved)
+  const user = compileRanges(options?.ranges, resolved.strict)
+  const base = compileSetting(setting, resolved, user)
   if (resolved === EXPRESS) return base
   return withOptions(base, resolved)
 }
 
-function compileSetting(setting: TrustSetting, options: ResolvedOptions): TrustFn {
+function compileSetting(setting: TrustSetting, options: ResolvedOptions, user: ReadonlyMap<string, NamedRange> | undefined): TrustFn {
   if (typeof setting === 'function') return setting
   if (setting === true) return trustAll
   if (typeof setting === 'number') {
     const hops = setting
     return withShape((_addr, i) => i < hops, { kind: 'hops', hops })
   }
-  if (typeof setting === 'string') return compileList(setting.split(',').map((entry) => entry.trim()), options)
-  return compileList(setting || [], options)
+  if (typeof setting === 'string') return compileList(setting.split(',').map((entry) => entry.trim()), options, user)
+  return compileList(setting || [], options, user)
 }
 
 /**
@@ -233,7 +235,7 @@ function withOptions(base: TrustFn, options: ResolvedOptions): TrustFn {
   const known = compiledOf(base)
   const call = known ? known.call : base
   const trust: TrustFn = (addr, i) => call(addr, i)
-  return mark(trust, { shape: known?.shape, call, options })
+  return mark(trust, { shape: known?.shape, call, options, snapshots: known?.snapshots ?? [] })
 }
 
 /** Whether `addr` at hop `i` is trusted, answered from the shape when there is one. */

@@ -1,6 +1,8 @@
 // options.ts: the opt-in behaviour beyond Express, validated once at compile time. With no options
 // every answer is Express's.
 
+import type { RangeNames } from './ranges.js'
+
 /** Where the client's address is read from. */
 export type AddressSource =
   /** `X-Forwarded-For`, right to left (Express's only source). */
@@ -79,6 +81,15 @@ export interface TrustOptions {
    * @default 32
    */
   readonly maxForwarded?: number | undefined
+  /**
+   * Range names of your own, usable in the setting like `loopback`: each a list of addresses and
+   * subnets, or a provider snapshot from `proxy-trust/ranges` or `loadRanges(file)`. Names are
+   * lower-case tokens that may not shadow the built-in names. Only the names change: the answers
+   * stay Express's for what the setting then holds.
+   * @default undefined (only the built-in names)
+   * @example compileTrust('loopback, office, cloudflare', { ranges: { office: ['203.0.113.0/24'], cloudflare } })
+   */
+  readonly ranges?: RangeNames | undefined
 }
 
 /** Options with every default filled in. */
@@ -113,7 +124,7 @@ export const EXPRESS: ResolvedOptions = Object.freeze({
 
 const KNOWN = new Set([
   'preset', 'source', 'ports', 'hostAndProto', 'addresses', 'normalize', 'extendedRanges', 'zones', 'trustSocketless',
-  'maxForwarded',
+  'maxForwarded', 'ranges',
 ])
 
 /** RFC 7230 token: the characters a header name may hold. */

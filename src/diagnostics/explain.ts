@@ -12,6 +12,7 @@ import type { ForwardedElement } from '../core/rfc7239.js'
 import { hopsOf, type SourceEnd } from '../core/sources/hops.js'
 import { entryFromRight } from '../core/sources/xff.js'
 import { Decision, presentAddress, walkHops, WalkRecord, type Rule } from '../core/walk.js'
+import { snapshotAges, snapshotsOf, staleRanges, type SnapshotAge } from './stale.js'
 
 /** The stable identifiers of the warnings `explain` and `lintSetting` give. */
 export type WarningCode =
@@ -39,6 +40,8 @@ export type WarningCode =
   | 'SETTING_ODD_ADDRESS'
   /** A setting subnet has host bits set (`10.0.0.1/8` means 10.0.0.0/8). */
   | 'SETTING_HOST_BITS'
+  /** A provider snapshot the setting uses was retrieved more than 180 days ago. */
+  | 'RANGES_STALE'
 
 /** Something in a setting or a request that is probably not what was meant. */
 export interface Warning {
@@ -117,7 +120,9 @@ export interface Explanation {
   readonly result: ResolvedAddr
   /** The header each part of `result` came from. */
   readonly from: Origins
-  /** The setting's warnings (when it was given), then the request's. */
+  /** The provider snapshots the setting's range names stand for, with the day each was retrieved. */
+  readonly ranges: readonly SnapshotAge[]
+  /** The setting's warnings (when it was given), then the request's, then stale snapshots'. */
   readonly warnings: readonly Warning[]
 }
 
@@ -206,7 +211,9 @@ export function explain(req: RequestLike, trust: TrustFn, setting?: TrustSetting
   for (const warning of requestWarnings(req, {
     options, shape: compiled?.shape, hops, stop: walkStop, peerTrusted, entries: count - 1, junk,
   })) warnings.push(warning)
-  return { source, headers: forwardingHeaders(req, options), hops, stop: walkStop, result, from, warnings }
+  const ranges = snapshotAges(snapshotsOf(trust), Date.now())
+  for (const warning of staleRanges(ranges)) warnings.push(warning)
+  return { source, headers: forwardingHeaders(req, options), hops, stop: walkStop, result, from, ranges, warnings }
 }
 
 /** The rule that decided a hop, in words. */

@@ -28,9 +28,17 @@ const PLAIN: Styles = { bold: plain, dim: plain, green: plain, red: plain, yello
 
 /** The options as one line: `preset: strict, ports: true`, or `none (Express)`. */
 export function describeOptions(options: TrustOptions): string {
+  // range names stand for long lists, which the ranges line shows
   const parts = Object.entries(options).map(([name, value]) =>
-    `${name}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`)
+    name === 'ranges'
+      ? `ranges: ${Object.keys(value as object).join(' ')}`
+      : `${name}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`)
   return parts.length === 0 ? 'none (Express)' : parts.join(', ')
+}
+
+/** The snapshots a setting uses, one line: `cdn (cloudflare, retrieved 2026-08-22, 101 days ago)`. */
+export function describeRanges(explanation: Explanation): string {
+  return explanation.ranges.map((age) => `${age.name} (${age.provider}, retrieved ${age.retrieved}, ${age.days} days ago)`).join(', ')
 }
 
 function yesNo(value: boolean | undefined): string {
@@ -118,6 +126,7 @@ export function renderText(explanation: Explanation, context: RenderContext, col
   const { hops, result, from } = explanation
   const out: string[] = []
   out.push(`trust: ${printable(context.trust)}    options: ${visible(describeOptions(context.options))}    source: ${printable(explanation.source)}`)
+  if (explanation.ranges.length > 0) out.push(`ranges: ${visible(describeRanges(explanation))}`)
   const headers = Object.entries(explanation.headers)
   if (headers.length > 0) {
     out.push('')
@@ -275,7 +284,7 @@ ${warningItems}
 </table>
 <h2>Forwarding headers</h2>
 ${headerList}
-<footer>trust: <span class="mono">${escapeHtml(context.trust)}</span> · options: ${escapeHtml(describeOptions(context.options))} · source: ${escapeHtml(explanation.source)}</footer>
+<footer>trust: <span class="mono">${escapeHtml(context.trust)}</span> · options: ${escapeHtml(describeOptions(context.options))} · source: ${escapeHtml(explanation.source)}${explanation.ranges.length > 0 ? ` · ranges: ${escapeHtml(describeRanges(explanation))}` : ''}</footer>
 </main>
 </body>
 </html>

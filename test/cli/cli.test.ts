@@ -140,7 +140,7 @@ describe('main: help, version and usage errors', () => {
 
   it('documents the JSON schema in explain --help', async () => {
     const { stdout } = await runMain(['explain', '-h'])
-    for (const key of ['trust', 'options', 'source', 'headers', 'hops', 'stop', 'result', 'from', 'warnings']) {
+    for (const key of ['trust', 'options', 'source', 'headers', 'hops', 'stop', 'result', 'from', 'ranges', 'warnings']) {
       expect(stdout).toMatch(new RegExp(`^  ${key} +(string|object|array) `, 'm'))
     }
   })
@@ -152,8 +152,8 @@ describe('main: help, version and usage errors', () => {
   }
 
   const usageCases: readonly UsageCase[] = [
-    { name: 'no command', argv: [], stderr: 'missing command: explain or serve (see proxy-trust --help)' },
-    { name: 'an unknown command', argv: ['whoami'], stderr: 'unknown command "whoami": expected explain or serve (see proxy-trust --help)' },
+    { name: 'no command', argv: [], stderr: 'missing command: explain, serve or ranges (see proxy-trust --help)' },
+    { name: 'an unknown command', argv: ['whoami'], stderr: 'unknown command "whoami": expected explain, serve or ranges (see proxy-trust --help)' },
     { name: 'an unknown option', argv: ['explain', '--bogus'], stderr: "unknown option '--bogus' (see proxy-trust explain --help)" },
     { name: 'an option without its value', argv: ['explain', '--trust'], stderr: "option '--trust <value>' argument missing (see proxy-trust explain --help)" },
     { name: 'a positional argument', argv: ['explain', 'loopback'], stderr: "unexpected argument 'loopback' (see proxy-trust explain --help)" },
@@ -211,7 +211,7 @@ describe('main: explain', () => {
     const { code, stdout } = await runMain([...EXAMPLE, '--json'])
     expect(code).toBe(0)
     const json = JSON.parse(stdout) as Record<string, unknown>
-    expect(Object.keys(json)).toEqual(['trust', 'options', 'source', 'headers', 'hops', 'stop', 'result', 'from', 'warnings'])
+    expect(Object.keys(json)).toEqual(['trust', 'options', 'source', 'headers', 'hops', 'stop', 'result', 'from', 'ranges', 'warnings'])
     expect(json).toEqual({
       trust: 'loopback, 10.0.0.0/8',
       options: {},
@@ -225,6 +225,7 @@ describe('main: explain', () => {
       stop: { index: 2, reason: 'end', message: 'no more entries: hop 2 is the client' },
       result: { ip: '203.0.113.5', ips: ['203.0.113.5', '10.0.0.2'], host: null, hostname: null, protocol: 'http', secure: false },
       from: { ip: 'x-forwarded-for', ips: 'x-forwarded-for', host: null, hostname: null, protocol: 'socket', secure: 'socket' },
+      ranges: [],
       warnings: [],
     })
   })
@@ -576,7 +577,7 @@ describe('proxy-trust (the built executable)', () => {
     const { code, stdout } = await runCli([...EXAMPLE, '--json', '--trust', 'true', '--header', 'X-Forwarded-Proto: https'])
     expect(code).toBe(0)
     const json = JSON.parse(stdout) as Record<string, unknown> & Explanation
-    expect(Object.keys(json)).toEqual(['trust', 'options', 'source', 'headers', 'hops', 'stop', 'result', 'from', 'warnings'])
+    expect(Object.keys(json)).toEqual(['trust', 'options', 'source', 'headers', 'hops', 'stop', 'result', 'from', 'ranges', 'warnings'])
     for (const hop of json.hops) expect(Object.keys(hop)).toEqual(['index', 'from', 'received', 'address', 'valid', 'trusted', 'reason', 'role'])
     expect(Object.keys(json.stop)).toEqual(['index', 'reason', 'message'])
     expect(Object.keys(json.result)).toEqual(['ip', 'ips', 'host', 'hostname', 'protocol', 'secure'])
@@ -596,7 +597,7 @@ describe('proxy-trust (the built executable)', () => {
     { argv: ['explain', '--remote'], stderr: "proxy-trust: option '--remote <value>' argument missing (see proxy-trust explain --help)\n" },
     { argv: ['explain', '--header', 'nonsense'], stderr: 'proxy-trust: invalid --header "nonsense": expected "Name: value"\n' },
     { argv: ['serve', '--port', '-1'], stderr: "proxy-trust: option '--port' argument is ambiguous (see proxy-trust serve --help)\n" },
-    { argv: ['launch'], stderr: 'proxy-trust: unknown command "launch": expected explain or serve (see proxy-trust --help)\n' },
+    { argv: ['launch'], stderr: 'proxy-trust: unknown command "launch": expected explain, serve or ranges (see proxy-trust --help)\n' },
   ])('error: $argv.0 $argv.1 exits 2 with one line', async ({ argv, stderr }) => {
     expect(await runCli(argv)).toEqual({ code: 2, stdout: '', stderr })
   })
