@@ -5,6 +5,7 @@ import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { compileRanges, type RangeNames, type RangeSnapshot, type RangeValue } from '../core/ranges.js'
 import { loadRanges } from '../core/ranges-file.js'
+import { visible } from '../diagnostics/escape.js'
 import { snapshotAges } from '../diagnostics/stale.js'
 import { checkSubnets, PROVIDERS, type Provider, type Subnets } from './providers.js'
 import type { Io } from './command.js'
@@ -164,7 +165,7 @@ async function fetchCommand(args: readonly string[], io: Io): Promise<number> {
     try {
       existing = loadRanges(out)
     } catch (error) {
-      io.stderr.write(`proxy-trust: ${(error as Error).message}: nothing written\n`)
+      io.stderr.write(`proxy-trust: ${visible((error as Error).message)}: nothing written\n`)
       return 1
     }
   }
@@ -177,10 +178,10 @@ async function fetchCommand(args: readonly string[], io: Io): Promise<number> {
     offset += provider.urls.length
     const result = await fetchOne(provider, sources, existing[provider.name])
     if (typeof result === 'string') {
-      io.stderr.write(`${provider.name}: ${result}\nproxy-trust: nothing written to ${out}\n`)
+      io.stderr.write(`${provider.name}: ${visible(result)}\nproxy-trust: nothing written to ${visible(out)}\n`)
       return 1
     }
-    io.stderr.write(`${provider.name}: ${result.v4.length} IPv4 and ${result.v6.length} IPv6 subnets from ${sources.join(' ')}\n`)
+    io.stderr.write(`${provider.name}: ${result.v4.length} IPv4 and ${result.v6.length} IPv6 subnets from ${visible(sources.join(' '))}\n`)
     fetched[provider.name] = { name: provider.name, source: sources.join(' '), retrieved, v4: result.v4, v6: result.v6 }
   }
 
@@ -192,10 +193,10 @@ async function fetchCommand(args: readonly string[], io: Io): Promise<number> {
     renameSync(temporary, out)
   } catch (error) {
     rmSync(temporary, { force: true })
-    io.stderr.write(`proxy-trust: cannot write ${out}: ${(error as Error).message}\n`)
+    io.stderr.write(`proxy-trust: ${visible(`cannot write ${out}: ${(error as Error).message}`)}\n`)
     return 1
   }
-  io.stderr.write(`wrote ${Object.keys(fetched).join(', ')} to ${out}\n`)
+  io.stderr.write(`wrote ${Object.keys(fetched).join(', ')} to ${visible(out)}\n`)
   return 0
 }
 

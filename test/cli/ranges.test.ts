@@ -32,6 +32,7 @@ const ROUTES: Record<string, { status: number; body: string }> = {
   '/one': { status: 200, body: '173.245.48.0/20\n' },
   '/v6-in-v4': { status: 200, body: '2606:4700::/32\n' },
   '/not-json': { status: 200, body: '<html>' },
+  '/hostile': { status: 200, body: '\x1b[2J\u202e/24\n' },
 }
 
 let server: http.Server
@@ -176,6 +177,7 @@ describe('proxy-trust ranges fetch', () => {
     { name: 'fail: a private range', args: ['cloudflare', '--url', '/private', '--url', '/ips-v6'], message: 'cloudflare: 10.0.0.0/8 overlaps 10.0.0.0/8, which no public proxy connects from' },
     { name: 'fail: a whole address family', args: ['cloudflare', '--url', '/everything', '--url', '/ips-v6'], message: 'cloudflare: 0.0.0.0/0 is a whole address family' },
     { name: 'fail: shrunk beyond the bound', args: ['cloudflare', '--url', '/one', '--url', '/ips-v6'], message: 'cloudflare: 8 subnets against 22 before, beyond a factor of 2: check the list at its source' },
+    { name: 'fail: a list that would drive the terminal, shown escaped', args: ['cloudflare', '--url', '/hostile', '--url', '/ips-v6'], message: 'cloudflare: ips-v4: "\\u001b[2J\\u202e/24" is not a subnet (invalid IP address: \\x1b[2J\\u202e)' },
     { name: 'fail: a later provider fails', args: ['fastly', 'cloudflare', '--url', '/public-ip-list', '--url', '/missing', '--url', '/ips-v6'], message: 'cloudflare: {base}/missing: HTTP 404' },
   ]
   it.each(failures)('$name: exits 1 and writes nothing', async ({ args, message }) => {

@@ -134,7 +134,7 @@ describe('renderers and the command line escape what a request carries', () => {
   })
 
   it.each([
-    { name: 'an unknown command', argv: ['\x9b2J\u202e'], line: 'proxy-trust: unknown command "\\x9b2J\\u202e": expected explain or serve (see proxy-trust --help)\n' },
+    { name: 'an unknown command', argv: ['\x9b2J\u202e'], line: 'proxy-trust: unknown command "\\x9b2J\\u202e": expected explain, serve or ranges (see proxy-trust --help)\n' },
     { name: 'an unknown option', argv: ['explain', '--\x9bx'], line: 'proxy-trust: unknown option \'--\\x9bx\' (see proxy-trust explain --help)\n' },
     { name: 'a bad setting', argv: ['explain', '--trust', '10.0.0.1\x85'], line: 'proxy-trust: invalid --trust "10.0.0.1\\x85": invalid IP address: 10.0.0.1\\x85\n' },
   ])('CLI errors show $name escaped', async ({ argv, line }) => {
