@@ -14,6 +14,7 @@
 //   npm run bench -- --quick # fewer rounds, for a smoke run
 //   npm run bench -- --only explain  # the rows whose names contain the text (`serve` for the server's)
 //   npm run bench -- --check # PASS or FAIL for each target; exit status 1 if any is missed
+//   npm run bench -- --node 24  # on another Node: a release line of the matrix, an exact version or a path
 
 import { createRequire } from 'node:module'
 import os from 'node:os'
@@ -27,20 +28,35 @@ const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.join(here, '..')
 const require = createRequire(import.meta.url)
 
-const USAGE = `usage: npm run bench -- [--quick] [--only <text>] [--json] [--check]
+const USAGE = `usage: npm run bench -- [--quick] [--only <text>] [--json] [--check] [--node <node>]
   --quick        fewer rounds, for a smoke run
   --only <text>  only the scenarios whose names contain <text>
   --json         the results as JSON on stdout (use npm run -s to keep npm's own lines out)
-  --check        PASS or FAIL for each target; exit status 1 if any is missed`
+  --check        PASS or FAIL for each target; exit status 1 if any is missed
+  --node <node>  run on another Node: a release line of the test matrix (24), an exact version
+                 (24.22.3), installed from the npm registry on first use, or a path to a binary`
 // parsed before the re-run below, so that a bad command line is reported once
 const flags = parseFlags(process.argv.slice(2), {
   quick: { type: 'boolean' }, json: { type: 'boolean' }, check: { type: 'boolean' }, only: { type: 'string' },
+  node: { type: 'string' },
 }, USAGE)
 
-// re-run with the flags the measurements need
-if (typeof globalThis.gc !== 'function') {
-  const child = spawnSync(process.execPath,
-    ['--expose-gc', '--min-semi-space-size=128', '--max-semi-space-size=128', ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)],
+// re-run with the flags the measurements need, on the Node that --node names if it names one
+// (scripts/node-versions.mjs finds or installs it); the child gets every flag but --node
+if (typeof globalThis.gc !== 'function' || flags.node !== undefined) {
+  let node = process.execPath
+  if (flags.node !== undefined) {
+    const { resolveNode } = await import('../scripts/node-versions.mjs')
+    try {
+      node = resolveNode(flags.node, (line) => console.error(line))
+    } catch (error) {
+      process.stderr.write(`${error.message}\n\n${USAGE}\n`)
+      process.exit(2)
+    }
+  }
+  const rest = Object.entries(flags).filter(([name]) => name !== 'node').flatMap(([name, value]) => (value === true ? [`--${name}`] : [`--${name}`, value]))
+  const child = spawnSync(node,
+    ['--expose-gc', '--min-semi-space-size=128', '--max-semi-space-size=128', ...process.execArgv, fileURLToPath(import.meta.url), ...rest],
     { stdio: 'inherit' })
   process.exit(child.status ?? 1)
 }

@@ -118,8 +118,14 @@ describe('headerValue', () => {
     expect(asked).toEqual(['forwarded'])
   })
 
-  it('confirms that a real Headers.get throws for a pseudo-header name', () => {
-    expect(() => new Headers().get(':authority')).toThrow(TypeError)
+  // The Fetch standard has Headers.get throw for a name that is no header name
+  // (https://fetch.spec.whatwg.org/#dom-headers-get). Node's undici does so from 5.28.4: Node 18.20.0
+  // (undici 5.28.3) and 18.19.0 (5.26.4) answer null, 18.20.1 (5.28.4) throws. headerValue holds either way.
+  it('confirms that a real Headers.get throws for a pseudo-header name from undici 5.28.4 on, and answers null before', () => {
+    const [major = 0, minor = 0, patch = 0] = (process.versions['undici'] ?? '0.0.0').split('.').map(Number)
+    const throws = major > 5 || (major === 5 && (minor > 28 || (minor === 28 && patch >= 4)))
+    if (throws) expect(() => new Headers().get(':authority')).toThrow(TypeError)
+    else expect(new Headers().get(':authority')).toBeNull()
   })
 })
 
