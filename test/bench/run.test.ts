@@ -23,6 +23,8 @@ describe('npm run bench', () => {
     { args: ['--quick', '--only'], error: "Option '--only <value>' argument missing" },
     { args: ['quick'], error: "Unexpected argument 'quick'" },
     { args: ['--check=yes'], error: "Option '--check' does not take an argument" },
+    { args: ['--node', '7'], error: 'invalid --node: 7 (release lines: 20, 22, 24, 26,' },
+    { args: ['--node', '/no/such/node'], error: 'invalid --node: /no/such/node (no such file)' },
   ])('error: $args exits 2 naming the problem, with the usage', ({ args, error }) => {
     const { status, stdout, stderr } = run(args)
     expect(status).toBe(2)
@@ -50,6 +52,14 @@ describe('npm run bench', () => {
     expect(check).toMatchObject({ name: 'trust true (ip)', target: 3, value: out.scenarios[0]?.ratio })
     expect(check?.pass).toBe((check?.value ?? 0) >= 3)
     expect(status).toBe(check?.pass ? 0 : 1)
+  })
+
+  it('--node runs the benchmark on the Node it names, with the other flags', () => {
+    const { status, stdout } = run(['--node', process.execPath, '--quick', '--only', 'hop count'])
+    expect(status).toBe(0)
+    expect(stdout).toContain(`proxy-trust benchmark: Node ${process.version},`)
+    expect(stdout).toContain(', 7 rounds')
+    expect(stdout).toContain('| hop count 2 | ip |')
   })
 
   it('without --check there are no verdicts and the exit status is 0', () => {
