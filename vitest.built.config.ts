@@ -1,4 +1,4 @@
-// vitest.built.config.ts: the test suite run against the built package (dist/esm) instead of src/,
+// vitest.built.config.ts: the test suite run against the built package (dist/) instead of src/,
 // for the Node version matrix (scripts/node-matrix.mjs): what runs on each Node is the JavaScript
 // that ships, compiled by tsc for its ES2022 target, not the sources as vitest would transform them.
 import { existsSync } from 'node:fs'
@@ -9,9 +9,13 @@ import base from './vitest.config.js'
 
 const ROOT = dirname(fileURLToPath(import.meta.url))
 const SRC = join(ROOT, 'src') + sep
-const DIST = join(ROOT, 'dist', 'esm')
+const DIST = join(ROOT, 'dist')
 
-/** Every relative import of a module under src/ (from a test or a fixture) loads its dist/esm twin. */
+/**
+ * Every relative import of a module under src/ (from a test or a fixture) loads its built twin: the
+ * ES module entry in dist/esm when the module is an entry, else the CommonJS build in dist/cjs, which
+ * the ES module entries re-export.
+ */
 export const builtPackage: Plugin = {
   name: 'proxy-trust:built-package',
   enforce: 'pre',
@@ -19,15 +23,24 @@ export const builtPackage: Plugin = {
     if (importer === undefined || !source.startsWith('.')) return null
     const target = resolve(dirname(importer), source)
     if (!target.startsWith(SRC)) return null
-    const built = join(DIST, relative(SRC, target)).replace(/\.ts$/, '.js')
+    const twin = relative(SRC, target).replace(/\.ts$/, '.js')
+    const built = [join(DIST, 'esm', twin), join(DIST, 'cjs', twin)].find((file) => existsSync(file))
     // a missing twin must fail the run, not fall back to the sources
-    if (!existsSync(built)) throw new Error(`${source} (from ${importer}) has no built twin ${built}: run \`npm run build\` first`)
+    if (built === undefined) throw new Error(`${source} (from ${importer}) has no built twin in dist/: run \`npm run build\` first`)
     return built
   },
 }
 
 export default mergeConfig(base, defineConfig({
   plugins: [builtPackage],
-  // coverage belongs to the sources and is enforced by `npm test`; here it would measure dist/
-  test: { coverage: { enabled: false } },
+  test: {
+    // coverage belongs to the sources and is enforced by `npm test`; here it would measure dist/
+    coverage: { enabled: false },
+    // the CommonJS build is loaded by Node itself, as an app loads it
+    server: { deps: { external: [/[\\/]dist[\\/]cjs[\\/]/] } },
+    // copies.test.ts makes its second copy of the package with vi.resetModules, which renews only
+    // the modules vitest loads itself; the built package's copies are tested for real by
+    // `npm run test:install`, which installs two versions side by side
+    exclude: ['test/core/copies.test.ts', 'node_modules/**'],
+  },
 }))

@@ -1,7 +1,7 @@
 // node-matrix.mjs: the test suite against the built package on every Node version of the matrix.
 //
 // Each version (scripts/node-versions.mjs) runs the whole vitest suite with vitest.built.config.ts,
-// which loads dist/esm in place of src/, so what is tested is the JavaScript that ships. vitest,
+// which loads dist/ in place of src/, so what is tested is the JavaScript that ships. vitest,
 // its workers and every `node` a test starts run on the version under test (its bin/ leads PATH);
 // npm, which some suites call to pack and install the package, runs on this machine's Node, as
 // recent npm does not start on every version. One line per version; any failure, skipped test or
