@@ -46,7 +46,7 @@ export function parseAddress(s: unknown, out: Int32Array, start = 0, end = -1, s
 function parseNotQuad(s: string, out: Int32Array, start: number, stop: number, strict: boolean): Kind {
   const kind = parseCanonicalV6(s, start, stop, out)
   if (kind !== SLOW) return kind
-  if (strict) return Kind.Invalid
+  if (strict) return parseEmbeddedV4(s, out, start, stop)
   const whole = parseWholeDecimal(s, start, stop)
   if (whole >= 0) return writeV4(out, whole, Kind.V4)
   return parseCompatible(start === 0 && stop === s.length ? s : s.slice(start, stop), out)
@@ -67,6 +67,29 @@ function parseWholeDecimal(s: string, start: number, stop: number): number {
     value = value * 10 + d
   }
   return value <= 0xffffffff ? value : -1
+}
+
+/**
+ * Strict mode's reading of the RFC 4291 section 2.2 forms that end in an IPv4 address (other than
+ * the mapped form, read in one pass): `64:ff9b::192.0.2.1` (RFC 6052), `::1.2.3.4`,
+ * `1:2:3:4:5:6:1.2.3.4`, optionally with a zone. The IPv4 part must be a canonical dotted quad
+ * (RFC 3986's IPv4address, as in ls32); it stands for the last two groups. ipaddr.js 1.9.1 refuses
+ * most of these when `::` is used, so compatible mode, which is proxy-addr's reading, does too.
+ *
+ *   ls32 = ( h16 ":" h16 ) / IPv4address
+ */
+function parseEmbeddedV4(s: string, out: Int32Array, start: number, stop: number): Kind {
+  let zone = s.indexOf('%', start)
+  if (zone === -1 || zone >= stop) zone = stop
+  const colon = s.lastIndexOf(':', zone - 1)
+  if (colon < start) return Kind.Invalid
+  const v4 = parseDottedQuad(s, colon + 1, zone, ANY_OCTET)
+  if (v4 < 0) return Kind.Invalid
+  // the same address with the IPv4 part written as two hex groups, read by the one-pass parser,
+  // which counts groups and places "::" (a rare spelling: the string it builds costs nothing that matters)
+  const hex = `${s.slice(start, colon + 1)}${(v4 >>> 16).toString(16)}:${(v4 & 0xffff).toString(16)}${s.slice(zone, stop)}`
+  const kind = parseCanonicalV6(hex, 0, hex.length, out)
+  return kind === SLOW ? Kind.Invalid : kind
 }
 
 /**
@@ -166,7 +189,7 @@ function isZone(s: string, start: number, end: number): boolean {
 /**
  * RFC 4291 text form made only of hex groups (`2001:db8::1`, optionally `%zone`), and the mapped form
  * `::ffff:a.b.c.d` that dual-stack sockets report, in one pass. Other embedded-IPv4 forms go to
- * ipaddr.js, which rejects some of them (`::1.2.3.4`).
+ * ipaddr.js, which rejects some of them (`::1.2.3.4`), or in strict mode to `parseEmbeddedV4`.
  *
  *   IPv6address = 6( h16 ":" ) ls32 / "::" 5( h16 ":" ) ls32 / ... / [ *6( h16 ":" ) h16 ] "::"
  *   h16 = 1*4HEXDIG ; ZoneID = 1*( unreserved ) as ipaddr.js 1.9.1 reads it: 1*( ALPHA / DIGIT )

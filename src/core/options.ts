@@ -44,9 +44,10 @@ export interface TrustOptions {
   readonly hostAndProto?: 'leftmost' | 'aligned' | undefined
   /**
    * `'compatible'` reads addresses as proxy-addr does (ipaddr.js 1.9.1, which accepts `0177.0.0.1`
-   * and `2130706433`); `'strict'` accepts only canonical dotted-quad IPv4 and RFC 4291 IPv6 in hex
-   * groups (optionally with a zone; embedded IPv4 only in the mapped form `::ffff:192.0.2.1`),
-   * rejects other spellings in the setting with a TypeError, treats them
+   * and `2130706433`); `'strict'` accepts only canonical dotted-quad IPv4 and RFC 4291 section 2.2
+   * IPv6 (hex groups, optionally with a zone, and the forms ending in a dotted quad such as
+   * `64:ff9b::192.0.2.1`, which ipaddr.js 1.9.1 refuses), rejects other spellings in the setting with
+   * a TypeError, treats them
    * as untrusted in headers, and makes `ip` undefined when the client entry is not an address.
    * @default 'compatible'
    */

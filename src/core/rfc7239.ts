@@ -11,10 +11,12 @@
 // parser cannot promise that: a stray `"` in `G` swallows the proxies' elements.
 //
 // Implementation decisions (each pinned by a named test):
-// - OWS (spaces and tabs) is accepted on both sides of ";", as around "," in every HTTP list,
-//   because proxy configurations written by hand can produce `for=192.0.2.1; proto=https`; it is refused
-//   around "=", where the grammar has none and no proxy writes any. The same choice as the
-//   `forwarded-parse` package.
+// - OWS (spaces and tabs) is accepted on both sides of ";", as around "," in every HTTP list, although
+//   RFC 7239 section 4's `forwarded-element` has none there, because proxy configurations written by
+//   hand can produce `for=192.0.2.1; proto=https`; it is refused around "=", where the grammar has none
+//   and no proxy writes any. Other parsers accept the same: the `forwarded-parse` package (index.js:
+//   OWS is skipped after "," and ";", and ends a value before them) and actix-web (src/info.rs: each
+//   ";"-separated pair is trimmed, and its tests send `for=192.0.2.60; proto=https`).
 // - A malformed element stops reading: it and everything to its left are discarded, and the
 //   elements to its right are returned with `malformed: true`. Guessing where a malformed element
 //   ends could let text that is not a well-formed element be read as one.

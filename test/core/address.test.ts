@@ -2,6 +2,7 @@
 // ipaddr.js 1.9.1 as the oracle of what is an address and proxy-addr 2.0.8 as the oracle of what a
 // range matches.
 
+import { isIPv6 } from 'node:net'
 import fc from 'fast-check'
 import ipaddr from 'ipaddr.js'
 import { describe, expect, it } from 'vitest'
@@ -226,10 +227,14 @@ describe('parseAddress', () => {
     }), { numRuns: 3000 })
   })
 
-  it('in strict mode, accepts a subset of what it accepts otherwise, with the same value', () => {
+  it('in strict mode, accepts what it accepts otherwise with the same value, except RFC 4291 forms ipaddr.js refuses', () => {
     fc.assert(fc.property(nearAddress, (s) => {
       const strict = parsed(s, 0, -1, true)
-      if (strict.kind !== Kind.Invalid) expect(strict).toEqual(parsed(s))
+      if (strict.kind === Kind.Invalid) return
+      const compatible = parsed(s)
+      if (compatible.kind !== Kind.Invalid) expect(strict).toEqual(compatible)
+      // what only strict mode reads is an address in dotted-quad-ended RFC 4291 form, as Node reads it
+      else expect([s.includes('.'), isIPv6(s.replace(/%.*$/, ''))]).toEqual([true, true])
     }), { numRuns: 3000 })
   })
 
@@ -237,6 +242,40 @@ describe('parseAddress', () => {
     const padding = fc.string({ unit: fc.constantFrom(...' ,:.0a%'), maxLength: 3 })
     fc.assert(fc.property(padding, nearAddress, padding, (before, s, after) => {
       expect(parsed(before + s + after, before.length, before.length + s.length)).toEqual(reference(s))
+    }), { numRuns: 2000 })
+  })
+})
+
+describe('parseAddress in strict mode: RFC 4291 section 2.2 forms with an embedded IPv4 address', () => {
+  it.each<[string, string, Kind, readonly number[], Kind]>([
+    ['the RFC 6052 well-known prefix', '64:ff9b::192.0.2.1', Kind.V6, v6Words([0x64, 0xff9b, 0, 0, 0, 0, 0xc000, 0x201]), Kind.Invalid],
+    ['the deprecated IPv4-compatible form', '::1.2.3.4', Kind.V6, v6Words([0, 0, 0, 0, 0, 0, 0x102, 0x304]), Kind.Invalid],
+    ['a Forwarded node of the report', '64:ff9b::188.0.2.200', Kind.V6, v6Words([0x64, 0xff9b, 0, 0, 0, 0, 0xbc00, 0x2c8]), Kind.Invalid],
+    ['six groups and a dotted quad', '1:2:3:4:5:6:1.2.3.4', Kind.V6, v6Words([1, 2, 3, 4, 5, 6, 0x102, 0x304]), Kind.V6],
+    ['::0:a.b.c.d', '::0:1.2.3.4', Kind.V6, v6Words([0, 0, 0, 0, 0, 0, 0x102, 0x304]), Kind.V6],
+    ['the translated form ::ffff:0:a.b.c.d, which is not mapped', '::ffff:0:1.2.3.4', Kind.V6, v6Words([0, 0, 0, 0, 0xffff, 0, 0x102, 0x304]), Kind.V6],
+    ['a zone id after the dotted quad', '64:ff9b::1.2.3.4%eth0', Kind.V6, v6Words([0x64, 0xff9b, 0, 0, 0, 0, 0x102, 0x304]), Kind.Invalid],
+    ['the mapped form spelled with a group before it', '0::ffff:1.2.3.4', Kind.Mapped, v4Words('1.2.3.4'), Kind.Mapped],
+  ])('reads %s (%s), which the compatible mode reads as kind %i', (_name, input, kind, words, compatible) => {
+    expect(parsed(input, 0, -1, true)).toEqual({ kind, words })
+    expect(parsed(input).kind).toBe(compatible)
+  })
+
+  it('reads an embedded form between start and end, its zone ending at end', () => {
+    expect(parsed('x, 64:ff9b::1.2.3.4%eth0, y', 3, 24, true)).toEqual({ kind: Kind.V6, words: v6Words([0x64, 0xff9b, 0, 0, 0, 0, 0x102, 0x304]) })
+    expect(parsed('%x, ::1.2.3.4', 4, -1, true)).toEqual({ kind: Kind.V6, words: v6Words([0, 0, 0, 0, 0, 0, 0x102, 0x304]) })
+  })
+
+  it('agrees with Node (net.isIPv6, and the WHATWG URL parser for the value) on generated embedded forms', () => {
+    const prefix = fc.constantFrom('::', '::1:', '64:ff9b::', '1:2:3:4:5:6:', '1::', '1:2::3:', 'fe80::', ':', '1:2:3:4:5:6:7:', '::ffff:', '0:0:0:0:0:ffff:', 'ffff::')
+    const quad = fc.oneof(fc.ipV4(), fc.ipV4Extended(), fc.constantFrom('1.2.3', '01.2.3.4', '1.2.3.4.5', '256.0.0.1'))
+    fc.assert(fc.property(prefix, quad, (p, q) => {
+      const s = p + q
+      const ours = parsed(s, 0, -1, true)
+      expect(ours.kind !== Kind.Invalid).toBe(isIPv6(s))
+      if (ours.kind === Kind.Invalid) return
+      // the URL parser writes an IPv6 host in hex groups, RFC 5952 style
+      expect(ours).toEqual(parsed(new URL(`http://[${s}]/`).hostname.slice(1, -1), 0, -1, true))
     }), { numRuns: 2000 })
   })
 })
@@ -270,9 +309,12 @@ describe('parseAddress in strict mode', () => {
     ['a leading-zero part after ::ffff:', '::ffff:010.0.0.1', Kind.Mapped],
     ['a group of five digits', '00001::', Kind.V6],
     [':: standing for no group', '1:2:3:4::5:6:7:8', Kind.V6],
-    ['six groups and a dotted quad', '1:2:3:4:5:6:1.2.3.4', Kind.V6],
-    ['::0:a.b.c.d', '::0:1.2.3.4', Kind.V6],
-    ['::a.b.c.d', '::1.2.3.4', Kind.Invalid],
+    ['an embedded IPv4 part with a leading zero', '64:ff9b::010.0.0.1', Kind.Invalid],
+    ['an embedded IPv4 part of three parts', '::1.2.3', Kind.Invalid],
+    ['seven groups and a dotted quad', '1:2:3:4:5:6:7:1.2.3.4', Kind.Invalid],
+    ['a dotted quad after a single colon', ':1.2.3.4', Kind.Invalid],
+    ['a dotted quad followed by a port', '::1.2.3.4:80', Kind.Invalid],
+    ['an embedded IPv4 address with an empty zone id', '64:ff9b::1.2.3.4%', Kind.Invalid],
     ['a mapped address with an empty zone id', '::ffff:1.2.3.4%', Kind.Invalid],
     ['a mapped address with a bad zone id', '::ffff:1.2.3.4%e-0', Kind.Invalid],
     ['an empty zone id', 'fe80::1%', Kind.Invalid],

@@ -139,3 +139,24 @@ describe('spoofing through one trusted proxy that appends the usual headers', ()
     expect(resolveAddr(from(PROXY, forged), compileTrust(PROXY, options))).toMatchObject({ ip, protocol, host })
   })
 })
+
+describe('embedded IPv4 addresses (RFC 4291 section 2.2) in Forwarded nodes and X-Forwarded-For', () => {
+  const forwarded = from(PROXY, { forwarded: 'for="[64:ff9b::188.0.2.200]:4711", for=192.0.2.9' })
+
+  it('with strict addresses, for="[64:ff9b::188.0.2.200]" is an address, matched as IPv6', () => {
+    expect(resolveAddr(forwarded, compileTrust([PROXY, '192.0.2.9'], { source: 'forwarded', addresses: 'strict' })).ip)
+      .toBe('64:ff9b::188.0.2.200')
+    const walked = resolveAddr(forwarded, compileTrust([PROXY, '192.0.2.9', '64:ff9b::/96'], { source: 'forwarded', addresses: 'strict', normalize: true }))
+    expect(walked.ips).toEqual(['64:ff9b::bc00:2c8', '192.0.2.9'])
+  })
+
+  it('in compatible mode it is not an address, as ipaddr.js 1.9.1 reads it: ip is undefined', () => {
+    expect(resolveAddr(forwarded, compileTrust([PROXY, '192.0.2.9'], { source: 'forwarded' })).ip).toBeUndefined()
+  })
+
+  it('with strict addresses, an X-Forwarded-For entry 64:ff9b::192.0.2.1 is trusted by an IPv6 range and not by an IPv4 one', () => {
+    const req = from(PROXY, { 'x-forwarded-for': '203.0.113.9, 64:ff9b::192.0.2.1' })
+    expect(resolveAddr(req, compileTrust([PROXY, '64:ff9b::/96'], { addresses: 'strict' })).ip).toBe('203.0.113.9')
+    expect(resolveAddr(req, compileTrust([PROXY, '192.0.2.0/24'], { addresses: 'strict' })).ip).toBe('64:ff9b::192.0.2.1')
+  })
+})
