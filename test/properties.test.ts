@@ -23,6 +23,7 @@
 // Runs: `RUNS` below, per property and option set (each test name states its count). The seed is
 // fixed so that every run checks the same inputs; set FC_SEED to explore others.
 
+import { isIPv6 } from 'node:net'
 import fc from 'fast-check'
 import ipaddr from 'ipaddr.js'
 import { describe, expect, it } from 'vitest'
@@ -379,9 +380,18 @@ function proxyHops(s: Scenario, mode: Mode): (string | undefined)[] {
   return mode.ports ? entries.map(portless) : entries
 }
 
-/** An address in one canonical text (IPv4-mapped as IPv4), or undefined when ipaddr.js cannot read it. */
+/**
+ * An address in one canonical text (IPv4-mapped as IPv4), or undefined when it is not one: as ipaddr.js
+ * reads it, or for the RFC 4291 forms ending in a dotted quad that it refuses and strict mode reads
+ * (`::1.2.3.4`), as the WHATWG URL parser writes them in hex groups.
+ */
 function canonical(text: string): string | undefined {
-  if (!ipaddr.isValid(text)) return undefined
+  if (!ipaddr.isValid(text)) {
+    const zone = text.indexOf('%')
+    const bare = zone === -1 ? text : text.slice(0, zone)
+    if (!isIPv6(bare) || !bare.includes('.')) return undefined
+    return canonical(new URL(`http://[${bare}]/`).hostname.slice(1, -1) + (zone === -1 ? '' : text.slice(zone)))
+  }
   const address = ipaddr.process(text)
   return address.kind() === 'ipv6' ? `ipv6 ${(address as ipaddr.IPv6).toNormalizedString()}` : `ipv4 ${address.toString()}`
 }
