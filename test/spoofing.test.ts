@@ -28,7 +28,9 @@ const FORGED: Readonly<Record<string, string>> = {
  * One hop: where it is and what it writes as it forwards, one directive per header. `append` adds
  * the value to the header as another list element (nginx's `$proxy_add_x_forwarded_for`); `set`
  * replaces whatever the header held. `$remote_addr` is the address the hop received the request
- * from, `$host` the Host header it received, `$scheme` the protocol it received it over.
+ * from, `$scheme` the protocol it received it over, `$forwarded_host` the Host header it received when
+ * that is a well-formed host (see forwardedHost), and `$forwarded_host_param` the `;host="…"` parameter
+ * built from it, or nothing.
  */
 interface Hop {
   readonly name: string
@@ -46,14 +48,14 @@ interface Topology {
 const EDGE_WRITES = [
   'append X-Forwarded-For $remote_addr',
   'set X-Forwarded-Proto $scheme',
-  'set X-Forwarded-Host $host',
-  'append Forwarded for=$remote_addr;proto=$scheme;host=$host',
+  'set X-Forwarded-Host $forwarded_host',
+  'append Forwarded for=$remote_addr;proto=$scheme$forwarded_host_param',
 ]
 
 /** A proxy behind a trusted edge: adds itself to the chain and passes on protocol and host. */
 const INNER_WRITES = [
   'append X-Forwarded-For $remote_addr',
-  'append Forwarded for=$remote_addr;proto=$scheme;host=$host',
+  'append Forwarded for=$remote_addr;proto=$scheme$forwarded_host_param',
 ]
 
 const DIRECT: Topology = { name: 'direct', hops: [] }
@@ -72,7 +74,7 @@ const CDN_LB: Topology = {
       writes: [
         'append X-Forwarded-For $remote_addr',
         'set X-Forwarded-Proto $scheme',
-        'append Forwarded for=$remote_addr;proto=$scheme;host=$host',
+        'append Forwarded for=$remote_addr;proto=$scheme$forwarded_host_param',
       ],
     },
     { name: 'load balancer', at: '10.0.0.5', writes: INNER_WRITES },
@@ -84,7 +86,7 @@ const BYPASS: Topology = { name: 'proxy in front, app reachable: straight to the
 // the recipes: providers' proxies at addresses from their published lists (proxy-trust/ranges),
 // each edge configured to set X-Forwarded-Proto and -Host itself (what a CDN that passes them on
 // gives away is the CDN + load balancer rows above)
-const EDGE_OWN = ['set X-Forwarded-Proto $scheme', 'set X-Forwarded-Host $host']
+const EDGE_OWN = ['set X-Forwarded-Proto $scheme', 'set X-Forwarded-Host $forwarded_host']
 const CLOUDFLARE: Topology = {
   name: 'Cloudflare',
   hops: [{ name: 'Cloudflare', at: '173.245.48.5', writes: ['append X-Forwarded-For $remote_addr', 'set CF-Connecting-IP $remote_addr', ...EDGE_OWN] }],
@@ -119,13 +121,28 @@ const VPC: Topology = {
 
 const TOPOLOGIES: readonly Topology[] = [DIRECT, ONE_PROXY, TWO_PROXIES, CDN_LB, VIA_PROXY, BYPASS, CLOUDFLARE, CLOUDFLARE_BYPASS, CLOUDFRONT_ALB, FASTLY, GOOGLE_LB, VPC]
 
+/**
+ * `$forwarded_host` as the README's nginx configuration computes it (a `map` on `$http_host`): the Host
+ * header when it is a reg-name or an IP literal with an optional port, otherwise nothing, so that a Host
+ * holding `,` `;` `=` or a quote never reaches a Forwarded element or X-Forwarded-Host.
+ */
+function forwardedHost(host: string): string {
+  return /^(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?$/i.test(host) ? host : ''
+}
+
 /** The request as it reaches the app: each hop applies its directives to what it received. */
 function arrive(topology: Topology, sent: Readonly<Record<string, string>>): RequestLike {
   const headers = new Map<string, string>([['host', HOST]])
   for (const [name, value] of Object.entries(sent)) headers.set(name.toLowerCase(), value)
   let from = CLIENT
   for (const hop of topology.hops) {
-    const vars: Readonly<Record<string, string>> = { $remote_addr: from, $host: headers.get('host') ?? '', $scheme: 'http' }
+    const host = forwardedHost(headers.get('host') ?? '')
+    const vars: Readonly<Record<string, string>> = {
+      $remote_addr: from,
+      $scheme: 'http',
+      $forwarded_host: host,
+      $forwarded_host_param: host === '' ? '' : `;host="${host}"`,
+    }
     for (const directive of hop.writes) {
       const [verb, name = '', template = ''] = directive.split(' ')
       const value = template.replace(/\$[a-z_]+/g, (v) => vars[v] ?? v)
@@ -392,6 +409,18 @@ describe.each(TOPOLOGIES.map((t) => [t.name, t] as const))('%s', (_name, topolog
     expect(spoofed, 'the verdict').toBe(c.verdict === 'SPOOFABLE')
     // "wrong" means an honest client is not told apart either
     if (c.verdict !== 'SPOOFABLE') expect(honest(c).ip === CLIENT, 'an honest client is found').toBe(c.verdict === 'safe')
+  })
+})
+
+describe('a Host header that would inject into Forwarded, through two proxies', () => {
+  const bothHops = compileTrust('10.0.0.2, 10.0.1.3', { source: 'forwarded', hostAndProto: 'aligned' })
+  it.each([
+    ['an added element', 'shop.example,for=198.51.100.1'],
+    ['an added parameter', 'shop.example;for=198.51.100.1'],
+    ['a quote', 'shop.example";for=198.51.100.1'],
+  ])('%s is not passed on: the client is found and chooses no host', (_name, host) => {
+    const r = resolveAddr(arrive(TWO_PROXIES, { Host: host }), bothHops)
+    expect({ ip: r.ip, ips: r.ips, hostname: r.hostname }).toEqual({ ip: CLIENT, ips: [CLIENT, '10.0.0.2'], hostname: undefined })
   })
 })
 
