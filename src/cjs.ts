@@ -21,6 +21,8 @@ declare namespace main {
   export type WalkStop = api.WalkStop
   export type Warning = api.Warning
   export type WarningCode = api.WarningCode
+  export type Monitor = api.Monitor
+  export type MonitorOptions = api.MonitorOptions
   export type ProxyAddr = api.ProxyAddr
   export type ProxyAddrTrust = api.ProxyAddrTrust
   export type TrustOptions = api.TrustOptions

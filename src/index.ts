@@ -9,6 +9,7 @@ export type { TrustOptions, AddressSource } from './core/options.js'
 export type { RangeNames, RangeSnapshot, RangeValue } from './core/ranges.js'
 export { resolveAddr, type ResolvedAddr } from './core/resolve.js'
 export { explain, lintSetting, type Explanation, type ExplainedHop, type HopRole, type Origins, type StopReason, type WalkStop, type Warning, type WarningCode } from './diagnostics/explain.js'
+export { createMonitor, type Monitor, type MonitorOptions } from './diagnostics/monitor.js'
 export { fromFetch, type RequestLike, type SocketLike, type HeadersLike, type FetchRequestLike, type ConnectionInfo } from './core/request.js'
 export { proxyaddr, type ProxyAddr, type ProxyAddrTrust } from './core/proxyaddr.js'
 

@@ -6,10 +6,14 @@
 import '../diagnostics/answers.js'
 import { compiledOf, compileTrust, type TrustFn, type TrustSetting } from '../core/compile.js'
 import { otherCopy } from '../core/copies.js'
-import { describeValue, EXPRESS, type TrustOptions } from '../core/options.js'
+import { describeValue, EXPRESS } from '../core/options.js'
 import { proxyaddr } from '../core/proxyaddr.js'
 import { hostnameOf, leftmostHost, leftmostProtocol, resolveAddr } from '../core/resolve.js'
 import { headerValue, socketOf, type RequestLike } from '../core/request.js'
+import type { Monitor } from '../diagnostics/monitor.js'
+import { monitorFor, splitOptions, type AdapterOptions } from './warn.js'
+
+export type { AdapterOptions, WarnOption } from './warn.js'
 
 /** The parts of an Express 4 or 5 application that `trustProxy` uses. */
 export interface ExpressApp {
@@ -29,8 +33,17 @@ interface ExpressRequest extends RequestLike {
  * the `trust proxy fn` setting, which mounted applications inherit.
  */
 function trustOf(req: ExpressRequest): TrustFn {
-  return req.app.get('trust proxy fn') as TrustFn
+  const trust = req.app.get('trust proxy fn') as TrustFn
+  monitors.get(trust)?.(req)
+  return trust
 }
+
+/**
+ * The monitor of each predicate `trustProxy` installed with `warn` on, by predicate: requests of
+ * mounted applications that inherit it are watched too, and a later `app.set('trust proxy', …)`
+ * leaves the new predicate unwatched, as it was not set up here.
+ */
+const monitors = new WeakMap<TrustFn, Monitor>()
 
 /**
  * Whether host and protocol depend on the whole walk (`hostAndProto: 'aligned'`, `source:
@@ -119,19 +132,27 @@ function host(this: ExpressRequest): string | undefined {
  * Express 4's deprecated `req.host` returns `req.hostname` and so follows it; `req.subdomains`
  * reads `req.hostname` on both versions.
  *
+ * With `warn` (on by default) the getters also watch live traffic for signs of a wrong setting and
+ * report each once (see `createMonitor`): `warn: false` turns that off, a function receives the
+ * warnings instead of `process.emitWarning`.
+ *
  * @returns The compiled predicate, the one Express now holds.
- * @throws {TypeError} `app argument must be an Express application: <value>`, and `compileTrust`'s
- *   errors for the setting and options.
+ * @throws {TypeError} `app argument must be an Express application: <value>`, `invalid option warn:
+ *   <value> (expected true, false or a function)`, and `compileTrust`'s errors for the setting and
+ *   options.
  * @example
  * const app = express()
  * trustProxy(app, 'loopback, 10.0.0.0/8', { hostAndProto: 'aligned' })
  * app.get('/', (req, res) => res.json({ ip: req.ip, protocol: req.protocol }))
  */
-export function trustProxy(app: ExpressApp, setting: TrustSetting, options?: TrustOptions): TrustFn {
+export function trustProxy(app: ExpressApp, setting: TrustSetting, options?: AdapterOptions): TrustFn {
   if (!app || typeof app.set !== 'function' || typeof app.request !== 'object' || app.request === null) {
     throw new TypeError(`app argument must be an Express application: ${describeValue(app)}`)
   }
-  const trust = compileTrust(setting, options)
+  const { trustOptions, warn } = splitOptions(options)
+  const trust = compileTrust(setting, trustOptions)
+  const monitor = monitorFor(trust, warn)
+  if (monitor !== undefined) monitors.set(trust, monitor)
   app.set('trust proxy', trust)
 
   const proto = app.request

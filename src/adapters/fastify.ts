@@ -6,8 +6,10 @@
 import '../diagnostics/answers.js'
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify'
 import { compileTrust, type TrustFn, type TrustSetting } from '../core/compile.js'
-import type { TrustOptions } from '../core/options.js'
 import { resolveAddr, type ResolvedAddr } from '../core/resolve.js'
+import { monitorFor, splitOptions, type AdapterOptions } from './warn.js'
+
+export type { AdapterOptions, WarnOption } from './warn.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -39,16 +41,29 @@ export interface FastifyTrustProxy extends FastifyPluginCallback {
  * Express's (`source`, `ports`, `addresses: 'strict'`, `normalize`, `hostAndProto`) reach
  * `request.trustProxy` only, since Fastify walks X-Forwarded-For itself.
  *
- * @throws {TypeError} `compileTrust`'s errors for the setting and options.
+ * With `warn` (on by default) an `onRequest` hook also watches live traffic for signs of a wrong
+ * setting and reports each once (see `createMonitor`); `warn: false` turns that off, a function
+ * receives the warnings.
+ *
+ * @throws {TypeError} `invalid option warn: <value> (expected true, false or a function)`, and
+ *   `compileTrust`'s errors for the setting and options.
  * @example
  * const proxy = trustProxy('10.0.0.0/8', { source: 'forwarded' })
  * const app = Fastify({ trustProxy: proxy.trust })
  * await app.register(proxy)
  * app.get('/', (request) => ({ ip: request.trustProxy.ip }))
  */
-export function trustProxy(setting: TrustSetting, options?: TrustOptions): FastifyTrustProxy {
-  const trust = compileTrust(setting, options)
+export function trustProxy(setting: TrustSetting, options?: AdapterOptions): FastifyTrustProxy {
+  const { trustOptions, warn } = splitOptions(options)
+  const trust = compileTrust(setting, trustOptions)
+  const monitor = monitorFor(trust, warn)
   const plugin: FastifyPluginCallback = (fastify, _options, done) => {
+    if (monitor !== undefined) {
+      fastify.addHook('onRequest', (request, _reply, next) => {
+        monitor(request.raw)
+        next()
+      })
+    }
     fastify.decorateRequest('trustProxy', {
       getter(this: FastifyRequest) {
         return resolveAddr(this.raw, trust)

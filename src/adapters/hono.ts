@@ -6,9 +6,12 @@
 import '../diagnostics/answers.js'
 import type { Context, MiddlewareHandler } from 'hono'
 import { compileTrust, type TrustSetting } from '../core/compile.js'
-import type { TrustOptions } from '../core/options.js'
+import { describeValue } from '../core/options.js'
 import { resolveAddr, type ResolvedAddr } from '../core/resolve.js'
 import { fromFetch, type ConnectionInfo, type SocketLike } from '../core/request.js'
+import { monitorFor, splitOptions, type AdapterOptions } from './warn.js'
+
+export type { AdapterOptions, WarnOption } from './warn.js'
 
 /** The variables the middleware sets: `c.get('trustProxy')`. */
 export interface TrustProxyVariables {
@@ -20,8 +23,8 @@ export interface TrustProxyEnv {
   Variables: TrustProxyVariables
 }
 
-/** `TrustOptions`, and where the connection's details come from. */
-export interface HonoTrustOptions extends TrustOptions {
+/** `TrustOptions`, `warn`, and where the connection's details come from. */
+export interface HonoTrustOptions extends AdapterOptions {
   /**
    * The connection's peer address and TLS flag, which a Fetch `Request` does not carry. For Bun:
    * `(c) => ({ remoteAddress: c.env.requestIP(c.req.raw)?.address })`; for Deno:
@@ -47,16 +50,27 @@ function nodeConnection(c: Context): ConnectionInfo {
  * same setting. Without a connection function it reads @hono/node-server's socket; elsewhere pass
  * one, or the peer address is unknown (`ip` undefined, nothing trusted).
  *
- * @throws {TypeError} `compileTrust`'s errors for the setting and options.
+ * With `warn` (on by default) it also watches live traffic for signs of a wrong setting and reports
+ * each once (see `createMonitor`); `warn: false` turns that off, a function receives the warnings.
+ *
+ * @throws {TypeError} `invalid option connection: <value> (expected a function)`, `invalid option
+ *   warn: <value> (expected true, false or a function)`, and `compileTrust`'s errors for the setting
+ *   and options.
  * @example
  * const app = new Hono().use(trustProxy('loopback'))
  * app.get('/', (c) => c.json({ ip: c.get('trustProxy').ip }))
  */
-export function trustProxy(setting: TrustSetting, options: HonoTrustOptions = {}): MiddlewareHandler<TrustProxyEnv> {
-  const { connection = nodeConnection, ...trustOptions } = options
+export function trustProxy(setting: TrustSetting, options?: HonoTrustOptions): MiddlewareHandler<TrustProxyEnv> {
+  const { trustOptions: { connection = nodeConnection, ...trustOptions }, warn } = splitOptions(options)
+  if (typeof connection !== 'function') {
+    throw new TypeError(`invalid option connection: ${describeValue(connection)} (expected a function)`)
+  }
   const trust = compileTrust(setting, trustOptions)
+  const monitor = monitorFor(trust, warn)
   return async (c, next) => {
-    c.set('trustProxy', resolveAddr(fromFetch(c.req.raw, connection(c)), trust))
+    const req = fromFetch(c.req.raw, connection(c))
+    monitor?.(req)
+    c.set('trustProxy', resolveAddr(req, trust))
     await next()
   }
 }

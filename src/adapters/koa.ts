@@ -5,8 +5,10 @@
 import '../diagnostics/answers.js'
 import type { Middleware } from 'koa'
 import { compileTrust, type TrustSetting } from '../core/compile.js'
-import type { TrustOptions } from '../core/options.js'
 import { resolveAddr, type ResolvedAddr } from '../core/resolve.js'
+import { monitorFor, splitOptions, type AdapterOptions } from './warn.js'
+
+export type { AdapterOptions, WarnOption } from './warn.js'
 
 /** What the middleware adds to `ctx.state`. */
 export interface TrustProxyState {
@@ -77,15 +79,22 @@ function koaHostname(host: string): string {
  * `maxIpsCount` only keeps the rightmost entries: neither asks who the socket peer is. Leave
  * `app.proxy` false, its default; the middleware does not read it.
  *
- * @throws {TypeError} `compileTrust`'s errors for the setting and options.
+ * With `warn` (on by default) it also watches live traffic for signs of a wrong setting and reports
+ * each once (see `createMonitor`); `warn: false` turns that off, a function receives the warnings.
+ *
+ * @throws {TypeError} `invalid option warn: <value> (expected true, false or a function)`, and
+ *   `compileTrust`'s errors for the setting and options.
  * @example
  * const app = new Koa()
  * app.use(trustProxy('loopback'))
  * app.use((ctx) => { ctx.body = { ip: ctx.ip, protocol: ctx.protocol } })
  */
-export function trustProxy(setting: TrustSetting, options?: TrustOptions): Middleware<TrustProxyState> {
-  const trust = compileTrust(setting, options)
+export function trustProxy(setting: TrustSetting, options?: AdapterOptions): Middleware<TrustProxyState> {
+  const { trustOptions, warn } = splitOptions(options)
+  const trust = compileTrust(setting, trustOptions)
+  const monitor = monitorFor(trust, warn)
   return (ctx, next) => {
+    monitor?.(ctx.req)
     const addr = resolveAddr(ctx.req, trust)
     ctx.state.trustProxy = addr
     // the host the walk selected, as Koa itself reads a host, so that ctx.host, ctx.hostname,

@@ -1,56 +1,25 @@
 // explain.ts: why one request resolves as it does: each hop and the rule that decided its trust,
 // where the walk stopped, which header each answer came from, and warnings about the setting.
 
-import { addressSpan, addressSpanEnd, formatAddress, Kind, parseAddress, parseRange, type Range } from '../core/address.js'
+import { addressSpan, addressSpanEnd, Kind, parseAddress } from '../core/address.js'
 import { isValidHost, normalizeProtocol } from '../core/authority.js'
 import { compiledOf, reasonFor, type Shape, type TrustFn, type TrustSetting } from '../core/compile.js'
 import { otherCopy } from '../core/copies.js'
 import { EXPRESS, type ResolvedOptions } from '../core/options.js'
 import { headerValue, type RequestLike } from '../core/request.js'
 import { answersOf, type ResolvedAddr } from '../core/resolve.js'
-import type { ForwardedElement } from '../core/rfc7239.js'
+import { parseForwarded, type ForwardedElement } from '../core/rfc7239.js'
 import { hopsOf, type SourceEnd } from '../core/sources/hops.js'
 import { entryFromRight } from '../core/sources/xff.js'
 import { Decision, presentAddress, walkHops, WalkRecord, type Rule } from '../core/walk.js'
 import { snapshotAges, snapshotsOf, staleRanges, type SnapshotAge } from './stale.js'
+import {
+  alignedFallback, bothForwardingHeaders, display, forwardedLimit, forwardedMalformed, hopCount, hostProtoFromUntrusted,
+  leftmostNote, lintSetting, oddProto, peerWithoutAddress, protoNotHttp, shapeWarnings, shown, trustAllWithHeaders,
+  unreadForwardingHeader, untrustedPeer, type Warning,
+} from './warnings.js'
 
-/** The stable identifiers of the warnings `explain` and `lintSetting` give. */
-export type WarningCode =
-  /** The setting is `true` and the request carries forwarding headers: the client picks its own ip. */
-  | 'TRUST_ALL_WITH_HEADERS'
-  /** The request carries forwarded addresses, but the socket peer is not trusted: they are ignored. */
-  | 'UNTRUSTED_PEER_WITH_HEADERS'
-  /** X-Forwarded-Host or -Proto came from an untrusted peer: ignored. */
-  | 'HOST_PROTO_FROM_UNTRUSTED'
-  /** The setting is a hop count, which is right only while every chain has that length. */
-  | 'HOP_COUNT'
-  /** The socket has no peer address (a unix socket, a closed connection, a test shim). */
-  | 'PEER_WITHOUT_ADDRESS'
-  /** A hop the walk reached is not an IP address. */
-  | 'ENTRY_NOT_AN_ADDRESS'
-  /** An X-Forwarded-Proto value is not exactly `http` or `https`. */
-  | 'PROTO_NOT_HTTP'
-  /** The request carries a forwarding header that the configured source does not read. */
-  | 'UNREAD_FORWARDING_HEADER'
-  /** A malformed Forwarded element ended the walk. */
-  | 'FORWARDED_MALFORMED'
-  /** The walk ended at `maxForwarded` Forwarded elements. */
-  | 'FORWARDED_LIMIT'
-  /** A setting entry is an address in an unusual spelling (`'1'` is 0.0.0.1, `0177.0.0.1` is 127.0.0.1). */
-  | 'SETTING_ODD_ADDRESS'
-  /** A setting subnet has host bits set (`10.0.0.1/8` means 10.0.0.0/8). */
-  | 'SETTING_HOST_BITS'
-  /** A provider snapshot the setting uses was retrieved more than 180 days ago. */
-  | 'RANGES_STALE'
-
-/** Something in a setting or a request that is probably not what was meant. */
-export interface Warning {
-  readonly code: WarningCode
-  /** What is wrong, in one line. */
-  readonly message: string
-  /** What to do about it, in one line. */
-  readonly fix: string
-}
+export { lintSetting, type Warning, type WarningCode } from './warnings.js'
 
 /**
  * A hop's part in the walk: `proxy`, trusted and walked past; `client`, where the walk stopped (its
@@ -127,7 +96,6 @@ export interface Explanation {
 }
 
 const scratch = new Int32Array(4)
-const strictScratch = new Int32Array(4)
 
 /**
  * Explain how `resolveAddr(req, trust)` answers for one request: every hop with the rule that
@@ -190,7 +158,8 @@ export function explain(req: RequestLike, trust: TrustFn, setting?: TrustSetting
       hops.push({ index: i, from, received, address, valid, trusted, reason, role: 'proxy' })
       continue
     }
-    hops.push({ index: i, from, received, address, valid, trusted, reason, role: 'client' })
+    // a trusted peer is the client only because nothing lies beyond it: say so beside the rule
+    hops.push({ index: i, from, received, address, valid, trusted, reason: trusted ? `${reason}, but no forwarded address lies beyond it` : reason, role: 'client' })
     stop = count === 1
       ? { index: 0, reason: 'end', message: 'no forwarded addresses: the socket peer is the client' }
       : { index: i, reason: 'untrusted', message: `hop ${i} (${shown(received)}) is not trusted: it is the client` }
@@ -207,10 +176,10 @@ export function explain(req: RequestLike, trust: TrustFn, setting?: TrustSetting
 
   const peerTrusted = (hops[0] as ExplainedHop).trusted === true
   const from = originsOf(req, options, result, walkStop.index, record.elements[walkStop.index], peerTrusted, source)
-  const warnings: Warning[] = setting === undefined ? [] : lintSetting(setting)
-  for (const warning of requestWarnings(req, {
-    options, shape: compiled?.shape, hops, stop: walkStop, peerTrusted, entries: count - 1, junk,
-  })) warnings.push(warning)
+  const warnings = warningsOf(req, {
+    options, shape: compiled?.shape, hops, stop: walkStop, peerTrusted, entries: count - 1, junk, from,
+    element: record.elements[walkStop.index],
+  }, setting)
   const ranges = snapshotAges(snapshotsOf(trust), Date.now())
   for (const warning of staleRanges(ranges)) warnings.push(warning)
   return { source, headers: forwardingHeaders(req, options), hops, stop: walkStop, result, from, ranges, warnings }
@@ -289,28 +258,6 @@ function originsOf(
   return { ip, ips, host: hostFrom, hostname: result.hostname === undefined ? undefined : hostFrom, protocol, secure: protocol }
 }
 
-/** A value for messages: quoted text, or `no address`. */
-function shown(text: string | undefined): string {
-  return text === undefined ? 'no address' : JSON.stringify(text)
-}
-
-/** The socket peer, for messages. */
-function peerName(peer: string | undefined): string {
-  return peer === undefined ? 'the peer without an address' : `the peer ${JSON.stringify(peer)}`
-}
-
-/** The display name of a header. */
-const DISPLAY: Readonly<Record<string, string>> = {
-  'x-forwarded-for': 'X-Forwarded-For',
-  'forwarded': 'Forwarded',
-  'x-forwarded-host': 'X-Forwarded-Host',
-  'x-forwarded-proto': 'X-Forwarded-Proto',
-}
-
-function display(name: string): string {
-  return DISPLAY[name] ?? name
-}
-
 /** What the warnings about a request are drawn from. */
 interface Walk {
   readonly options: ResolvedOptions
@@ -322,6 +269,29 @@ interface Walk {
   readonly entries: number
   /** A single-address header value that is not one address. */
   readonly junk: string | undefined
+  readonly from: Origins
+  /** The element of the hop where the walk stopped, with `source: 'forwarded'`. */
+  readonly element: ForwardedElement | undefined
+}
+
+/**
+ * The setting's warnings (`lintSetting(setting)`, or what the compiled shape shows when the setting
+ * is not given), restated where the request says more, then the request's own.
+ */
+function warningsOf(req: RequestLike, walk: Walk, setting: TrustSetting | undefined): Warning[] {
+  const own = requestWarnings(req, walk)
+  const { shape, stop, entries } = walk
+  const settings = setting === undefined ? shapeWarnings(shape) : lintSetting(setting)
+  const restated = settings.flatMap((warning): Warning[] => {
+    // TRUST_ALL_WITH_HEADERS says the same of this request
+    if (warning.code === 'TRUST_ALL' && own.some((w) => w.code === 'TRUST_ALL_WITH_HEADERS')) return []
+    // the walk took the leftmost entry only when it got there with the count not yet used up
+    if (warning.code === 'HOP_COUNT' && shape?.kind === 'hops' && stop.reason === 'end' && entries >= 1 && stop.index === entries && entries < shape.hops) {
+      return [hopCount(shape.hops, leftmostNote(entries))]
+    }
+    return [warning]
+  })
+  return [...restated, ...own]
 }
 
 /** The warnings about one request. */
@@ -333,48 +303,15 @@ function requestWarnings(req: RequestLike, walk: Walk): Warning[] {
   const carries = entries > 0 || junk !== undefined
   const hostProto = ['x-forwarded-host', 'x-forwarded-proto'].filter((name) => headerValue(req.headers, name) !== '')
 
-  if ((peer === undefined || peer === '') && !options.trustSocketless) {
-    warnings.push({
-      code: 'PEER_WITHOUT_ADDRESS',
-      message: 'the socket has no peer address (a unix socket, a closed connection or a test shim)',
-      fix: 'Behind a proxy on a unix socket, set trustSocketless: true (--trust-socketless); otherwise pass the real socket',
-    })
-  }
+  if ((peer === undefined || peer === '') && !peerTrusted) warnings.push(peerWithoutAddress())
 
   const sent = [...(carries ? [addressHeader] : []), ...hostProto]
-  if (shape?.kind === 'all' && sent.length > 0) {
-    warnings.push({
-      code: 'TRUST_ALL_WITH_HEADERS',
-      message: `trust is true and the request carries ${sent.map(display).join(', ')}: the client wrote the leftmost values, so it chooses its own ip, host and protocol`,
-      fix: "Trust your proxies by address or subnet (e.g. 'loopback, 10.0.0.0/8'), never true on a server clients can reach",
-    })
-  }
+  if (shape?.kind === 'all' && sent.length > 0) warnings.push(trustAllWithHeaders(sent))
 
-  if (!peerTrusted && carries) {
-    warnings.push({
-      code: 'UNTRUSTED_PEER_WITH_HEADERS',
-      message: `${peerName(peer)} is not trusted, so ${display(addressHeader)} is ignored and ip is the peer's address`,
-      fix: 'If the peer is your proxy, add its address or subnet to the trust setting; if not, ignoring the header is right',
-    })
-  }
+  if (!peerTrusted && carries) warnings.push(untrustedPeer(peer, addressHeader))
 
   if (!peerTrusted && hostProto.length > 0 && options.source !== 'forwarded') {
-    warnings.push({
-      code: 'HOST_PROTO_FROM_UNTRUSTED',
-      message: `${hostProto.map(display).join(' and ')} came from ${peerName(peer)}, which is not trusted: ignored, host is from Host and protocol from the socket`,
-      fix: 'Trust the proxy that sets them, or have your edge proxy overwrite what clients send',
-    })
-  }
-
-  if (shape?.kind === 'hops' && shape.hops > 0) {
-    const short = entries < shape.hops
-      ? `; this request has ${entries} ${entries === 1 ? 'entry' : 'entries'}, fewer than the count, so its leftmost (client-written) entry is taken`
-      : ''
-    warnings.push({
-      code: 'HOP_COUNT',
-      message: `trust is a hop count (${shape.hops}): right only while every request passes exactly that many proxies${short}`,
-      fix: 'Trust your proxies by address or subnet; keep a count only when every path to the app has exactly that length',
-    })
+    warnings.push(hostProtoFromUntrusted(hostProto, peer))
   }
 
   for (const hop of hops) {
@@ -388,42 +325,61 @@ function requestWarnings(req: RequestLike, walk: Walk): Warning[] {
     })
   }
 
-  const proto = headerValue(req.headers, 'x-forwarded-proto')
-  if (proto !== '' && peerTrusted && options.source !== 'forwarded') {
-    const odd = proto.split(',').map((value) => value.trim()).find((value) => value !== 'http' && value !== 'https')
-    if (odd !== undefined) {
-      warnings.push({
-        code: 'PROTO_NOT_HTTP',
-        message: `X-Forwarded-Proto holds ${JSON.stringify(odd)}, not "http" or "https"${options.aligned ? '' : ': protocol is compared exactly, so secure may be wrong'}`,
-        fix: 'Have the proxy send exactly http or https (nginx: proxy_set_header X-Forwarded-Proto $scheme)',
-      })
-    }
-  }
+  const odd = peerTrusted && options.source !== 'forwarded' ? oddProto(headerValue(req.headers, 'x-forwarded-proto')) : undefined
+  if (odd !== undefined) warnings.push(protoNotHttp(odd, options.aligned))
+
+  const aligned = alignedClauses(req, walk)
+  if (aligned.length > 0) warnings.push(alignedFallback(aligned))
 
   const unread = unreadHeader(req, options)
-  if (unread !== undefined) {
-    warnings.push({
-      code: 'UNREAD_FORWARDING_HEADER',
-      message: `the request carries ${display(unread)}, which is not read: the source is ${display(addressHeader)}`,
-      fix: `If your proxy writes ${display(unread)}, read it: source: '${unread}' (--source ${unread})`,
-    })
+  if (unread !== undefined) warnings.push(unreadForwardingHeader(unread, addressHeader))
+  if (headerValue(req.headers, 'forwarded') !== '' && headerValue(req.headers, 'x-forwarded-for') !== '') {
+    warnings.push(bothForwardingHeaders(addressHeader))
   }
 
-  if (stop.reason === 'malformed' && options.source === 'forwarded') {
-    warnings.push({
-      code: 'FORWARDED_MALFORMED',
-      message: 'a malformed Forwarded element ended the walk: it and every element left of it are ignored',
-      fix: 'Have each proxy write RFC 7239 elements (for=192.0.2.1;proto=https, IPv6 quoted: for="[2001:db8::1]")',
-    })
-  }
-  if (stop.reason === 'limit') {
-    warnings.push({
-      code: 'FORWARDED_LIMIT',
-      message: `the walk ended after maxForwarded (${options.maxForwarded}) Forwarded elements, all trusted`,
-      fix: 'Raise maxForwarded if your chain is really that long; otherwise a client is padding the header',
-    })
-  }
+  // an untrusted peer's Forwarded is never read: nothing malformed in it ended anything
+  if (stop.reason === 'malformed' && options.source === 'forwarded' && peerTrusted) warnings.push(forwardedMalformed())
+  if (stop.reason === 'limit') warnings.push(forwardedLimit(options))
   return warnings
+}
+
+/**
+ * With aligned host and protocol (`hostAndProto: 'aligned'`, or the Forwarded source), the answers
+ * that fell back to the socket's own although the request carried forwarded values, each with why.
+ * Only for a trusted peer: an untrusted one's values are rightly ignored (HOST_PROTO_FROM_UNTRUSTED).
+ */
+function alignedClauses(req: RequestLike, walk: Walk): string[] {
+  const { options, stop, peerTrusted, from, element } = walk
+  const forwarded = options.source === 'forwarded'
+  if (!peerTrusted || (!options.aligned && !forwarded)) return []
+  const clauses: string[] = []
+  const parts: ['protocol' | 'host', 'proto' | 'host'][] = [['protocol', 'proto'], ['host', 'host']]
+  for (const [answer, name] of parts) {
+    const header = `x-forwarded-${name}`
+    const used = forwarded ? from[answer] === 'forwarded' : from[answer] === header
+    if (used) continue
+    const present = forwarded
+      ? parseForwarded(headerValue(req.headers, 'forwarded'), options.maxForwarded).elements.some((e) => e[name] !== undefined)
+      : headerValue(req.headers, header) !== ''
+    if (!present) continue
+    const fallback = answer === 'protocol' ? "protocol is the socket's" : 'host is from Host'
+    let why: string
+    if (stop.index === 0) {
+      why = 'no forwarded address was read, so no value lines up with the client'
+    } else if (forwarded) {
+      const value = element?.[name]
+      why = value === undefined
+        ? `the Forwarded element at hop ${stop.index} has no ${name}=`
+        : `the ${name}= at hop ${stop.index}, ${JSON.stringify(value)}, is not valid`
+    } else {
+      const value = entryFromRight(headerValue(req.headers, header), stop.index)
+      why = value === undefined
+        ? `${display(header)} has fewer values than the ${stop.index} hops walked (a proxy set it rather than appended to it)`
+        : `the ${display(header)} value at hop ${stop.index}, ${JSON.stringify(value)}, is not valid`
+    }
+    clauses.push(`${fallback}: ${why}`)
+  }
+  return clauses
 }
 
 /** The one-line fix for a hop that is not an address. */
@@ -441,92 +397,9 @@ function notAddressFix(hop: ExplainedHop, options: ResolvedOptions): string {
   return 'Have the proxy that writes it send a plain IP address; anything else may come from the client'
 }
 
-/** A forwarding header the request carries that the source does not read, when the source's own is absent. */
+/** A forwarding address header the request carries that the source does not read, when the source's own is absent. */
 function unreadHeader(req: RequestLike, options: ResolvedOptions): string | undefined {
   const own = options.source === 'header' ? options.header : options.source
   if (headerValue(req.headers, own) !== '') return undefined
   return ['x-forwarded-for', 'forwarded'].find((name) => name !== own && headerValue(req.headers, name) !== '')
-}
-
-/**
- * Check a trust setting's entries for spellings that compile but probably mean something else:
- * addresses in unusual spellings that proxy-addr accepts (`'1'` is 0.0.0.1, not a hop count;
- * `0177.0.0.1` is 127.0.0.1) and subnets with host bits set (`10.0.0.1/8` is 10.0.0.0/8). Only
- * string and array settings have entries. Never throws: entries that do not compile are left to
- * `compileTrust` to report.
- *
- * @example
- * lintSetting('1') // [{ code: 'SETTING_ODD_ADDRESS', message: 'setting entry "1" is read as the address 0.0.0.1', … }]
- */
-export function lintSetting(setting: TrustSetting): Warning[] {
-  let entries: readonly unknown[]
-  if (typeof setting === 'string') entries = setting.split(',').map((entry) => entry.trim())
-  else if (Array.isArray(setting)) entries = setting
-  else return []
-
-  const warnings: Warning[] = []
-  for (const entry of entries) {
-    if (typeof entry !== 'string') continue
-    const slash = entry.lastIndexOf('/')
-    const text = slash === -1 ? entry : entry.substring(0, slash)
-    const kind = parseAddress(text, scratch, 0, -1, false)
-    // range names and entries that do not compile
-    if (kind === Kind.Invalid) continue
-    if (parseAddress(text, strictScratch, 0, -1, true) === Kind.Invalid) {
-      const meant = formatAddress(kind, scratch, '')
-      const count = /^[0-9]+$/.test(entry)
-      warnings.push({
-        code: 'SETTING_ODD_ADDRESS',
-        message: `setting entry ${JSON.stringify(entry)} is read as the address ${meant}${count ? ', not as a hop count' : ''}`,
-        fix: count
-          ? `For a hop count pass the number ${entry}, not a string; for an address write ${meant}`
-          : `Write it as ${meant}, or compile with addresses: 'strict' to refuse such spellings`,
-      })
-    }
-    const network = slash === -1 ? undefined : networkOf(entry, slash, kind)
-    if (network !== undefined) {
-      const one = `${text}/${kind === Kind.V6 ? 128 : 32}`
-      warnings.push({
-        code: 'SETTING_HOST_BITS',
-        message: `setting entry ${JSON.stringify(entry)} has host bits set: it means ${network}`,
-        fix: `Write the network address, ${network}, or ${one} for the one host`,
-      })
-    }
-  }
-  return warnings
-}
-
-/** The network of a subnet entry written with host bits set (`10.0.0.0/8` for `10.0.0.1/8`), or undefined. */
-function networkOf(entry: string, slash: number, kind: Kind): string | undefined {
-  const range = rangeOf(entry)
-  const suffix = entry.substring(slash)
-  if (range?.family === 4) {
-    const masked = (range.network & maskWord(range.prefix)) >>> 0
-    if (masked === range.network >>> 0) return undefined
-    const text = formatAddress(Kind.V4, Int32Array.of(0, 0, 0xffff, masked), '')
-    return (kind === Kind.Mapped ? '::ffff:' + text : text) + suffix
-  }
-  if (range?.family === 6) {
-    const { network, prefix } = range
-    const words = Int32Array.from(network, (word, w) => word & maskWord(prefix - 32 * w))
-    if (words.every((word, w) => word === network[w])) return undefined
-    return formatAddress(Kind.V6, words, '') + suffix
-  }
-  return undefined
-}
-
-/** `parseRange`, with undefined for an entry it refuses. */
-function rangeOf(entry: string): Range | undefined {
-  try {
-    return parseRange(entry)
-  } catch {
-    return undefined
-  }
-}
-
-/** A mask word with the first `bits` bits set (0 to 32). */
-function maskWord(bits: number): number {
-  if (bits <= 0) return 0
-  if (bits >= 32) return -1
-  return ~(-1 >>> bits)
 }

@@ -107,9 +107,14 @@ describe('explain: the rule that decided each hop', () => {
       hops: [[0, 'proxy', true, 'trustSocketless: a socket without an address'], [1, 'client', undefined, 'the last entry: not asked']],
     },
     {
-      name: 'a request without entries asks about its peer, which is the client',
+      name: 'a lone trusted peer is the client, and its reason says nothing lies beyond it',
       setting: 'loopback', req: requestFrom(LOCAL, { host: 'example.com' }),
-      hops: [[0, 'client', true, 'loopback (127.0.0.1/8)']],
+      hops: [[0, 'client', true, 'loopback (127.0.0.1/8), but no forwarded address lies beyond it']],
+    },
+    {
+      name: 'a lone untrusted peer is the client by its rule alone',
+      setting: 'loopback', req: requestFrom('203.0.113.1', { host: 'example.com' }),
+      hops: [[0, 'client', false, 'no range matched']],
     },
     {
       name: 'a single-address header holds one hop',
@@ -119,7 +124,7 @@ describe('explain: the rule that decided each hop', () => {
     {
       name: 'a single-address header that is not one address is listed and ignored',
       setting: 'loopback', options: { source: { header: 'X-Real-IP' } }, req: requestFrom(LOCAL, { 'x-real-ip': '203.0.113.5, 10.0.0.1' }),
-      hops: [[0, 'client', true, 'loopback (127.0.0.1/8)'], [1, 'ignored', undefined, 'not a single IP address']],
+      hops: [[0, 'client', true, 'loopback (127.0.0.1/8), but no forwarded address lies beyond it'], [1, 'ignored', undefined, 'not a single IP address']],
     },
   ]
 
@@ -380,9 +385,9 @@ describe('explain: warnings', () => {
       codes: ['TRUST_ALL_WITH_HEADERS'],
     },
     {
-      name: 'not TRUST_ALL_WITH_HEADERS: true without forwarding headers',
+      name: 'not TRUST_ALL_WITH_HEADERS but the setting\'s TRUST_ALL: true without forwarding headers',
       setting: true, req: requestFrom(LOCAL, { host: 'example.com' }),
-      codes: [],
+      codes: ['TRUST_ALL'],
     },
     {
       name: 'UNTRUSTED_PEER_WITH_HEADERS: X-Forwarded-For from an untrusted peer',
@@ -410,9 +415,9 @@ describe('explain: warnings', () => {
       codes: ['HOP_COUNT'],
     },
     {
-      name: 'not HOP_COUNT: a count of zero, which trusts nothing',
+      name: 'HOP_COUNT: a count of zero, which trusts nothing',
       setting: 0, req: requestFrom(LOCAL, { host: 'example.com' }),
-      codes: [],
+      codes: ['HOP_COUNT'],
     },
     {
       name: 'PEER_WITHOUT_ADDRESS: a unix socket',
@@ -475,14 +480,69 @@ describe('explain: warnings', () => {
       codes: ['UNREAD_FORWARDING_HEADER'],
     },
     {
-      name: 'not UNREAD_FORWARDING_HEADER when the source\'s own header is there too',
+      name: 'FORWARDED_AND_X_FORWARDED_FOR, not UNREAD_FORWARDING_HEADER, when the source\'s own header is there too',
       setting: 'loopback', req: requestFrom(LOCAL, XFF('203.0.113.5', { forwarded: 'for=203.0.113.5' })),
+      codes: ['FORWARDED_AND_X_FORWARDED_FOR'],
+    },
+    {
+      name: 'FORWARDED_AND_X_FORWARDED_FOR with source forwarded',
+      setting: 'loopback', options: { source: 'forwarded' }, req: requestFrom(LOCAL, XFF('203.0.113.5', { forwarded: 'for=203.0.113.5' })),
+      codes: ['FORWARDED_AND_X_FORWARDED_FOR'],
+    },
+    {
+      name: 'FORWARDED_AND_X_FORWARDED_FOR with a single-address source, beside UNREAD_FORWARDING_HEADER',
+      setting: 'loopback', options: { source: { header: 'X-Real-IP' } }, req: requestFrom(LOCAL, XFF('203.0.113.5', { forwarded: 'for=203.0.113.5' })),
+      codes: ['UNREAD_FORWARDING_HEADER', 'FORWARDED_AND_X_FORWARDED_FOR'],
+    },
+    {
+      name: 'FORWARDED_AND_X_FORWARDED_FOR from an untrusted peer too',
+      setting: 'loopback', req: requestFrom('203.0.113.1', XFF('203.0.113.5', { forwarded: 'for=203.0.113.5' })),
+      codes: ['UNTRUSTED_PEER_WITH_HEADERS', 'FORWARDED_AND_X_FORWARDED_FOR'],
+    },
+    {
+      name: 'ALIGNED_FALLBACK: X-Forwarded-Proto set, not appended, by the proxies',
+      setting: '10.0.0.0/8', options: { hostAndProto: 'aligned' },
+      req: requestFrom('10.0.0.1', XFF('203.0.113.5, 10.0.0.2', { 'x-forwarded-proto': 'https' })),
+      codes: ['ALIGNED_FALLBACK'],
+    },
+    {
+      name: 'not ALIGNED_FALLBACK when every trusted proxy appended',
+      setting: '10.0.0.0/8', options: { hostAndProto: 'aligned' },
+      req: requestFrom('10.0.0.1', XFF('203.0.113.5, 10.0.0.2', { 'x-forwarded-proto': 'https, https', 'x-forwarded-host': 'a.example, a.example' })),
+      codes: [],
+    },
+    {
+      name: 'not ALIGNED_FALLBACK from an untrusted peer, whose values are rightly ignored',
+      setting: '10.0.0.0/8', options: { hostAndProto: 'aligned' },
+      req: requestFrom('203.0.113.1', { 'x-forwarded-proto': 'https' }),
+      codes: ['HOST_PROTO_FROM_UNTRUSTED'],
+    },
+    {
+      name: 'ALIGNED_FALLBACK: a Forwarded element without proto=',
+      setting: 'loopback', options: { source: 'forwarded' },
+      req: requestFrom(LOCAL, { host: 'example.com', forwarded: 'for=203.0.113.5;proto=https, for=198.51.100.7' }),
+      codes: ['ALIGNED_FALLBACK'],
+    },
+    {
+      name: 'not ALIGNED_FALLBACK: a Forwarded source whose elements carry no proto= nor host=',
+      setting: 'loopback', options: { source: 'forwarded' },
+      req: requestFrom(LOCAL, { host: 'example.com', forwarded: 'for=198.51.100.7' }),
       codes: [],
     },
     {
       name: 'FORWARDED_MALFORMED',
       setting: 'loopback', options: { source: 'forwarded' }, req: requestFrom(LOCAL, { forwarded: 'for=203.0.113.5;;proto=http;proto=https' }),
       codes: ['FORWARDED_MALFORMED'],
+    },
+    {
+      name: 'not FORWARDED_MALFORMED from an untrusted peer, whose Forwarded is never read',
+      setting: 'loopback', options: { source: 'forwarded' }, req: requestFrom('203.0.113.1', { forwarded: 'for=[::1]' }),
+      codes: [],
+    },
+    {
+      name: 'not PEER_WITHOUT_ADDRESS when the setting trusts every hop',
+      setting: true, req: requestFrom(undefined, { host: 'example.com' }),
+      codes: ['TRUST_ALL'],
     },
     {
       name: 'FORWARDED_LIMIT',
@@ -552,20 +612,20 @@ describe('explain: warnings', () => {
     },
     {
       name: 'HOP_COUNT with fewer entries than the count',
-      setting: 3, req: requestFrom(LOCAL, XFF('203.0.113.5')),
-      message: 'trust is a hop count (3): right only while every request passes exactly that many proxies; this request has 1 entry, fewer than the count, so its leftmost (client-written) entry is taken',
+      setting: 3, req: requestFrom(LOCAL, XFF('203.0.113.5, 10.0.0.1')),
+      message: 'trust is a hop count (3): right only while every request passes exactly that many proxies; this request has 2 entries, fewer than the count, so the walk took its leftmost entry, which a client can write',
       fix: 'Trust your proxies by address or subnet; keep a count only when every path to the app has exactly that length',
     },
     {
-      name: 'HOP_COUNT with no entries',
+      name: 'HOP_COUNT with no entries says nothing of a leftmost entry: ip is the socket peer',
       setting: 2, req: requestFrom(LOCAL, {}),
-      message: 'trust is a hop count (2): right only while every request passes exactly that many proxies; this request has 0 entries, fewer than the count, so its leftmost (client-written) entry is taken',
+      message: 'trust is a hop count (2): right only while every request passes exactly that many proxies',
       fix: 'Trust your proxies by address or subnet; keep a count only when every path to the app has exactly that length',
     },
     {
       name: 'PEER_WITHOUT_ADDRESS',
       setting: 'loopback', req: requestFrom(undefined),
-      message: 'the socket has no peer address (a unix socket, a closed connection or a test shim)',
+      message: 'the socket has no peer address (a unix socket, a closed connection or a test shim) and is not trusted: ip is not an address, and no forwarding header is read',
       fix: 'Behind a proxy on a unix socket, set trustSocketless: true (--trust-socketless); otherwise pass the real socket',
     },
     {
@@ -607,7 +667,7 @@ describe('explain: warnings', () => {
     {
       name: 'UNREAD_FORWARDING_HEADER suggests the source',
       setting: 'loopback', options: { source: { header: 'X-Real-IP' } }, req: requestFrom(LOCAL, XFF('203.0.113.5')),
-      message: 'the request carries X-Forwarded-For, which is not read: the source is x-real-ip',
+      message: 'the request carries X-Forwarded-For and no x-real-ip: X-Forwarded-For is not read, the source is x-real-ip',
       fix: "If your proxy writes X-Forwarded-For, read it: source: 'x-forwarded-for' (--source x-forwarded-for)",
     },
     {
@@ -615,6 +675,51 @@ describe('explain: warnings', () => {
       setting: true, options: { source: 'forwarded' }, req: requestFrom(LOCAL, { forwarded: 'for=[::1]' }),
       message: 'a malformed Forwarded element ended the walk: it and every element left of it are ignored',
       fix: 'Have each proxy write RFC 7239 elements (for=192.0.2.1;proto=https, IPv6 quoted: for="[2001:db8::1]")',
+    },
+    {
+      name: 'ALIGNED_FALLBACK: fewer X-Forwarded-Proto values than hops walked',
+      setting: '10.0.0.0/8', options: { hostAndProto: 'aligned' },
+      req: requestFrom('10.0.0.1', XFF('203.0.113.5, 10.0.0.2', { 'x-forwarded-proto': 'https' })),
+      message: "host and protocol are aligned, and forwarded values were present but not used: protocol is the socket's: X-Forwarded-Proto has fewer values than the 2 hops walked (a proxy set it rather than appended to it)",
+      fix: 'Have every trusted proxy append to X-Forwarded-Proto and -Host as to X-Forwarded-For (nginx: "$http_x_forwarded_proto, $scheme"), or keep hostAndProto leftmost with a setting that trusts exactly your proxies',
+    },
+    {
+      name: 'ALIGNED_FALLBACK: an invalid value at the hop, for host and protocol',
+      setting: '10.0.0.0/8', options: { hostAndProto: 'aligned' },
+      req: requestFrom('10.0.0.1', XFF('203.0.113.5', { 'x-forwarded-proto': 'gopher', 'x-forwarded-host': 'a b' })),
+      message: 'host and protocol are aligned, and forwarded values were present but not used: protocol is the socket\'s: the X-Forwarded-Proto value at hop 1, "gopher", is not valid; host is from Host: the X-Forwarded-Host value at hop 1, "a b", is not valid',
+      fix: 'Have every trusted proxy append to X-Forwarded-Proto and -Host as to X-Forwarded-For (nginx: "$http_x_forwarded_proto, $scheme"), or keep hostAndProto leftmost with a setting that trusts exactly your proxies',
+    },
+    {
+      name: 'ALIGNED_FALLBACK: no forwarded address to align with',
+      setting: 'loopback', options: { hostAndProto: 'aligned' }, req: requestFrom(LOCAL, { host: 'example.com', 'x-forwarded-proto': 'https' }),
+      message: "host and protocol are aligned, and forwarded values were present but not used: protocol is the socket's: no forwarded address was read, so no value lines up with the client",
+      fix: 'Have every trusted proxy append to X-Forwarded-Proto and -Host as to X-Forwarded-For (nginx: "$http_x_forwarded_proto, $scheme"), or keep hostAndProto leftmost with a setting that trusts exactly your proxies',
+    },
+    {
+      name: 'ALIGNED_FALLBACK: a Forwarded element without proto=, and one with an invalid host=',
+      setting: 'loopback', options: { source: 'forwarded' },
+      req: requestFrom(LOCAL, { host: 'example.com', forwarded: 'for=203.0.113.5;proto=https, for=198.51.100.7;host="a b"' }),
+      message: 'host and protocol are aligned, and forwarded values were present but not used: protocol is the socket\'s: the Forwarded element at hop 1 has no proto=; host is from Host: the host= at hop 1, "a b", is not valid',
+      fix: 'Have every trusted proxy append to X-Forwarded-Proto and -Host as to X-Forwarded-For (nginx: "$http_x_forwarded_proto, $scheme"), or keep hostAndProto leftmost with a setting that trusts exactly your proxies',
+    },
+    {
+      name: 'FORWARDED_AND_X_FORWARDED_FOR names the header that is read',
+      setting: 'loopback', options: { source: 'forwarded' }, req: requestFrom(LOCAL, XFF('203.0.113.5', { forwarded: 'for=203.0.113.5' })),
+      message: 'the request carries both Forwarded and X-Forwarded-For: only Forwarded is read; a client may have written the other, or two proxies disagree',
+      fix: 'Have your proxies write one of the two headers and drop the other at the edge; read the one they write (--source)',
+    },
+    {
+      name: 'FORWARDED_AND_X_FORWARDED_FOR with a single-address source reads neither',
+      setting: 'loopback', options: { source: { header: 'X-Real-IP' } }, req: requestFrom(LOCAL, XFF('203.0.113.5', { forwarded: 'for=203.0.113.5' })),
+      message: 'the request carries both Forwarded and X-Forwarded-For: neither is read (the source is x-real-ip); a client may have written the other, or two proxies disagree',
+      fix: 'Have your proxies write one of the two headers and drop the other at the edge; read the one they write (--source)',
+    },
+    {
+      name: 'UNTRUSTED_PEER_WITH_HEADERS says when the peer has a local address',
+      setting: '10.0.0.1', req: requestFrom('10.0.0.2', XFF('203.0.113.5')),
+      message: 'the peer "10.0.0.2", a local address, is not trusted, so X-Forwarded-For is ignored and ip is the peer\'s address',
+      fix: 'If the peer is your proxy, add its address or subnet to the trust setting; if not, ignoring the header is right',
     },
     {
       name: 'FORWARDED_LIMIT',
@@ -639,8 +744,61 @@ describe('lintSetting', () => {
 
   const cases: readonly LintCase[] = [
     { name: 'a clean list', setting: 'loopback, 10.0.0.0/8, 192.168.0.0/255.255.0.0, ::1, fe80::/10', expected: [] },
-    { name: 'a boolean has no entries', setting: true, expected: [] },
-    { name: 'a hop count has no entries', setting: 1, expected: [] },
+    { name: 'false trusts nothing and has nothing to say', setting: false, expected: [] },
+    {
+      name: 'TRUST_ALL: true',
+      setting: true,
+      expected: [{
+        code: 'TRUST_ALL',
+        message: 'trust is true: every hop is trusted, so whoever sends X-Forwarded-For, -Host or -Proto chooses its own ip, host and protocol',
+        fix: "Trust your proxies by address or subnet (e.g. 'loopback, 10.0.0.0/8'), never true on a server clients can reach",
+      }],
+    },
+    {
+      name: 'HOP_COUNT: a whole number',
+      setting: 2,
+      expected: [{
+        code: 'HOP_COUNT',
+        message: 'trust is a hop count (2): right only while every request passes exactly that many proxies',
+        fix: 'Trust your proxies by address or subnet; keep a count only when every path to the app has exactly that length',
+      }],
+    },
+    {
+      name: 'HOP_COUNT: a fraction, read as Express reads it',
+      setting: 1.5,
+      expected: [{
+        code: 'HOP_COUNT',
+        message: 'trust is a hop count (1.5), which Express reads as i < 1.5: the first 2 hops are trusted: right only while every request passes exactly that many proxies',
+        fix: 'Trust your proxies by address or subnet; keep a count only when every path to the app has exactly that length',
+      }],
+    },
+    {
+      name: 'HOP_COUNT: a negative number trusts nothing',
+      setting: -1,
+      expected: [{
+        code: 'HOP_COUNT',
+        message: 'trust is the hop count -1, which Express reads as i < -1: no hop is trusted, as with false',
+        fix: 'Write false to trust nothing, or the number of proxies in front of the app',
+      }],
+    },
+    {
+      name: 'HOP_COUNT: NaN trusts nothing',
+      setting: NaN,
+      expected: [{
+        code: 'HOP_COUNT',
+        message: 'trust is the hop count NaN, which Express reads as i < NaN: no hop is trusted, as with false',
+        fix: 'Write false to trust nothing, or the number of proxies in front of the app',
+      }],
+    },
+    {
+      name: 'HOP_COUNT: Infinity trusts every hop',
+      setting: Infinity,
+      expected: [{
+        code: 'HOP_COUNT',
+        message: 'trust is the hop count Infinity, which Express reads as i < Infinity: every hop is trusted, as with true',
+        fix: 'Trust your proxies by address or subnet; keep a count only when every path to the app has exactly that length',
+      }],
+    },
     { name: 'a function has no entries', setting: () => true, expected: [] },
     { name: 'entries that do not compile are left to compileTrust', setting: ['', 'nonsense', '10.0.0.1/abc', 'fe80::/129'], expected: [] },
     { name: 'entries that are not strings are left to compileTrust', setting: [1, null] as unknown as string[], expected: [] },
@@ -875,7 +1033,7 @@ describe('explain on generated requests', () => {
 
   it('lints any setting, valid or not, without throwing (1,000 generated)', () => {
     fc.assert(fc.property(anyTrustSetting, (setting) => {
-      for (const warning of lintSetting(setting as TrustSetting)) expect(warning.code).toMatch(/^SETTING_/)
+      for (const warning of lintSetting(setting as TrustSetting)) expect(warning.code).toMatch(/^(SETTING_|TRUST_ALL$|HOP_COUNT$)/)
     }), { numRuns: 1000 })
   })
 })

@@ -1,0 +1,157 @@
+// warn.test.ts: the adapters' `warn` option over real loopback sockets, for Express 4 and 5,
+// Fastify, Koa and Hono: on by default through process.emitWarning, once per code, to a function
+// when given one, off with false; answers never change; a healthy request never warns; the option
+// and Hono's `connection` are validated at setup. The proxy-addr route never warns.
+
+import http from 'node:http'
+import { createRequire } from 'node:module'
+import type { AddressInfo } from 'node:net'
+import { getRequestListener } from '@hono/node-server'
+import Fastify from 'fastify'
+import { Hono } from 'hono'
+import Koa from 'koa'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { trustProxy as expressTrustProxy, type AdapterOptions, type ExpressApp } from '../../src/adapters/express.js'
+import { trustProxy as fastifyTrustProxy } from '../../src/adapters/fastify.js'
+import { trustProxy as honoTrustProxy, type HonoTrustOptions } from '../../src/adapters/hono.js'
+import { trustProxy as koaTrustProxy, type TrustProxyState } from '../../src/adapters/koa.js'
+import type { WarnOption } from '../../src/adapters/warn.js'
+import { compileTrust, type TrustSetting } from '../../src/core/compile.js'
+import { proxyaddr } from '../../src/core/proxyaddr.js'
+import type { Warning } from '../../src/diagnostics/warnings.js'
+import { closeServer, listen, requestFrom, type Endpoint } from '../fixtures/proxies.js'
+import { APP, CLIENT, EDGE, HOST } from '../fixtures/topology.js'
+
+/** A loopback peer the setting does not trust: a proxy someone forgot to name. */
+const STRANGER = '127.0.0.4'
+
+const running: (() => Promise<void>)[] = []
+
+afterEach(async () => {
+  vi.restoreAllMocks()
+  await Promise.all(running.splice(0).map((close) => close()))
+})
+
+async function serve(server: http.Server): Promise<Endpoint> {
+  running.push(() => closeServer(server))
+  return listen(server, APP)
+}
+
+interface ExpressLike extends ExpressApp {
+  (req: http.IncomingMessage, res: http.ServerResponse): void
+  get(path: string, handler: (req: { ip: string | undefined }, res: { json(body: unknown): void }) => void): unknown
+}
+
+const fromRepo = createRequire(import.meta.url)
+
+/** One adapter, started with a setting and adapter options, answering `{ ip }`. */
+interface Adapter {
+  readonly name: string
+  start(setting: TrustSetting, options?: AdapterOptions): Promise<Endpoint>
+}
+
+const ADAPTERS: readonly Adapter[] = [
+  ...(['express4', 'express5'] as const).map((module): Adapter => ({
+    name: module === 'express4' ? 'Express 4' : 'Express 5',
+    start: (setting, options) => {
+      const app = (fromRepo(module) as () => ExpressLike)()
+      expressTrustProxy(app, setting, options)
+      app.get('/', (req, res) => res.json({ ip: req.ip }))
+      return serve(http.createServer(app))
+    },
+  })),
+  {
+    name: 'Fastify',
+    start: async (setting, options) => {
+      const app = Fastify()
+      await app.register(fastifyTrustProxy(setting, options))
+      app.get('/', (request) => ({ ip: request.trustProxy.ip }))
+      running.push(() => app.close())
+      await app.listen({ port: 0, host: APP })
+      return { host: APP, port: (app.server.address() as AddressInfo).port }
+    },
+  },
+  {
+    name: 'Koa',
+    start: (setting, options) => {
+      const app = new Koa<TrustProxyState>()
+      app.use(koaTrustProxy(setting, options))
+      app.use((ctx) => { ctx.body = { ip: ctx.ip } })
+      return serve(http.createServer(app.callback()))
+    },
+  },
+  {
+    name: 'Hono',
+    start: (setting, options) => {
+      const app = new Hono().use(honoTrustProxy(setting, options)).get('/', (c) => c.json({ ip: c.get('trustProxy').ip }))
+      return serve(http.createServer(getRequestListener(app.fetch)))
+    },
+  },
+]
+
+async function ipFrom(from: string, target: Endpoint, headers: Readonly<Record<string, string>> = {}): Promise<string> {
+  const reply = await requestFrom(from, target, { headers: { host: HOST, ...headers } })
+  expect(reply.status).toBe(200)
+  return (JSON.parse(reply.body) as { ip: string }).ip
+}
+
+describe.each(ADAPTERS.map((adapter) => [adapter.name, adapter] as const))('%s: warn', (_name, adapter) => {
+  it('is on by default: process.emitWarning, once per code, with the answer unchanged', async () => {
+    const emitted = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined)
+    const app = await adapter.start(EDGE)
+    expect(await ipFrom(STRANGER, app, { 'x-forwarded-for': CLIENT })).toBe(STRANGER)
+    expect(await ipFrom(STRANGER, app, { 'x-forwarded-for': CLIENT })).toBe(STRANGER)
+    const calls = emitted.mock.calls.filter(([, options]) => (options as { type?: string } | undefined)?.type === 'TrustProxyWarning')
+    expect(calls).toEqual([[
+      'the peer "127.0.0.4", a local address, is not trusted, so X-Forwarded-For is ignored and ip is the peer\'s address',
+      {
+        type: 'TrustProxyWarning',
+        code: 'UNTRUSTED_PEER_WITH_HEADERS',
+        detail: 'If the peer is your proxy, add its address or subnet to the trust setting; if not, ignoring the header is right',
+      },
+    ]])
+  })
+
+  it('reports to a function instead, and a healthy request through the trusted proxy never warns', async () => {
+    const seen: Warning[] = []
+    const app = await adapter.start(EDGE, { warn: (warning) => seen.push(warning) })
+    expect(await ipFrom(EDGE, app, { 'x-forwarded-for': CLIENT, 'x-forwarded-proto': 'https' })).toBe(CLIENT)
+    expect(seen).toEqual([])
+    expect(await ipFrom(EDGE, app, { 'x-forwarded-for': CLIENT, 'x-forwarded-proto': 'HTTPS' })).toBe(CLIENT)
+    expect(seen.map((w) => w.code)).toEqual(['PROTO_NOT_HTTP'])
+  })
+
+  it('is off with false', async () => {
+    const emitted = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined)
+    const app = await adapter.start(EDGE, { warn: false })
+    expect(await ipFrom(STRANGER, app, { 'x-forwarded-for': CLIENT })).toBe(STRANGER)
+    expect(emitted).not.toHaveBeenCalled()
+  })
+
+  it('error: a warn option that is neither a boolean nor a function, at setup', async () => {
+    await expect(Promise.resolve().then(() => adapter.start(EDGE, { warn: 'yes' as unknown as WarnOption })))
+      .rejects.toThrow(new TypeError('invalid option warn: "yes" (expected true, false or a function)'))
+  })
+
+  it('error: options that are not an object, at setup', async () => {
+    await expect(Promise.resolve().then(() => adapter.start(EDGE, 5 as unknown as AdapterOptions)))
+      .rejects.toThrow(new TypeError('invalid option options: 5 (expected an object)'))
+  })
+})
+
+describe('Hono: connection', () => {
+  it('error: a connection that is not a function, at setup', () => {
+    expect(() => honoTrustProxy('loopback', { connection: 5 } as unknown as HonoTrustOptions))
+      .toThrow(new TypeError('invalid option connection: 5 (expected a function)'))
+  })
+})
+
+describe('the proxy-addr route', () => {
+  it('never warns', () => {
+    const emitted = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined)
+    const req = { socket: { remoteAddress: STRANGER }, headers: { 'x-forwarded-for': CLIENT } }
+    expect(proxyaddr(req, compileTrust(EDGE))).toBe(STRANGER)
+    expect(proxyaddr.all(req, EDGE)).toEqual([STRANGER])
+    expect(emitted).not.toHaveBeenCalled()
+  })
+})
