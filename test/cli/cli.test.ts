@@ -319,7 +319,7 @@ describe('render', () => {
     const text = renderText(explained('loopback', unitRequest(undefined)), context, false)
     expect(text).toContain('  ips       []\n')
     expect(text).toContain('\n1 warning:\n')
-    const two = renderText(explained(true, unitRequest(undefined, { 'x-forwarded-for': '1.2.3.4' })), context, false)
+    const two = renderText(explained(true, unitRequest(undefined, { 'x-forwarded-for': '1.2.3.4', forwarded: 'for=1.2.3.4' })), context, false)
     expect(two).toContain('\n2 warnings:\n')
   })
 
