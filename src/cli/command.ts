@@ -5,9 +5,10 @@ import { readFileSync, realpathSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { Kind, parseAddress } from '../core/address.js'
 import { compileTrust, type TrustFn, type TrustSetting } from '../core/compile.js'
 import { explain, lintSetting } from '../diagnostics/explain.js'
-import { resolveOptions, type AddressSource, type TrustOptions } from '../core/options.js'
+import type { AddressSource, TrustOptions } from '../core/options.js'
 import { renderJson, renderText, type RenderContext } from '../diagnostics/render.js'
 import { visible } from '../diagnostics/escape.js'
 import { snapshotAges, snapshotsOf, staleRanges } from '../diagnostics/stale.js'
@@ -50,9 +51,10 @@ Options:
 `
 
 const TRUST_HELP = `Trust (as compileTrust(setting, options) takes them):
-  --trust SETTING          true, false, a hop count (a whole number: 2), or comma-separated
-                           addresses, subnets and names (loopback, linklocal, uniquelocal)
-                           (default: false, Express's default)
+  --trust SETTING          true, false, a hop count (a whole number: 2; Express reads a count
+                           n as "trust hops i < n", so 0 and negative counts trust nothing), or
+                           comma-separated addresses, subnets and names (loopback, linklocal,
+                           uniquelocal) (default: false, Express's default)
   --source SOURCE          where client addresses are read: x-forwarded-for (default),
                            forwarded (RFC 7239), or header:NAME (one address, e.g. header:X-Real-IP)
   --strict                 preset 'strict': strict addresses, aligned host and protocol,
@@ -78,7 +80,8 @@ stopped and why, the answers (ip, ips, host, hostname, protocol, secure) with th
 from, and warnings about the setting and the request.
 
 Request:
-  --remote ADDR            the socket peer's address (default: none, as on a unix socket)
+  --remote ADDR            the socket peer's address, an IP address (default: none, as on a
+                           unix socket)
   --header "Name: value"   a request header; repeat for more (repeated names are joined with ", ")
   --encrypted              the connection is TLS: the socket's protocol is https
 
@@ -87,7 +90,8 @@ Output:
   --json                   print JSON instead of text (see below)
   -h, --help               show this help
 
-Exit status: 0 once explained (warnings or not); 2 for a bad setting or argument.
+Each option but --header is given at most once. Exit status: 0 once explained (warnings or not);
+2 for a bad setting or argument, a --remote that is not an IP address among them.
 
 JSON (--json) is one object; absent values are null:
   trust      string  the --trust value as given
@@ -127,7 +131,8 @@ ${TRUST_HELP}
 Options:
   -h, --help               show this help
 
-Exit status: 0 after a clean shutdown; 1 when it cannot listen; 2 for a bad setting or argument.
+Each option is given at most once. Exit status: 0 after a clean shutdown; 1 when it cannot listen;
+2 for a bad setting or argument.
 
 Example:
   proxy-trust serve --trust "loopback, 10.0.0.0/8" --port 8080
@@ -206,18 +211,87 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   }
 }
 
-/** The result of node:util's parseArgs, its errors turned into one-line usage errors. */
-function parse<R>(parsed: () => R, command: string): R {
+type Flags = Readonly<Record<string, { readonly type: 'string' | 'boolean'; readonly multiple?: boolean; readonly short?: string }>>
+
+/**
+ * The flags' values, as node:util's parseArgs reads `args`, with its errors turned into one-line
+ * usage errors (an unknown flag with the nearest known one), a value that looks like a negative
+ * number taken as a value (`--trust -1`, which parseArgs calls ambiguous), and a single-valued flag
+ * given twice refused rather than the last one silently kept.
+ */
+function parse<F extends Flags>(args: readonly string[], flags: F, command: string): ReturnType<typeof parseArgs<{ options: F; strict: true; allowPositionals: false; tokens: true }>>['values'] {
+  const joined: string[] = []
+  for (let k = 0; k < args.length; k++) {
+    const arg = args[k] as string
+    const next = args[k + 1]
+    const name = arg.startsWith('--') ? arg.substring(2) : ''
+    if (flags[name]?.type === 'string' && next !== undefined && /^-[0-9.]/.test(next)) {
+      joined.push(`${arg}=${next}`)
+      k++
+    } else {
+      joined.push(arg)
+    }
+  }
+  let parsed
   try {
-    return parsed()
+    parsed = parseArgs({ args: joined, options: flags, strict: true, allowPositionals: false, tokens: true })
   } catch (error) {
     const message = (error as Error).message.split(/\.\s|\n/)[0] as string
-    throw new UsageError(`${message.charAt(0).toLowerCase()}${message.substring(1)} (see proxy-trust ${command} --help)`)
+    const unknown = /^Unknown option '--([^']*)'/.exec(message)?.[1]
+    const near = unknown === undefined ? undefined : nearest(unknown, Object.keys(flags))
+    const hint = near === undefined ? '' : `: did you mean --${near}?`
+    throw new UsageError(`${message.charAt(0).toLowerCase()}${message.substring(1)}${hint} (see proxy-trust ${command} --help)`)
   }
+  const seen = new Set<string>()
+  for (const token of parsed.tokens) {
+    if (token.kind !== 'option' || flags[token.name]?.multiple === true || flags[token.name]?.type !== 'string') continue
+    if (seen.has(token.name)) {
+      const list = token.name === 'trust' ? ': write every entry in one value, comma-separated (--trust "loopback, 10.0.0.0/8")' : ''
+      throw new UsageError(`--${token.name} given more than once${list} (see proxy-trust ${command} --help)`)
+    }
+    seen.add(token.name)
+  }
+  return parsed.values
+}
+
+/**
+ * The candidate nearest to `word` by edit distance (insertions, deletions, substitutions and
+ * swaps of neighbours), when it is near enough to be a slip: at most 1 edit in a short word, 2 in
+ * a longer one. Letter case counts as no edit.
+ */
+export function nearest(word: string, candidates: readonly string[]): string | undefined {
+  const limit = word.length <= 4 ? 1 : 2
+  let best: string | undefined
+  let bestDistance = limit + 1
+  for (const candidate of candidates) {
+    const distance = editDistance(word.toLowerCase(), candidate)
+    if (distance < bestDistance) {
+      best = candidate
+      bestDistance = distance
+    }
+  }
+  return best
+}
+
+/** Optimal string alignment distance: Levenshtein with adjacent transpositions. */
+function editDistance(a: string, b: string): number {
+  const rows: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)])
+  for (let j = 1; j <= b.length; j++) (rows[0] as number[])[j] = j
+  for (let i = 1; i <= a.length; i++) {
+    const row = rows[i] as number[]
+    const above = rows[i - 1] as number[]
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1
+      let d = Math.min((above[j] as number) + 1, (row[j - 1] as number) + 1, (above[j - 1] as number) + cost)
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, (rows[i - 2] as number[])[j - 2] as number + 1)
+      row[j] = d
+    }
+  }
+  return (rows[a.length] as number[])[b.length] as number
 }
 
 function explainCommand(args: readonly string[], io: Io): number {
-  const { values } = parse(() => parseArgs({ args: [...args], options: EXPLAIN_FLAGS, strict: true, allowPositionals: false }), 'explain')
+  const values = parse(args, EXPLAIN_FLAGS, 'explain')
   if (values.help === true) {
     io.stdout.write(EXPLAIN_HELP)
     return 0
@@ -231,7 +305,7 @@ function explainCommand(args: readonly string[], io: Io): number {
 }
 
 async function serveCommand(args: readonly string[], io: Io): Promise<number> {
-  const { values } = parse(() => parseArgs({ args: [...args], options: SERVE_FLAGS, strict: true, allowPositionals: false }), 'serve')
+  const values = parse(args, SERVE_FLAGS, 'serve')
   if (values.help === true) {
     io.stdout.write(SERVE_HELP)
     return 0
@@ -269,24 +343,48 @@ export function portOf(text: string | undefined): number {
   return port
 }
 
-/** The trust setting as the command line writes it: `true`, `false`, a hop count, or a list. */
+/**
+ * The trust setting as the command line writes it: `true`, `false`, a hop count (a whole number,
+ * negative ones too, which Express reads as trusting nothing), or a list.
+ */
 export function settingOf(text: string): TrustSetting {
   if (text === 'true') return true
   if (text === 'false') return false
-  if (/^[0-9]+$/.test(text)) return Number(text)
+  if (/^-?[0-9]+$/.test(text)) return Number(text)
   return text
+}
+
+/** The range names, and those that need --extended-ranges. */
+const RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal']
+const EXTENDED_NAMES = ['private', 'cgnat']
+
+/**
+ * The --trust list's entries checked for the slips compileTrust would report without a hint: an
+ * empty entry, a range name that needs --extended-ranges, a near miss of a range name.
+ */
+function checkEntries(text: string, extended: boolean): void {
+  const fail = (why: string): never => {
+    throw new UsageError(`invalid --trust ${JSON.stringify(text)}: ${why}`)
+  }
+  const names = extended ? [...RANGE_NAMES, ...EXTENDED_NAMES] : RANGE_NAMES
+  for (const entry of text.split(',').map((part) => part.trim())) {
+    if (entry === '') fail('empty entry in trust setting')
+    if (!extended && EXTENDED_NAMES.includes(entry)) fail(`${JSON.stringify(entry)} is a range name only with --extended-ranges`)
+    // an address, a subnet, or a name: only a word that is none of them can be a slip
+    if (names.includes(entry) || /[0-9:./]/.test(entry)) continue
+    const near = nearest(entry, [...RANGE_NAMES, ...EXTENDED_NAMES])
+    if (near === undefined) continue
+    const needs = !extended && EXTENDED_NAMES.includes(near) ? ' (with --extended-ranges)' : ''
+    fail(`invalid IP address: ${entry}: did you mean ${JSON.stringify(near)}${needs}?`)
+  }
 }
 
 /** The predicate, setting and rendering context the trust flags describe. */
 function trustOf(values: TrustValues): { trust: TrustFn; setting: TrustSetting; context: RenderContext } {
   const text = values.trust ?? 'false'
   const options = optionsOf(values)
-  try {
-    resolveOptions(options)
-  } catch (error) {
-    throw new UsageError((error as Error).message)
-  }
   const setting = settingOf(text)
+  if (typeof setting === 'string') checkEntries(text, options.extendedRanges === true || options.preset === 'strict')
   let trust: TrustFn
   try {
     trust = compileTrust(setting, options)
@@ -312,7 +410,9 @@ function optionsOf(values: TrustValues): TrustOptions {
   if (ranges !== undefined) options.ranges = ranges
   const max = values['max-forwarded']
   if (max !== undefined) {
-    if (!/^[0-9]+$/.test(max)) throw new UsageError(`invalid --max-forwarded ${JSON.stringify(max)}: expected a whole number of at least 1`)
+    if (!/^[0-9]+$/.test(max) || Number(max) < 1) {
+      throw new UsageError(`invalid --max-forwarded ${JSON.stringify(max)}: expected a whole number of at least 1`)
+    }
     options.maxForwarded = Number(max)
   }
   return options
@@ -320,15 +420,26 @@ function optionsOf(values: TrustValues): TrustOptions {
 
 function sourceOf(text: string): AddressSource {
   if (text === 'x-forwarded-for' || text === 'forwarded') return text
-  if (text.toLowerCase().startsWith('header:')) return { header: text.substring(7) }
+  if (text.toLowerCase().startsWith('header:')) {
+    const header = text.substring(7)
+    if (!TOKEN.test(header)) throw new UsageError(`invalid --source ${JSON.stringify(text)}: expected header:NAME, NAME a header name`)
+    return { header }
+  }
   throw new UsageError(`invalid --source ${JSON.stringify(text)}: expected x-forwarded-for, forwarded or header:NAME`)
 }
 
 /** RFC 9110 token: what a header name is made of. */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 
-/** The request the flags describe; repeated header names are joined with ", " as Node joins them. */
+/**
+ * The request the flags describe; repeated header names are joined with ", " as Node joins them. A
+ * --remote that is not an IP address (any spelling proxy-addr reads, with a zone or not) is refused:
+ * a socket's peer is always one, and a typo would otherwise explain a request no server receives.
+ */
 export function requestOf(remote: string | undefined, lines: readonly string[], encrypted: boolean): RequestLike {
+  if (remote !== undefined && parseAddress(remote, new Int32Array(4)) === Kind.Invalid) {
+    throw new UsageError(`invalid --remote ${JSON.stringify(remote)}: expected an IP address (leave --remote out for a socket without one)`)
+  }
   const headers = new Map<string, string>()
   for (const line of lines) {
     const colon = line.indexOf(':')

@@ -74,10 +74,14 @@ export function queryOf(target: string): string | undefined {
   }
 }
 
-/** A `?format=` query parameter, which overrides `Accept` (handy in a browser's address bar). */
-function formatParameter(query: string): Format | undefined {
+/**
+ * A `?format=` query parameter, which overrides `Accept` (handy in a browser's address bar): the
+ * format, undefined when there is none, or the value as given when it names no format.
+ */
+function formatParameter(query: string): Format | { readonly unknown: string } | undefined {
   const format = new URLSearchParams(query).get('format')
-  return MEDIA_TYPES.find(([name]) => name === format)?.[0]
+  if (format === null) return undefined
+  return MEDIA_TYPES.find(([name]) => name === format)?.[0] ?? { unknown: format }
 }
 
 const CONTENT_TYPES: Readonly<Record<Format, string>> = {
@@ -135,8 +139,16 @@ function answer(settings: WhoamiSettings, log: Log, req: http.IncomingMessage, r
     log.write(`${new Date().toISOString()} ${printable(req.method)} ${quoted(url)} 400 unreadable target\n`)
     return
   }
+  const asked = formatParameter(query)
+  if (typeof asked === 'object') {
+    // RFC 9110 section 15.5.7: none of the representations asked for is on offer
+    res.writeHead(406, { 'content-type': CONTENT_TYPES.text, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' })
+    res.end(`unknown format ${JSON.stringify(asked.unknown)}: expected ${MEDIA_TYPES.map(([name]) => name).join(', ')}\n`)
+    log.write(`${new Date().toISOString()} ${printable(req.method)} ${quoted(url)} 406 unknown format\n`)
+    return
+  }
   const explanation = explain(req, trust, setting)
-  const format = formatParameter(query) ?? negotiate(req.headers.accept)
+  const format = asked ?? negotiate(req.headers.accept)
   let body: string
   if (format === 'json') body = renderJson(explanation, context)
   else if (format === 'html') body = renderHtml(explanation, context)

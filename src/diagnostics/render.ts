@@ -127,11 +127,11 @@ export function renderText(explanation: Explanation, context: RenderContext, col
   const out: string[] = []
   out.push(`trust: ${printable(context.trust)}    options: ${visible(describeOptions(context.options))}    source: ${printable(explanation.source)}`)
   if (explanation.ranges.length > 0) out.push(`ranges: ${visible(describeRanges(explanation))}`)
+  // every list is printed, or said to be empty, in the same way: "no …"
   const headers = Object.entries(explanation.headers)
-  if (headers.length > 0) {
-    out.push('')
-    for (const [name, value] of headers) out.push(`  ${printable(name)}: ${printable(value)}`)
-  }
+  out.push('')
+  if (headers.length === 0) out.push('no forwarding headers')
+  for (const [name, value] of headers) out.push(`  ${printable(name)}: ${printable(value)}`)
 
   out.push('')
   const columns = hopColumns(hops)
@@ -154,7 +154,7 @@ export function renderText(explanation: Explanation, context: RenderContext, col
 
   const answers: [string, string, string | undefined][] = [
     ['ip', printable(result.ip), from.ip],
-    ['ips', result.ips.length === 0 ? '[]' : ipsText(result.ips, printable), from.ips],
+    ['ips', result.ips.length === 0 ? '-' : ipsText(result.ips, printable), from.ips],
     ['host', printable(result.host), from.host],
     ['hostname', printable(result.hostname), from.hostname],
     ['protocol', printable(result.protocol), from.protocol],
@@ -201,15 +201,19 @@ function cell(text: string | undefined): string {
 const STYLE = `
 :root { color-scheme: light dark; --ok: #1a7f37; --bad: #cf222e; --warn-bg: #fff8c5; --warn-edge: #d4a72c; --muted: #6e7781; }
 body { font: 15px/1.5 system-ui, sans-serif; margin: 0; padding: 1.5rem; }
+@media (max-width: 30rem) { body { padding: .75rem; } }
 main { max-width: 60rem; margin: 0 auto; }
 h1 { font-size: 1.6rem; margin: 0 0 .25rem; }
-h1 code { font-size: 1.6rem; }
+h1 code { font-size: 1.6rem; overflow-wrap: anywhere; }
 h2 { font-size: 1.1rem; margin: 1.5rem 0 .5rem; }
 code, td, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
 .stop { margin: 0; color: var(--muted); }
+/* a narrow screen scrolls a table in its own box, never the page; names never break inside */
+.scroll { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; width: 100%; }
 table.result { width: auto; min-width: 50%; }
 th, td { text-align: left; padding: .3rem .6rem; border-bottom: 1px solid #d0d7de; vertical-align: top; }
+th, td.name, dt { white-space: nowrap; }
 th { font-size: .85rem; }
 td.none { color: var(--muted); }
 tr.proxy td.trusted { color: var(--ok); font-weight: 600; }
@@ -224,7 +228,7 @@ p.ok { color: var(--ok); }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; margin: 0; }
 dt { font-weight: 600; }
 dd { margin: 0; font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; word-break: break-all; }
-footer { margin-top: 2rem; color: var(--muted); font-size: .85rem; }
+footer { margin-top: 2rem; color: var(--muted); font-size: .85rem; overflow-wrap: anywhere; }
 `
 
 /**
@@ -241,18 +245,19 @@ export function renderHtml(explanation: Explanation, context: RenderContext): st
   const hopRows = shownHops(hops, explanation.stop.index).map((hop) => {
     if (isElided(hop)) return `<tr class="elided"><td colspan="8">${elidedText(hop)}</td></tr>`
     return `<tr class="hop ${hop.role}" data-role="${hop.role}">` +
-      `<td>${hop.index}</td><td>${hop.role}</td><td>${escapeHtml(hop.from)}</td>${cell(hop.received)}${cell(hop.address)}` +
+      `<td>${hop.index}</td><td>${hop.role}</td><td class="name">${escapeHtml(hop.from)}</td>${cell(hop.received)}${cell(hop.address)}` +
       `<td>${yesNo(hop.valid)}</td><td class="${trustClass(hop.trusted)}">${yesNo(hop.trusted)}</td><td>${escapeHtml(hop.reason)}</td></tr>`
   }).join('')
   const answers: [string, string | undefined, string | undefined][] = [
     ['ip', result.ip, from.ip],
-    ['ips', ipsText(result.ips, (ip) => ip), from.ips],
+    ['ips', result.ips.length === 0 ? undefined : ipsText(result.ips, (ip) => ip), from.ips],
     ['host', result.host, from.host],
     ['hostname', result.hostname, from.hostname],
     ['protocol', result.protocol, from.protocol],
     ['secure', String(result.secure), from.secure],
   ]
-  const answerRows = answers.map(([name, value, origin]) => `<tr><th scope="row">${name}</th>${cell(value)}${cell(origin)}</tr>`).join('')
+  const answerRows = answers.map(([name, value, origin]) =>
+    `<tr><th scope="row">${name}</th>${cell(value)}${origin === undefined ? cell(origin) : `<td class="name">${escapeHtml(origin)}</td>`}</tr>`).join('')
   const headers = Object.entries(explanation.headers)
   const headerList = headers.length === 0
     ? '<p>None.</p>'
@@ -273,15 +278,19 @@ export function renderHtml(explanation: Explanation, context: RenderContext): st
 <h2>Warnings</h2>
 ${warningItems}
 <h2>Hops</h2>
+<div class="scroll">
 <table class="hops">
 <thead><tr><th>#</th><th>role</th><th>from</th><th>received</th><th>address</th><th>valid</th><th>trusted</th><th>reason</th></tr></thead>
 <tbody>${hopRows}</tbody>
 </table>
+</div>
 <h2>Result</h2>
+<div class="scroll">
 <table class="result">
 <thead><tr><th>answer</th><th>value</th><th>from</th></tr></thead>
 <tbody>${answerRows}</tbody>
 </table>
+</div>
 <h2>Forwarding headers</h2>
 ${headerList}
 <footer>trust: <span class="mono">${escapeHtml(context.trust)}</span> · options: ${escapeHtml(describeOptions(context.options))} · source: ${escapeHtml(explanation.source)}${explanation.ranges.length > 0 ? ` · ranges: ${escapeHtml(describeRanges(explanation))}` : ''}</footer>

@@ -1,6 +1,8 @@
 // run.mjs: the `serve` page in a real headless browser: starts `proxy-trust serve` from dist, loads
-// the page with forwarding headers, checks the hop table and a highlighted warning, and saves a
-// screenshot under the system's temporary directory. Exits non-zero on any failure.
+// the page with forwarding headers, checks the hop table and a highlighted warning, checks that the
+// page is usable 360 px wide (the page never scrolls sideways, a wide table scrolls in its own box,
+// header names never break inside), and saves screenshots under the system's temporary directory.
+// Exits non-zero on any failure.
 //
 // Needs Chromium at /usr/bin/chromium (Debian: apt-get install chromium); run `npm run test:browser`.
 
@@ -14,6 +16,9 @@ import { chromium } from 'playwright-core'
 const CLI = new URL('../../dist/esm/cli.js', import.meta.url).pathname
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const SCREENSHOT = join(tmpdir(), 'proxy-trust-serve.png')
+const NARROW_SCREENSHOT = join(tmpdir(), 'proxy-trust-serve-360.png')
+/** The narrowest phone screen in common use, in CSS pixels. */
+const NARROW = 360
 
 // the browser connects from 127.0.0.1 (trusted: loopback), the proxy in front of it was 10.0.0.2
 // (trusted: 10.0.0.0/8), and the client before it 203.0.113.5, which is not trusted
@@ -91,7 +96,35 @@ async function run() {
 
     check(external.length === 0, `the page loaded external resources: ${external.join(', ')}`)
     await page.screenshot({ path: SCREENSHOT, fullPage: true })
-    console.log(`ok: ${rows.length} hop rows, client ${ip}, PROTO_NOT_HTTP highlighted; screenshot ${SCREENSHOT}`)
+
+    // 360 px wide: the page itself never scrolls sideways; the hop table, wider than that, scrolls
+    // in its own box; a header name (a column title, a from cell, a header in the list) is one line
+    await page.setViewportSize({ width: NARROW, height: 800 })
+    await page.reload()
+    const narrow = await page.evaluate(() => {
+      const root = document.documentElement
+      const box = document.querySelector('table.hops').parentElement
+      const oneLine = (element) => {
+        const range = document.createRange()
+        range.selectNodeContents(element)
+        const tops = new Set([...range.getClientRects()].map((rect) => Math.round(rect.top)))
+        return tops.size <= 1
+      }
+      const names = [...document.querySelectorAll('th, td.name, dt')]
+      return {
+        pageWidth: root.scrollWidth,
+        boxScrolls: box.scrollWidth > box.clientWidth && getComputedStyle(box).overflowX === 'auto',
+        broken: names.filter((element) => !oneLine(element)).map((element) => element.textContent),
+        names: names.length,
+      }
+    })
+    check(narrow.pageWidth <= NARROW, `at ${NARROW} px the page is ${narrow.pageWidth} px wide: it scrolls sideways`)
+    check(narrow.boxScrolls, `at ${NARROW} px the hop table does not scroll in its own box`)
+    check(narrow.names > 10, `only ${narrow.names} header names found`)
+    check(narrow.broken.length === 0, `at ${NARROW} px these names break across lines: ${JSON.stringify(narrow.broken)}`)
+    await page.screenshot({ path: NARROW_SCREENSHOT, fullPage: true })
+    console.log(`ok: ${rows.length} hop rows, client ${ip}, PROTO_NOT_HTTP highlighted; at ${NARROW} px the page fits, ` +
+      `the hop table scrolls in its box and ${narrow.names} names hold on one line; screenshots ${SCREENSHOT}, ${NARROW_SCREENSHOT}`)
   } finally {
     await browser?.close()
     const code = await stopServer(child)

@@ -162,11 +162,33 @@ describe('main: help, version and usage errors', () => {
     { name: 'an invalid address in the setting', argv: ['explain', '--trust', 'loopback, foo'], stderr: 'invalid --trust "loopback, foo": invalid IP address: foo' },
     { name: 'an invalid range in the setting', argv: ['explain', '--trust', '10.0.0.0/33'], stderr: 'invalid --trust "10.0.0.0/33": invalid range on address: 10.0.0.0/33' },
     { name: 'an odd spelling under --strict', argv: ['explain', '--strict', '--trust', '0177.0.0.1'], stderr: 'invalid --trust "0177.0.0.1": invalid IP address: 0177.0.0.1' },
-    { name: 'an empty setting', argv: ['explain', '--trust', ''], stderr: 'invalid --trust "": invalid IP address: ' },
+    { name: 'an empty setting', argv: ['explain', '--trust', ''], stderr: 'invalid --trust "": empty entry in trust setting' },
+    { name: 'a trailing comma in the setting', argv: ['explain', '--trust', 'loopback,'], stderr: 'invalid --trust "loopback,": empty entry in trust setting' },
+    { name: 'an empty entry inside the setting', argv: ['explain', '--trust', 'loopback, , ::1'], stderr: 'invalid --trust "loopback, , ::1": empty entry in trust setting' },
+    { name: 'a near miss of a range name', argv: ['explain', '--trust', 'lookback'], stderr: 'invalid --trust "lookback": invalid IP address: lookback: did you mean "loopback"?' },
+    { name: 'a range name in capitals', argv: ['explain', '--trust', '10.0.0.0/8, UniqueLocal'], stderr: 'invalid --trust "10.0.0.0/8, UniqueLocal": invalid IP address: UniqueLocal: did you mean "uniquelocal"?' },
+    { name: 'an extended range name without --extended-ranges', argv: ['explain', '--trust', 'private'], stderr: 'invalid --trust "private": "private" is a range name only with --extended-ranges' },
+    { name: 'a near miss of an extended name', argv: ['explain', '--trust', 'privat'], stderr: 'invalid --trust "privat": invalid IP address: privat: did you mean "private" (with --extended-ranges)?' },
+    { name: 'a near miss of an extended name, with them on', argv: ['explain', '--extended-ranges', '--trust', 'cgant'], stderr: 'invalid --trust "cgant": invalid IP address: cgant: did you mean "cgnat"?' },
+    { name: 'a word far from every name', argv: ['explain', '--trust', 'proxies'], stderr: 'invalid --trust "proxies": invalid IP address: proxies' },
+    { name: 'a near miss of a flag', argv: ['explain', '--trsut', 'loopback'], stderr: "unknown option '--trsut': did you mean --trust? (see proxy-trust explain --help)" },
+    { name: 'a near miss of a serve flag', argv: ['serve', '--prot', '8080'], stderr: "unknown option '--prot': did you mean --port? (see proxy-trust serve --help)" },
+    {
+      name: '--trust given twice',
+      argv: ['explain', '--trust', 'loopback', '--trust', '10.0.0.0/8'],
+      stderr: '--trust given more than once: write every entry in one value, comma-separated (--trust "loopback, 10.0.0.0/8") (see proxy-trust explain --help)',
+    },
+    { name: '--remote given twice', argv: ['explain', '--remote', '10.0.0.1', '--remote=10.0.0.2'], stderr: '--remote given more than once (see proxy-trust explain --help)' },
+    { name: '--port given twice', argv: ['serve', '--port', '0', '--port', '1'], stderr: '--port given more than once (see proxy-trust serve --help)' },
+    { name: '--remote that is not an address', argv: ['explain', '--remote', 'notanip'], stderr: 'invalid --remote "notanip": expected an IP address (leave --remote out for a socket without one)' },
+    { name: 'an empty --remote', argv: ['explain', '--remote', ''], stderr: 'invalid --remote "": expected an IP address (leave --remote out for a socket without one)' },
+    { name: 'a negative --max-forwarded', argv: ['explain', '--max-forwarded', '-1'], stderr: 'invalid --max-forwarded "-1": expected a whole number of at least 1' },
+    { name: 'a negative --port', argv: ['serve', '--port', '-1'], stderr: 'invalid --port "-1": expected 0 to 65535' },
     { name: 'an unknown source', argv: ['explain', '--source', 'x-real-ip'], stderr: 'invalid --source "x-real-ip": expected x-forwarded-for, forwarded or header:NAME' },
-    { name: 'a source header that is not a header name', argv: ['explain', '--source', 'header:X Real IP'], stderr: 'invalid option source.header: "X Real IP" (expected a header name)' },
+    { name: 'a source header that is not a header name', argv: ['explain', '--source', 'header:X Real IP'], stderr: 'invalid --source "header:X Real IP": expected header:NAME, NAME a header name' },
+    { name: 'a source header without a name', argv: ['explain', '--source', 'header:'], stderr: 'invalid --source "header:": expected header:NAME, NAME a header name' },
     { name: '--max-forwarded that is not a number', argv: ['explain', '--max-forwarded', 'many'], stderr: 'invalid --max-forwarded "many": expected a whole number of at least 1' },
-    { name: '--max-forwarded 0', argv: ['explain', '--max-forwarded', '0'], stderr: 'invalid option maxForwarded: 0 (expected a whole number of at least 1)' },
+    { name: '--max-forwarded 0', argv: ['explain', '--max-forwarded', '0'], stderr: 'invalid --max-forwarded "0": expected a whole number of at least 1' },
     { name: 'a header without a colon', argv: ['explain', '--header', 'X-Forwarded-For 1.2.3.4'], stderr: 'invalid --header "X-Forwarded-For 1.2.3.4": expected "Name: value"' },
     { name: 'a header without a name', argv: ['explain', '--header', ': 1.2.3.4'], stderr: 'invalid --header ": 1.2.3.4": expected "Name: value"' },
     { name: 'a header name with a space', argv: ['explain', '--header', 'X Forwarded For: 1.2.3.4'], stderr: 'invalid --header "X Forwarded For: 1.2.3.4": expected "Name: value"' },
@@ -187,6 +209,36 @@ describe('main: help, version and usage errors', () => {
 })
 
 describe('main: explain', () => {
+  /** The warnings `explain --json` gives for `argv`, as code and message. */
+  async function warningsOf(argv: readonly string[]): Promise<{ code: string; message: string }[]> {
+    const { code, stdout } = await runMain(['explain', '--json', ...argv])
+    expect(code).toBe(0)
+    return (JSON.parse(stdout) as Explanation).warnings.map((w) => ({ code: w.code, message: w.message }))
+  }
+
+  it('reads a negative hop count as Express does: nothing is trusted', async () => {
+    const { stdout } = await runMain(['explain', '--json', '--trust', '-1', '--remote', '10.0.0.1', '--header', 'X-Forwarded-For: 203.0.113.5'])
+    expect((JSON.parse(stdout) as Explanation).result.ip).toBe('10.0.0.1')
+    expect(await warningsOf(['--trust', '-1', '--remote', '10.0.0.1'])).toEqual([
+      { code: 'HOP_COUNT', message: 'trust is the hop count -1, which Express reads as i < -1: no hop is trusted, as with false' },
+    ])
+  })
+
+  it('says nothing of a leftmost entry when a hop count meets a request without entries', async () => {
+    expect(await warningsOf(['--trust', '2', '--remote', '10.0.0.1'])).toEqual([
+      { code: 'HOP_COUNT', message: 'trust is a hop count (2): right only while every request passes exactly that many proxies' },
+    ])
+  })
+
+  it('warns when aligned protocol falls back although X-Forwarded-Proto was sent', async () => {
+    const argv = ['--aligned', '--trust', '10.0.0.0/8', '--remote', '10.0.0.1', '--header', 'X-Forwarded-For: 203.0.113.5, 10.0.0.2', '--header', 'X-Forwarded-Proto: https']
+    expect((await warningsOf(argv)).map((w) => w.code)).toEqual(['ALIGNED_FALLBACK'])
+  })
+
+  it('accepts --remote with a zone, and extended names under --strict', async () => {
+    expect(await warningsOf(['--strict', '--trust', 'private, cgnat', '--remote', 'fe80::1%eth0'])).toEqual([])
+  })
+
   it('prints the hop table and the answers', async () => {
     expect(await runMain(EXAMPLE)).toEqual({ code: 0, stdout: EXAMPLE_TEXT, stderr: '' })
   })
@@ -317,7 +369,8 @@ describe('render', () => {
 
   it('shows an empty ips, and counts warnings', () => {
     const text = renderText(explained('loopback', unitRequest(undefined)), context, false)
-    expect(text).toContain('  ips       []\n')
+    expect(text).toContain('  ips       -\n')
+    expect(text).toContain('\nno forwarding headers\n')
     expect(text).toContain('\n1 warning:\n')
     const two = renderText(explained(true, unitRequest(undefined, { 'x-forwarded-for': '1.2.3.4', forwarded: 'for=1.2.3.4' })), context, false)
     expect(two).toContain('\n2 warnings:\n')
@@ -439,7 +492,8 @@ describe('main: serve, in this process', () => {
     const overridden = await ask(CLIENT, target, { accept: 'text/html' }, '/?format=json')
     expect(overridden.headers['content-type']).toBe('application/json; charset=utf-8')
     const unknownFormat = await ask(CLIENT, target, { accept: 'application/json' }, '/anything?format=yaml')
-    expect(unknownFormat.headers['content-type']).toBe('application/json; charset=utf-8')
+    expect([unknownFormat.status, unknownFormat.headers['content-type'], unknownFormat.body])
+      .toEqual([406, 'text/plain; charset=utf-8', 'unknown format "yaml": expected text, json, html\n'])
 
     const head = await ask(CLIENT, target, {}, '/', 'HEAD')
     expect([head.status, head.body]).toEqual([200, ''])
@@ -452,7 +506,7 @@ describe('main: serve, in this process', () => {
     expect(lines.slice(1, -1)).toHaveLength(6)
     expect(lines[1]).toMatch(new RegExp(`^\\d{4}-\\d\\d-\\d\\dT[0-9:.]+Z GET "/" peer ${EDGE} ip 203\\.0\\.113\\.5 text 1 warning$`))
     expect(lines[2]).toMatch(new RegExp(`Z GET "/" peer ${STRANGER} ip ${STRANGER} json 2 warnings$`))
-    expect(lines[5]).toMatch(/Z GET "\/anything\?format=yaml" peer 127\.0\.0\.5 ip 127\.0\.0\.5 json 1 warning$/)
+    expect(lines[5]).toMatch(/Z GET "\/anything\?format=yaml" 406 unknown format$/)
     expect(lines[6]).toMatch(/Z HEAD "\/" peer /)
     expect(lines.at(-1)).toBe('SIGTERM: shutting down')
   })
@@ -596,7 +650,7 @@ describe('proxy-trust (the built executable)', () => {
     { argv: ['explain', '--trust', '10.0.0.0/8, nonsense'], stderr: 'proxy-trust: invalid --trust "10.0.0.0/8, nonsense": invalid IP address: nonsense\n' },
     { argv: ['explain', '--remote'], stderr: "proxy-trust: option '--remote <value>' argument missing (see proxy-trust explain --help)\n" },
     { argv: ['explain', '--header', 'nonsense'], stderr: 'proxy-trust: invalid --header "nonsense": expected "Name: value"\n' },
-    { argv: ['serve', '--port', '-1'], stderr: "proxy-trust: option '--port' argument is ambiguous (see proxy-trust serve --help)\n" },
+    { argv: ['serve', '--port', '-1'], stderr: 'proxy-trust: invalid --port "-1": expected 0 to 65535\n' },
     { argv: ['launch'], stderr: 'proxy-trust: unknown command "launch": expected explain, serve or ranges (see proxy-trust --help)\n' },
   ])('error: $argv.0 $argv.1 exits 2 with one line', async ({ argv, stderr }) => {
     expect(await runCli(argv)).toEqual({ code: 2, stdout: '', stderr })
