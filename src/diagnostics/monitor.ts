@@ -60,7 +60,8 @@ function emitWarning(warning: Warning): void {
  * The messages are those of `explain` for the same request (with the peer named for the first
  * two). A healthy request never warns. Once every code the setting can show has been reported,
  * the monitor returns at once. Answers never change: it only reads the request, and asks the
- * trust predicate about the socket peer (hop 0) once per request.
+ * trust predicate about the socket peer (hop 0) once per request (a custom predicate that throws
+ * there leaves the request unchecked).
  *
  * @throws {TypeError} `trust argument is required` (a function), `invalid option onWarning: <value>
  *   (expected a function)`, `unknown option: <name>`.
@@ -123,7 +124,13 @@ export function createMonitor(trust: TrustFn, options?: MonitorOptions): Monitor
     if (pending === 0 || !req) return
     const socket = socketOf(req)
     const peer = socket ? socket.remoteAddress : undefined
-    const peerTrusted = Boolean(trust(peer, 0))
+    let peerTrusted: boolean
+    try {
+      peerTrusted = Boolean(trust(peer, 0))
+    } catch {
+      // a custom predicate that throws is the application's to meet where it asks; not here
+      return
+    }
 
     if (!peerTrusted) {
       if ((pending & NO_ADDRESS) !== 0 && (peer === undefined || peer === '')) fire(NO_ADDRESS, peerWithoutAddress())

@@ -101,19 +101,19 @@ async function run() {
     // in its own box; a header name (a column title, a from cell, a header in the list) is one line
     await page.setViewportSize({ width: NARROW, height: 800 })
     await page.reload()
-    const narrow = await page.evaluate(() => {
-      const root = document.documentElement
-      const box = document.querySelector('table.hops').parentElement
+    const narrow = await page.locator('table.hops').evaluate((table) => {
+      const doc = table.ownerDocument
+      const box = table.parentElement
       const oneLine = (element) => {
-        const range = document.createRange()
+        const range = doc.createRange()
         range.selectNodeContents(element)
         const tops = new Set([...range.getClientRects()].map((rect) => Math.round(rect.top)))
         return tops.size <= 1
       }
-      const names = [...document.querySelectorAll('th, td.name, dt')]
+      const names = [...doc.querySelectorAll('th, td.name, dt')]
       return {
-        pageWidth: root.scrollWidth,
-        boxScrolls: box.scrollWidth > box.clientWidth && getComputedStyle(box).overflowX === 'auto',
+        pageWidth: doc.documentElement.scrollWidth,
+        boxScrolls: box.scrollWidth > box.clientWidth && doc.defaultView.getComputedStyle(box).overflowX === 'auto',
         broken: names.filter((element) => !oneLine(element)).map((element) => element.textContent),
         names: names.length,
       }

@@ -127,6 +127,11 @@ describe('createMonitor: once per code, and then nothing', () => {
     expect(calls).toHaveLength(3)
   })
 
+  it('never fails a request: a custom predicate that throws leaves it unchecked', () => {
+    const monitor = createMonitor(() => { throw new Error('boom') }, { onWarning: () => undefined })
+    expect(() => monitor(requestFrom('10.0.0.2', XFF))).not.toThrow()
+  })
+
   it('never fails a request: what onWarning throws is caught', () => {
     const monitor = createMonitor(compileTrust('loopback'), { onWarning: () => { throw new Error('boom') } })
     expect(() => monitor(requestFrom(undefined))).not.toThrow()
