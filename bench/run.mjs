@@ -391,6 +391,52 @@ if (selected({ name: 'serve requests/s' })) {
   for (const r of serveResults) log(`| ${r.name} | ${Math.round(r.median)} (${Math.round(r.min)} to ${Math.round(r.max)}) |`)
 }
 
+// --- the cost of watching live traffic (createMonitor, the adapters' warn option) -----------------
+// A healthy request, which never warns, so the monitor checks every one: the worst case for its
+// cost. "with" and "without" are timed interleaved in the same rounds, as the peers are above.
+
+const { trustProxy: expressTrustProxy } = require(path.join(root, 'dist/cjs/adapters/express.js'))
+const monitor = ours.createMonitor(oursTrust, { onWarning: () => { throw new Error('a healthy request warned') } })
+// a monitor looks at a request once, so every call gets a request object of its own (from a ring)
+const RING = 64
+const ring = (make) => { const reqs = Array.from({ length: RING }, make); let k = 0; return () => reqs[k++ & (RING - 1)] }
+const chainCopy = () => ({ socket: chain.socket, headers: { ...chain.headers } })
+/** Requests of an Express 5 app set up by the adapter, with `warn` on or off. */
+function adapterRequests(warn) {
+  const app = loadExpressWith('express5', require.resolve('proxy-addr'))()
+  expressTrustProxy(app, chainSetting, { warn })
+  return ring(() => Object.assign(Object.create(app.request), { app, socket: chain.socket, connection: chain.socket, headers: { ...chain.headers } }))
+}
+const plainWith = ring(chainCopy)
+const plainWithout = ring(chainCopy)
+const adapterWith = adapterRequests(true)
+const adapterWithout = adapterRequests(false)
+const monitorScenarios = [
+  {
+    name: 'resolveAddr, healthy chain', op: 'all fields',
+    fns: {
+      'proxy-trust': () => { const req = plainWith(); monitor(req); return ours.resolveAddr(req, oursTrust) },
+      'proxy-addr': () => ours.resolveAddr(plainWithout(), oursTrust),
+    },
+  },
+  {
+    name: 'Express 5 adapter getters (ip, ips, protocol, hostname), healthy chain', op: 'Express getters',
+    fns: { 'proxy-trust': () => fourGetters(adapterWith()), 'proxy-addr': () => fourGetters(adapterWithout()) },
+  },
+].filter(selected)
+if (monitorScenarios.length > 0) {
+  log('')
+  log('Watching live traffic (ns/op; "with" calls createMonitor\'s monitor, or sets the adapter up with warn: true):')
+  log('| scenario | op | with | without | with / without |')
+  log('|---|---|---:|---:|---:|')
+}
+const monitorResults = []
+for (const scenario of monitorScenarios) {
+  for (const fn of Object.values(scenario.fns)) for (let k = 0; k < 1e5; k++) consume(fn())
+  const r = run(scenario)
+  monitorResults.push({ name: r.name, op: r.op, with: r.ns['proxy-trust'], without: r.ns['proxy-addr'], ratio: 1 / r.ratio })
+  log(`| ${r.name} | ${r.op} | ${fmt(r.ns['proxy-trust'])} | ${fmt(r.ns['proxy-addr'])} | ${fmt(1 / r.ratio)}x |`)
+
 /** Requests/s of `proxy-trust serve --trust true` for each header set, interleaved over a few runs. */
 async function serveRates(cases) {
   const child = spawn(process.execPath, [path.join(root, 'dist/esm/cli.js'), 'serve', '--trust', 'true', '--port', '0'], { stdio: ['ignore', 'pipe', 'ignore'] })
@@ -453,7 +499,7 @@ if (flags.check) {
 if (json) {
   process.stdout.write(JSON.stringify({
     node: process.version, cpu: os.cpus()[0]?.model ?? null, cores: os.cpus().length, rounds: ROUNDS,
-    scenarios: results, growth: growthResults, growthRatio, explain: explainResults, serve: serveResults,
+    scenarios: results, growth: growthResults, growthRatio, explain: explainResults, serve: serveResults, monitor: monitorResults,
     ...(flags.check ? { checks } : {}), sink,
   }, null, 2) + '\n')
 }

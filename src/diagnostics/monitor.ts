@@ -23,7 +23,7 @@ export interface MonitorOptions {
   readonly onWarning?: ((warning: Warning) => void) | undefined
 }
 
-/** Looks at one request; returns nothing, changes nothing, never throws. */
+/** Looks at one request (once: the same request again is not looked at); returns nothing, changes nothing, never throws. */
 export type Monitor = (req: RequestLike) => void
 
 /** The codes a monitor can report, one bit each. */
@@ -60,8 +60,8 @@ function emitWarning(warning: Warning): void {
  * The messages are those of `explain` for the same request (with the peer named for the first
  * two). A healthy request never warns. Once every code the setting can show has been reported,
  * the monitor returns at once. Answers never change: it only reads the request, and asks the
- * trust predicate about the socket peer (hop 0) once per request (a custom predicate that throws
- * there leaves the request unchecked).
+ * trust predicate about the socket peer (hop 0): a custom predicate once per request (when it
+ * throws, the request is left unchecked), a compiled one once per change of peer address.
  *
  * @throws {TypeError} `trust argument is required` (a function), `invalid option onWarning: <value>
  *   (expected a function)`, `unknown option: <name>`.
@@ -120,16 +120,33 @@ export function createMonitor(trust: TrustFn, options?: MonitorOptions): Monitor
     return names
   }
 
+  // the last peer asked about: requests on a kept-alive connection come from the same one, and a
+  // compiled predicate gives the same answer for the same address
+  let lastPeer: string | undefined
+  let lastTrusted = false
+  const cache = shape !== undefined
+
+  // the request looked at last: getters that call the monitor each (Express's) look once; holding it
+  // until the next request keeps one request alive a little longer, and nothing more
+  let lastReq: RequestLike | undefined
+
   return (req) => {
-    if (pending === 0 || !req) return
+    if (pending === 0 || !req || req === lastReq) return
+    lastReq = req
     const socket = socketOf(req)
     const peer = socket ? socket.remoteAddress : undefined
     let peerTrusted: boolean
-    try {
-      peerTrusted = Boolean(trust(peer, 0))
-    } catch {
-      // a custom predicate that throws is the application's to meet where it asks; not here
-      return
+    if (cache && peer === lastPeer && peer !== undefined) {
+      peerTrusted = lastTrusted
+    } else {
+      try {
+        peerTrusted = Boolean(trust(peer, 0))
+      } catch {
+        // a custom predicate that throws is the application's to meet where it asks; not here
+        return
+      }
+      lastPeer = peer
+      lastTrusted = peerTrusted
     }
 
     if (!peerTrusted) {

@@ -628,7 +628,7 @@ describe('proxy-trust (the built executable)', () => {
   })
 
   it('explains a request as JSON, with the documented keys', async () => {
-    const { code, stdout } = await runCli([...EXAMPLE, '--json', '--trust', 'true', '--header', 'X-Forwarded-Proto: https'])
+    const { code, stdout } = await runCli(['explain', '--json', '--trust', 'true', ...EXAMPLE.slice(3), '--header', 'X-Forwarded-Proto: https'])
     expect(code).toBe(0)
     const json = JSON.parse(stdout) as Record<string, unknown> & Explanation
     expect(Object.keys(json)).toEqual(['trust', 'options', 'source', 'headers', 'hops', 'stop', 'result', 'from', 'ranges', 'warnings'])

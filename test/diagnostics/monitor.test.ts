@@ -127,6 +127,30 @@ describe('createMonitor: once per code, and then nothing', () => {
     expect(calls).toHaveLength(3)
   })
 
+  it('looks at a request once, however many getters call it', () => {
+    const calls: (string | undefined)[] = []
+    const monitor = createMonitor((addr) => {
+      calls.push(addr)
+      return false
+    }, { onWarning: () => undefined })
+    const req = requestFrom('203.0.113.9', XFF)
+    monitor(req)
+    monitor(req)
+    monitor(requestFrom('203.0.113.9', XFF))
+    expect(calls).toEqual(['203.0.113.9', '203.0.113.9'])
+  })
+
+  it('asks a compiled predicate again only when the peer changes', () => {
+    const seen: WarningCode[] = []
+    const monitor = createMonitor(compileTrust('10.0.0.1'), { onWarning: (w) => seen.push(w.code) })
+    monitor(requestFrom('10.0.0.1', { 'x-forwarded-proto': 'https' }))
+    monitor(requestFrom('10.0.0.1', { 'x-forwarded-proto': 'HTTPS' }))
+    monitor(requestFrom('10.0.0.2', XFF))
+    monitor(requestFrom(undefined, {}))
+    monitor(requestFrom(undefined, {}))
+    expect(seen).toEqual(['PROTO_NOT_HTTP', 'UNTRUSTED_PEER_WITH_HEADERS', 'PEER_WITHOUT_ADDRESS'])
+  })
+
   it('never fails a request: a custom predicate that throws leaves it unchecked', () => {
     const monitor = createMonitor(() => { throw new Error('boom') }, { onWarning: () => undefined })
     expect(() => monitor(requestFrom('10.0.0.2', XFF))).not.toThrow()
