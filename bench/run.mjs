@@ -436,6 +436,7 @@ for (const scenario of monitorScenarios) {
   const r = run(scenario)
   monitorResults.push({ name: r.name, op: r.op, with: r.ns['proxy-trust'], without: r.ns['proxy-addr'], ratio: 1 / r.ratio })
   log(`| ${r.name} | ${r.op} | ${fmt(r.ns['proxy-trust'])} | ${fmt(r.ns['proxy-addr'])} | ${fmt(1 / r.ratio)}x |`)
+}
 
 /** Requests/s of `proxy-trust serve --trust true` for each header set, interleaved over a few runs. */
 async function serveRates(cases) {
