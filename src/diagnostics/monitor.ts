@@ -3,6 +3,7 @@
 // once there is nothing left to report.
 
 import { compiledOf, type TrustFn } from '../core/compile.js'
+import { otherCopy } from '../core/copies.js'
 import { describeValue, EXPRESS, type ResolvedOptions } from '../core/options.js'
 import { headerValue, socketOf, type RequestLike } from '../core/request.js'
 import { parseForwarded } from '../core/rfc7239.js'
@@ -96,6 +97,9 @@ export function createMonitor(trust: TrustFn, options?: MonitorOptions): Monitor
   if (shape?.kind === 'all') pending |= TRUST_ALL
   if (shape?.kind === 'hops' && shape.hops > 0) pending |= HOP_COUNT
   pending |= settings.source === 'forwarded' ? MALFORMED : PROTO
+  // compiled by another copy of this package, whose options only it knows: only what the peer's own
+  // answer shows
+  if (compiled === undefined && otherCopy(trust) !== undefined) pending = NO_ADDRESS
 
   const fire = (bit: number, warning: Warning): void => {
     pending &= ~bit

@@ -162,6 +162,19 @@ describe('createMonitor: once per code, and then nothing', () => {
   })
 })
 
+describe('createMonitor: a predicate from another copy of the package', () => {
+  it('reports only PEER_WITHOUT_ADDRESS, which the predicate\'s own answer shows: the options are that copy\'s', async () => {
+    vi.resetModules()
+    const other = await import('../../src/index.js')
+    vi.resetModules()
+    const seen: WarningCode[] = []
+    const monitor = createMonitor(other.compileTrust('10.0.0.1', { source: 'forwarded' }), { onWarning: (w) => seen.push(w.code) })
+    monitor(requestFrom('10.0.0.2', XFF))
+    monitor(requestFrom(undefined, {}))
+    expect(seen).toEqual(['PEER_WITHOUT_ADDRESS'])
+  })
+})
+
 describe('createMonitor: where warnings go by default', () => {
   it('process.emitWarning, with the type TrustProxyWarning, the code, and the fix as detail', () => {
     const emitted = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined)
