@@ -34,9 +34,17 @@ interface ExpressRequest extends RequestLike {
  */
 function trustOf(req: ExpressRequest): TrustFn {
   const trust = req.app.get('trust proxy fn') as TrustFn
-  monitors.get(trust)?.(req)
+  // the getters of one request ask four times or more: remember the last predicate's monitor
+  if (trust !== watchedTrust) {
+    watchedTrust = trust
+    watching = monitors.get(trust)
+  }
+  watching?.(req)
   return trust
 }
+
+let watchedTrust: TrustFn | undefined
+let watching: Monitor | undefined
 
 /**
  * The monitor of each predicate `trustProxy` installed with `warn` on, by predicate: requests of
