@@ -5,7 +5,7 @@
 import { compiledOf, type TrustFn } from '../core/compile.js'
 import { otherCopy } from '../core/copies.js'
 import { describeValue, EXPRESS, type ResolvedOptions } from '../core/options.js'
-import { headerValue, socketOf, type RequestLike } from '../core/request.js'
+import { headerValue, socketless, socketOf, type RequestLike } from '../core/request.js'
 import { parseForwarded } from '../core/rfc7239.js'
 import { hopsOf } from '../core/sources/hops.js'
 import { explain } from './explain.js'
@@ -142,6 +142,9 @@ export function createMonitor(trust: TrustFn, options?: MonitorOptions): Monitor
     let peerTrusted: boolean
     if (cache && peer === lastPeer && peer !== undefined) {
       peerTrusted = lastTrusted
+    } else if (peer === undefined && settings.trustSocketless && socketless(socket)) {
+      // as the walk decides it: a peer that never had an address, trusted by trustSocketless
+      peerTrusted = true
     } else {
       try {
         peerTrusted = Boolean(trust(peer, 0))

@@ -55,6 +55,10 @@ describe('createMonitor: the live codes', () => {
     { name: 'PEER_WITHOUT_ADDRESS: a unix socket, not trusted', setting: 'loopback', req: requestFrom(undefined, { host: 'shop.example' }), codes: ['PEER_WITHOUT_ADDRESS'] },
     { name: 'PEER_WITHOUT_ADDRESS: no socket at all', setting: 'loopback', req: { headers: {} }, codes: ['PEER_WITHOUT_ADDRESS'] },
     { name: 'not PEER_WITHOUT_ADDRESS with trustSocketless', setting: 'loopback', options: { trustSocketless: true }, req: requestFrom(undefined, XFF), codes: [] },
+    {
+      name: 'PEER_WITHOUT_ADDRESS with trustSocketless, for a TCP client that has hung up',
+      setting: 'loopback', options: { trustSocketless: true }, req: { socket: { remoteAddress: undefined, destroyed: true }, headers: {} }, codes: ['PEER_WITHOUT_ADDRESS'],
+    },
     { name: 'PROTO_NOT_HTTP: a trusted peer sends HTTPS', setting: 'loopback', req: requestFrom('127.0.0.1', { ...XFF, 'x-forwarded-proto': 'HTTPS' }), codes: ['PROTO_NOT_HTTP'] },
     { name: 'PROTO_NOT_HTTP: a list with an empty value', setting: 'loopback', req: requestFrom('127.0.0.1', { ...XFF, 'x-forwarded-proto': 'https,' }), codes: ['PROTO_NOT_HTTP'] },
     { name: 'not PROTO_NOT_HTTP: a list of http and https', setting: 'loopback', req: requestFrom('127.0.0.1', { ...XFF, 'x-forwarded-proto': 'https, http' }), codes: [] },

@@ -128,7 +128,9 @@ function factsOf(c: Case, trust: TrustFn): Facts {
     h,
     source,
     peer: c.req.socket.remoteAddress,
-    peerTrusted: Boolean(trust(c.req.socket.remoteAddress, 0)),
+    // trustSocketless is the walk's, for a peer that never had an address (a generated socket has no
+    // server and is never closed): the predicate alone does not trust a missing address
+    peerTrusted: (o.trustSocketless === true && c.req.socket.remoteAddress === undefined) || Boolean(trust(c.req.socket.remoteAddress, 0)),
     socketProtocol: c.req.socket.encrypted ? 'https' : 'http',
     result: resolveAddr(c.req, trust),
     walked: proxyaddr.all(c.req, trust),
