@@ -12,7 +12,7 @@ import { fromFetch, type HeadersLike, type RequestLike } from '../../src/core/re
 import { resolveAddr } from '../../src/core/resolve.js'
 import {
   forwardedHost, forwardedProto, hopAddress, hostValue, IPV6_POOL, PROXY_POOL, request, requestWithTrust,
-  anyTrustSetting, type GeneratedRequest,
+  anyTrustSetting, forwardedElementOf, type GeneratedRequest,
 } from '../fixtures/generators.js'
 import { requestFrom } from '../fixtures/unit-requests.js'
 
@@ -925,21 +925,7 @@ const forwardedNode: fc.Arbitrary<string> = fc.oneof(
 )
 
 /** A Forwarded element: `for=` mostly, with host and proto sometimes; now and then malformed. */
-const forwardedElement: fc.Arbitrary<string> = fc.oneof(
-  {
-    weight: 8,
-    arbitrary: fc.tuple(
-      fc.option(forwardedNode, { nil: undefined, freq: 8 }),
-      fc.option(fc.constantFrom('https', 'http', 'HTTPS', 'wss', 'gopher'), { nil: undefined }),
-      fc.option(fc.constantFrom('shop.example', '"shop.example:8443"', '"[::1]:80"', '"evil.com:x@good.com"'), { nil: undefined }),
-    ).map(([node, proto, host]) => [
-      node === undefined ? undefined : `for=${node}`,
-      proto === undefined ? undefined : `proto=${proto}`,
-      host === undefined ? undefined : `host=${host}`,
-    ].filter((pair) => pair !== undefined).join(';')),
-  },
-  { weight: 1, arbitrary: fc.constantFrom('for=', 'for=a;for=b', 'garbage', 'for="unclosed', '') },
-)
+const forwardedElement = forwardedElementOf(forwardedNode, ['shop.example', '"shop.example:8443"', '"[::1]:80"', '"evil.com:x@good.com"'])
 
 /** Forwarded, X-Real-IP and the X-Forwarded-* headers, for requests read with options. */
 const optionHeaders = fc.record({

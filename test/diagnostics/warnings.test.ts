@@ -52,21 +52,7 @@ const forwardedNode: fc.Arbitrary<string> = fc.oneof(
 )
 
 /** A Forwarded element, with proto= and host= sometimes, now and then malformed. */
-const forwardedElement: fc.Arbitrary<string> = fc.oneof(
-  {
-    weight: 8,
-    arbitrary: fc.tuple(
-      fc.option(forwardedNode, { nil: undefined, freq: 8 }),
-      fc.option(fc.constantFrom('https', 'http', 'HTTPS', 'wss', 'gopher'), { nil: undefined }),
-      fc.option(fc.constantFrom('shop.example', '"shop.example:8443"', '"[::1]:80"', '"a b"'), { nil: undefined }),
-    ).map(([node, proto, host]) => [
-      node === undefined ? undefined : `for=${node}`,
-      proto === undefined ? undefined : `proto=${proto}`,
-      host === undefined ? undefined : `host=${host}`,
-    ].filter((pair) => pair !== undefined).join(';')),
-  },
-  { weight: 1, arbitrary: fc.constantFrom('for=', 'for=a;for=b', 'garbage', 'for="unclosed', '') },
-)
+const forwardedElement = gen.forwardedElementOf(forwardedNode, ['shop.example', '"shop.example:8443"', '"[::1]:80"', '"a b"'])
 
 /** Headers beside the generator's: Forwarded, X-Real-IP, :authority. */
 const extraHeaders = fc.record({
