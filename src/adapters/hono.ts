@@ -9,7 +9,7 @@ import { compileTrust, type TrustSetting } from '../core/compile.js'
 import { describeValue } from '../core/options.js'
 import { resolveAddr, type ResolvedAddr } from '../core/resolve.js'
 import { fromFetch, type ConnectionInfo, type SocketLike } from '../core/request.js'
-import { bunAddress, denoAddress } from '../core/runtimes.js'
+import { addressOrNothing, bunAddress, denoAddress } from '../core/runtimes.js'
 import { monitorFor, splitOptions, type AdapterOptions } from './warn.js'
 
 export type { AdapterOptions, WarnOption } from './warn.js'
@@ -44,7 +44,8 @@ export interface HonoTrustOptions extends AdapterOptions {
    * `@hono/node-server/conninfo`), whose `remote.address` becomes the peer. Use it where the
    * runtime guarantees that address: on Cloudflare Workers the helper reads `CF-Connecting-IP`,
    * which Cloudflare's edge sets. NOT the one from `hono/aws-lambda`: behind an Application Load
-   * Balancer it reads X-Forwarded-For, which any client writes. Takes precedence over `connection`.
+   * Balancer it reads X-Forwarded-For, which any client writes. An answer that is not one address
+   * in canonical form gives no peer. Takes precedence over `connection`.
    */
   readonly getConnInfo?: ((c: Context) => HonoConnInfo) | undefined
 }
@@ -68,12 +69,14 @@ function runtimeConnection(c: Context): ConnectionInfo {
   return { remoteAddress: denoAddress(env) }
 }
 
-/** A connection function from Hono's `getConnInfo`: its `remote.address`, the URL's scheme for TLS. */
+/**
+ * A connection function from Hono's `getConnInfo`: its `remote.address` when that is an address (the
+ * Workers helper reads a header, which outside Cloudflare any client writes), the URL's scheme for TLS.
+ */
 function connInfoConnection(getConnInfo: (c: Context) => HonoConnInfo): (c: Context) => ConnectionInfo {
   return (c) => {
     try {
-      const address = getConnInfo(c)?.remote?.address
-      return { remoteAddress: typeof address === 'string' ? address : undefined }
+      return { remoteAddress: addressOrNothing(getConnInfo(c)?.remote?.address) }
     } catch {
       // Hono's helpers throw when the runtime is not theirs (hono/bun without Bun's server): no peer
       return {}

@@ -84,7 +84,14 @@ export function denoAddress(info: unknown): string | undefined {
  * export default { fetch: (request) => Response.json(resolveAddr(fromWorker(request), trust)) }
  */
 export function fromWorker(request: FetchRequestLike): RequestLike {
-  const header = request.headers.get('cf-connecting-ip')
-  const address = header !== null && parseAddress(header, words, 0, -1, true) !== Kind.Invalid ? header : undefined
-  return fromFetch(request, { remoteAddress: address })
+  return fromFetch(request, { remoteAddress: addressOrNothing(request.headers.get('cf-connecting-ip')) })
+}
+
+/**
+ * `text` when it is one address in canonical form, else undefined: for a peer named by something
+ * other than a socket (a header, a helper reading one), where a list, a name or a port must not
+ * become the peer.
+ */
+export function addressOrNothing(text: unknown): string | undefined {
+  return typeof text === 'string' && parseAddress(text, words, 0, -1, true) !== Kind.Invalid ? text : undefined
 }

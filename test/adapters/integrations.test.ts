@@ -754,6 +754,7 @@ describe('Hono: trustProxy(setting, options)', () => {
     { name: "fail: a getConnInfo that throws (hono/bun's outside Bun) gives no peer, never a 500", getConnInfo: () => { throw new TypeError('env has to include the 2nd argument of fetch.') } },
     { name: 'fail: a getConnInfo answering no address gives no peer', getConnInfo: () => ({ remote: {} }) },
     { name: 'fail: a getConnInfo answering a number gives no peer', getConnInfo: () => ({ remote: { address: 7 as unknown as string } }) },
+    { name: 'fail: a getConnInfo answering a name (a header it read) gives no peer', getConnInfo: () => ({ remote: { address: 'evil.example' } }) },
   ])('$name', async ({ getConnInfo }) => {
     const app = new Hono().use(honoTrustProxy(true, { getConnInfo })).get('/', (c) => c.json(observedOf(c.get('trustProxy'))))
     const response = await app.fetch(new Request('https://shop.example/'), {})
