@@ -16,6 +16,13 @@ import { installRuntime, RUNTIMES } from '../../scripts/runtime-versions.mjs'
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const APP = fileURLToPath(new URL('./app/', import.meta.url))
 
+/** The examples each runtime's guide shows, word for word, and the runtime each runs in. */
+const EXAMPLES = [
+  { runtime: 'bun', example: 'bun.mjs', guide: 'docs/guides/bun.md' },
+  { runtime: 'deno', example: 'deno.mjs', guide: 'docs/guides/deno.md' },
+  { runtime: 'workerd', example: 'worker.mjs', guide: 'docs/guides/cloudflare-workers.md' },
+]
+
 /** The loopback source addresses the clients bind to: two trusted proxies and an untrusted client. */
 const SOURCES = ['127.0.0.2', '127.0.0.3', '127.0.0.7']
 
@@ -85,7 +92,7 @@ function start(name, command, args, options, port) {
     const timer = setTimeout(() => reject(new Error(`${name} did not start in 30 s:\n${output}`)), 30_000)
     const seen = (chunk) => {
       output += chunk
-      const match = /listening (\d+)/i.exec(output) ?? (port && /Listening on/i.test(output) ? [null, String(port)] : null)
+      const match = /listening (?:on http:\/\/[^\s]*:)?(\d+)/i.exec(output) ?? (port && /Listening on/i.test(output) ? [null, String(port)] : null)
       if (match) {
         clearTimeout(timer)
         resolve({ port: Number(match[1]), stop: () => child.kill('SIGKILL'), output: () => output })
@@ -113,17 +120,23 @@ function lockedVersion(name) {
 }
 
 /** The workerd configuration serving one bundled Worker on `port`. */
-function workerdConfig(port) {
+function workerdConfig(port, bundle = 'worker.js') {
   return `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [ (name = "main", worker = .app) ],
   sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
 );
 const app :Workerd.Worker = (
-  modules = [ (name = "worker.js", esModule = embed "worker.js") ],
+  modules = [ (name = "worker.js", esModule = embed "${bundle}") ],
   compatibilityDate = "2026-11-01",
 );
 `
+}
+
+/** The first fenced JavaScript block of a guide, as the reader copies it. */
+function firstJsBlock(markdown) {
+  const match = /^```js\n([\s\S]*?)^```$/m.exec(markdown)
+  return match ? match[1] : undefined
 }
 
 const failures = []
@@ -149,10 +162,31 @@ try {
   // Deno reads the npm packages from the app's node_modules, as a project with a package.json does
   writeFileSync(join(app, 'deno.json'), JSON.stringify({ nodeModulesDir: 'manual' }) + '\n')
 
-  // the Worker: bundled for workerd from the ES module entries, no Node built-in allowed
-  execFileSync(tools.esbuild, ['worker.mjs', '--bundle', '--format=esm', '--platform=neutral', '--conditions=workerd,worker,browser', '--main-fields=module,main', '--outfile=worker.js', '--log-level=error'], { cwd: app })
+  for (const { example } of EXAMPLES) copyFileSync(join(ROOT, 'examples', example), join(app, `example-${example}`))
+
+  // a Worker is bundled for workerd from the ES module entries, with no Node built-in to fall back on
+  const bundle = (entry, out) => execFileSync(tools.esbuild, [entry, '--bundle', '--format=esm', '--platform=neutral', '--conditions=workerd,worker,browser', '--main-fields=module,main', `--outfile=${out}`, '--log-level=error'], { cwd: app })
+  bundle('worker.mjs', 'worker.js')
+  // every entry but the Node-only ones bundles without Node built-ins (esbuild's neutral platform
+  // refuses a `node:` import): what the Cloudflare Workers guide promises
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
+  const NODE_ONLY = new Set(['./ranges', './package.json'])
+  const entries = Object.keys(manifest.exports).filter((entry) => !NODE_ONLY.has(entry))
+  for (const entry of entries) {
+    const specifier = entry === '.' ? 'proxy-trust' : `proxy-trust/${entry.slice(2)}`
+    writeFileSync(join(app, 'entry.mjs'), `export * from '${specifier}'\n`)
+    try {
+      bundle('entry.mjs', 'entry.js')
+    } catch (error) {
+      fail(`workerd: ${specifier} does not bundle for a Worker: ${String(error.stderr ?? error.message).trim()}`)
+    }
+  }
+  console.log(`worker bundles: ${entries.length} entries without Node built-ins`)
+  bundle('example-worker.mjs', 'example-worker.js')
   const workerPort = await freePort()
+  const exampleWorkerPort = await freePort()
   writeFileSync(join(app, 'worker.capnp'), workerdConfig(workerPort))
+  writeFileSync(join(app, 'example-worker.capnp'), workerdConfig(exampleWorkerPort, 'example-worker.js'))
 
   const env = { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1', BUN_RUNTIME_TRANSPILER_CACHE_PATH: '0' }
   const servers = {}
@@ -217,6 +251,31 @@ try {
       counts.workerd.requests++
       const ips = path === '/' ? Object.entries(got.body).filter(([setting]) => setting !== 'hop-count').map(([, answer]) => answer.ip) : [got.body.ip]
       if (!ips.every((ip) => ip === null)) fail(`workerd${path === '/hono' ? ' (Hono)' : ''}: ${JSON.stringify(headers)} gave ip ${JSON.stringify(ips)}, expected none`)
+    }
+  }
+
+  // each guide's example is the file run here, and answers as the guide says: the client behind a
+  // trusted proxy (Bun, Deno) or as Cloudflare names it (a Worker), a forged header ignored
+  const exampleStarts = {
+    bun: () => start('bun example', tools.bun, ['example-bun.mjs'], { cwd: app, env: { ...env, PORT: '0', TRUST_PROXY: '127.0.0.2' } }),
+    deno: () => start('deno example', tools.deno, ['run', '--allow-net', '--allow-env', 'example-deno.mjs'], { cwd: app, env: { ...env, PORT: '0', TRUST_PROXY: '127.0.0.2' } }),
+    workerd: () => start('worker example', tools.workerd, ['serve', 'example-worker.capnp'], { cwd: app, env }, exampleWorkerPort),
+  }
+  for (const { runtime, example, guide } of EXAMPLES) {
+    const shown = firstJsBlock(readFileSync(join(ROOT, guide), 'utf8'))
+    if (shown !== readFileSync(join(ROOT, 'examples', example), 'utf8')) fail(`${runtime}: ${guide} does not show examples/${example} word for word`)
+    const server = await exampleStarts[runtime]()
+    running.push(server)
+    const cases = runtime === 'workerd'
+      ? [{ source: '127.0.0.7', headers: { 'cf-connecting-ip': '203.0.113.5', 'x-forwarded-for': '6.6.6.6' }, ip: '203.0.113.5' }]
+      : [
+          { source: '127.0.0.2', headers: { 'x-forwarded-for': '6.6.6.6, 203.0.113.5' }, ip: '203.0.113.5' },
+          { source: '127.0.0.7', headers: { 'x-forwarded-for': '203.0.113.5' }, ip: '127.0.0.7' },
+        ]
+    for (const { source, headers, ip } of cases) {
+      const got = await ask(server.port, '/', source, headers)
+      counts[runtime].requests++
+      if (got.body.ip !== ip) fail(`${runtime}: examples/${example} from ${source} with ${JSON.stringify(headers)}: ip ${got.body.ip}, expected ${ip}`)
     }
   }
 
