@@ -3,6 +3,7 @@
 //   TRUST_PROXY='10.0.0.0/8' PORT=3000 bun examples/bun.mjs
 //   curl -H 'X-Forwarded-For: 203.0.113.9' http://127.0.0.1:3000/
 
+/* global Bun */
 import { compileTrust, fromBun, resolveAddr } from 'proxy-trust'
 
 // the addresses of your proxies; loopback: a proxy on this machine

@@ -3,6 +3,7 @@
 //   TRUST_PROXY='10.0.0.0/8' PORT=3000 deno run --allow-net --allow-env examples/deno.mjs
 //   curl -H 'X-Forwarded-For: 203.0.113.9' http://127.0.0.1:3000/
 
+/* global Deno */
 import { compileTrust, fromDeno, resolveAddr } from 'npm:proxy-trust'
 
 // the addresses of your proxies; loopback: a proxy on this machine
