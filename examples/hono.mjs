@@ -1,6 +1,6 @@
 // Hono on Node.js (@hono/node-server) behind reverse proxies: the middleware reads the connection's
-// address from the socket and sets c.get('trustProxy'). On Bun or Deno, pass `connection` (see
-// docs/frameworks.md).
+// address from the socket and sets c.get('trustProxy'). On Bun and Deno it finds the peer the same
+// way; on Cloudflare Workers pass `getConnInfo` from hono/cloudflare-workers (docs/guides/cloudflare-workers.md).
 //
 //   TRUST_PROXY='10.0.0.0/8' PORT=3000 node examples/hono.mjs
 //   curl -H 'X-Forwarded-For: 203.0.113.9' http://127.0.0.1:3000/

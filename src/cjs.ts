@@ -35,6 +35,8 @@ declare namespace main {
   export type RequestLike = api.RequestLike
   export type SocketLike = api.SocketLike
   export type HeadersLike = api.HeadersLike
+  export type BunServerLike = api.BunServerLike
+  export type DenoServeInfoLike = api.DenoServeInfoLike
 }
 
 export = main

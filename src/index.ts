@@ -11,6 +11,7 @@ export { resolveAddr, type ResolvedAddr } from './core/resolve.js'
 export { explain, lintSetting, type Explanation, type ExplainedHop, type HopRole, type Origins, type StopReason, type WalkStop, type Warning, type WarningCode } from './diagnostics/explain.js'
 export { createMonitor, type Monitor, type MonitorOptions } from './diagnostics/monitor.js'
 export { fromFetch, type RequestLike, type SocketLike, type HeadersLike, type FetchRequestLike, type ConnectionInfo } from './core/request.js'
+export { fromBun, fromDeno, fromWorker, type BunServerLike, type DenoServeInfoLike } from './core/runtimes.js'
 export { proxyaddr, type ProxyAddr, type ProxyAddrTrust } from './core/proxyaddr.js'
 
 // proxy-addr's own shape, for `import proxyaddr, { all, compile } from 'proxy-addr'` under an

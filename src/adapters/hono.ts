@@ -1,6 +1,6 @@
 // hono.ts: proxy-trust for Hono: a middleware that resolves the Fetch request with its connection's
-// address (from @hono/node-server's socket, or from a function for other runtimes) into
-// `c.get('trustProxy')`.
+// address (read the runtime's own way on Node, Bun and Deno, from Hono's `getConnInfo`, or from a
+// function) into `c.get('trustProxy')`.
 
 // other copies of this package may be handed the predicates compiled here (see core/copies.ts)
 import '../diagnostics/answers.js'
@@ -9,6 +9,7 @@ import { compileTrust, type TrustSetting } from '../core/compile.js'
 import { describeValue } from '../core/options.js'
 import { resolveAddr, type ResolvedAddr } from '../core/resolve.js'
 import { fromFetch, type ConnectionInfo, type SocketLike } from '../core/request.js'
+import { addressOrNothing, bunAddress, denoAddress } from '../core/runtimes.js'
 import { monitorFor, splitOptions, type AdapterOptions } from './warn.js'
 
 export type { AdapterOptions, WarnOption } from './warn.js'
@@ -23,48 +24,92 @@ export interface TrustProxyEnv {
   Variables: TrustProxyVariables
 }
 
+/** What Hono's `getConnInfo` helpers answer; only `remote.address` is read. */
+export interface HonoConnInfo {
+  readonly remote: { readonly address?: string | undefined }
+}
+
 /** `TrustOptions`, `warn`, and where the connection's details come from. */
 export interface HonoTrustOptions extends AdapterOptions {
   /**
-   * The connection's peer address and TLS flag, which a Fetch `Request` does not carry. For Bun:
-   * `(c) => ({ remoteAddress: c.env.requestIP(c.req.raw)?.address })`; for Deno:
-   * `(c) => ({ remoteAddress: c.env.remoteAddr.hostname })`; or with Hono's helper for the runtime,
-   * `(c) => ({ remoteAddress: getConnInfo(c).remote.address })`. When `encrypted` is left out, the
-   * request URL's scheme decides.
-   * @default @hono/node-server's socket: `c.env.incoming.socket` (`remoteAddress`, `encrypted`)
+   * The connection's peer address and TLS flag, which a Fetch `Request` does not carry, from a
+   * function of your own. When `encrypted` is left out, the request URL's scheme decides.
+   * @default the runtime's own: @hono/node-server's socket (`c.env.incoming.socket`), Bun's
+   *   `server.requestIP(request)` (`c.env`, or `c.env.server`), Deno's `info.remoteAddr` (`c.env`);
+   *   elsewhere (Cloudflare Workers, Lambda, ...) no peer: `ip` undefined, nothing trusted
    */
   readonly connection?: ((c: Context) => ConnectionInfo) | undefined
+  /**
+   * Hono's `getConnInfo` for the runtime (from `hono/bun`, `hono/deno`, `hono/cloudflare-workers`,
+   * `@hono/node-server/conninfo`), whose `remote.address` becomes the peer. Use it where the
+   * runtime guarantees that address: on Cloudflare Workers the helper reads `CF-Connecting-IP`,
+   * which Cloudflare's edge sets. NOT the one from `hono/aws-lambda`: behind an Application Load
+   * Balancer it reads X-Forwarded-For, which any client writes. An answer that is not one address
+   * in canonical form gives no peer. Takes precedence over `connection`.
+   */
+  readonly getConnInfo?: ((c: Context) => HonoConnInfo) | undefined
 }
 
-/** On @hono/node-server, `c.env` is `{ incoming, outgoing }`, the Node request and response. */
-function nodeConnection(c: Context): ConnectionInfo {
-  const env = c.env as { incoming?: { socket?: SocketLike | null } } | undefined
-  const socket = env?.incoming?.socket
+/**
+ * The peer the runtime serving the app gives, read as its own Hono helper reads it and never from
+ * a header: on @hono/node-server `c.env` is `{ incoming, outgoing }`, the Node request and response;
+ * on Bun it is the server (or `{ server }`), which answers `requestIP(request)`; on Deno it is the
+ * handler's info, with `remoteAddr`.
+ */
+function runtimeConnection(c: Context): ConnectionInfo {
+  const env = c.env as { incoming?: { socket?: SocketLike | null }; server?: unknown; requestIP?: unknown; remoteAddr?: unknown } | undefined
+  if (env === undefined || env === null) return {}
+  const socket = env.incoming?.socket
   // the socket's TLS flag, not the URL: node-server builds an HTTP/2 URL from the client's :scheme
-  return socket ? { remoteAddress: socket.remoteAddress, encrypted: socket.encrypted === true } : {}
+  if (socket) return { remoteAddress: socket.remoteAddress, encrypted: socket.encrypted === true }
+  if (typeof env.requestIP === 'function') return { remoteAddress: bunAddress(c.req.raw, env) }
+  if (typeof (env.server as { requestIP?: unknown } | null | undefined)?.requestIP === 'function') {
+    return { remoteAddress: bunAddress(c.req.raw, env.server) }
+  }
+  return { remoteAddress: denoAddress(env) }
+}
+
+/**
+ * A connection function from Hono's `getConnInfo`: its `remote.address` when that is an address (the
+ * Workers helper reads a header, which outside Cloudflare any client writes), the URL's scheme for TLS.
+ */
+function connInfoConnection(getConnInfo: (c: Context) => HonoConnInfo): (c: Context) => ConnectionInfo {
+  return (c) => {
+    try {
+      return { remoteAddress: addressOrNothing(getConnInfo(c)?.remote?.address) }
+    } catch {
+      // Hono's helpers throw when the runtime is not theirs (hono/bun without Bun's server): no peer
+      return {}
+    }
+  }
 }
 
 /**
  * A Hono middleware that sets `c.get('trustProxy')` to `resolveAddr(fromFetch(c.req.raw,
  * connection(c)), compileTrust(setting, options))`: the same answers as Express's getters for the
- * same setting. Without a connection function it reads @hono/node-server's socket; elsewhere pass
- * one, or the peer address is unknown (`ip` undefined, nothing trusted).
+ * same setting. Without a connection function it reads the peer the runtime gives on Node
+ * (@hono/node-server), Bun and Deno; elsewhere pass `getConnInfo` or `connection`, or the peer
+ * address is unknown (`ip` undefined, nothing trusted).
  *
  * With `warn` (on by default) it also watches live traffic for signs of a wrong setting and reports
  * each once (see `createMonitor`); `warn: false` turns that off, a function receives the warnings.
  *
  * @throws {TypeError} `invalid option connection: <value> (expected a function)`, `invalid option
- *   warn: <value> (expected true, false or a function)`, and `compileTrust`'s errors for the setting
+ *   getConnInfo: <value> (expected a function)`, `invalid option warn: <value> (expected true, false or a function)`, and `compileTrust`'s errors for the setting
  *   and options.
  * @example
  * const app = new Hono().use(trustProxy('loopback'))
  * app.get('/', (c) => c.json({ ip: c.get('trustProxy').ip }))
  */
 export function trustProxy(setting: TrustSetting, options?: HonoTrustOptions): MiddlewareHandler<TrustProxyEnv> {
-  const { trustOptions: { connection = nodeConnection, ...trustOptions }, warn } = splitOptions(options)
-  if (typeof connection !== 'function') {
-    throw new TypeError(`invalid option connection: ${describeValue(connection)} (expected a function)`)
+  const { trustOptions: { connection: own = runtimeConnection, getConnInfo, ...trustOptions }, warn } = splitOptions(options)
+  if (typeof own !== 'function') {
+    throw new TypeError(`invalid option connection: ${describeValue(own)} (expected a function)`)
   }
+  if (getConnInfo !== undefined && typeof getConnInfo !== 'function') {
+    throw new TypeError(`invalid option getConnInfo: ${describeValue(getConnInfo)} (expected a function)`)
+  }
+  const connection = getConnInfo === undefined ? own : connInfoConnection(getConnInfo)
   const trust = compileTrust(setting, trustOptions)
   const monitor = monitorFor(trust, warn)
   return async (c, next) => {

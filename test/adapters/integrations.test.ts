@@ -714,6 +714,65 @@ describe('Hono: trustProxy(setting, options)', () => {
     })
   })
 
+  it.each([
+    { name: "Bun: c.env is the server, whose requestIP answers the peer", env: (peer: string) => ({ requestIP: () => ({ address: peer, family: 'IPv4', port: 1 }) }) },
+    { name: 'Bun: c.env is { server } (Hono with other bindings)', env: (peer: string) => ({ server: { requestIP: () => ({ address: peer, family: 'IPv4', port: 1 }) } }) },
+    { name: "Deno: c.env is the handler's info, with remoteAddr", env: (peer: string) => ({ remoteAddr: { transport: 'tcp', hostname: peer, port: 1 } }) },
+  ])('the runtime\'s own peer without a connection function: $name', async ({ env }) => {
+    const app = new Hono().use(honoTrustProxy(EDGE)).get('/', (c) => c.json(observedOf(c.get('trustProxy'))))
+    const fetchFrom = async (peer: string) =>
+      (await app.fetch(new Request('https://shop.example/', { headers: { 'x-forwarded-for': CLIENT } }), env(peer))).json()
+    expect({ edge: await fetchFrom(EDGE), client: await fetchFrom(CLIENT) }).toEqual({
+      edge: { ip: CLIENT, ips: [CLIENT], protocol: 'https', secure: true, hostname: 'shop.example', host: 'shop.example' },
+      client: { ip: CLIENT, ips: [], protocol: 'https', secure: true, hostname: 'shop.example', host: 'shop.example' },
+    })
+  })
+
+  it.each([
+    { name: "fail: Cloudflare Workers' bindings carry no peer", env: { KV: {}, SECRET: 'x' } },
+    { name: 'fail: a Deno unix socket has no peer address', env: { remoteAddr: { transport: 'unix', path: '/run/app.sock' } } },
+    { name: "fail: a Bun server whose requestIP throws gives no peer", env: { requestIP: () => { throw new TypeError('not mine') } } },
+    { name: 'fail: env null', env: null },
+  ])('$name, and no header becomes one', async ({ env }) => {
+    const app = new Hono().use(honoTrustProxy(EDGE)).get('/', (c) => c.json(observedOf(c.get('trustProxy'))))
+    const response = await app.fetch(new Request('https://shop.example/', { headers: { 'x-forwarded-for': EDGE, 'cf-connecting-ip': EDGE } }), env as never)
+    expect(await response.json()).toMatchObject({ ip: null, ips: [] })
+  })
+
+  it("getConnInfo: Hono's helper for the runtime gives the peer (Cloudflare Workers: CF-Connecting-IP)", async () => {
+    const { getConnInfo } = await import('hono/cloudflare-workers')
+    const app = new Hono().use(honoTrustProxy(EDGE, { getConnInfo })).get('/', (c) => c.json(observedOf(c.get('trustProxy'))))
+    const fetchVia = async (peer: string) =>
+      (await app.fetch(new Request('https://shop.example/', { headers: { 'cf-connecting-ip': peer, 'x-forwarded-for': CLIENT } }), {})).json()
+    expect({ edge: await fetchVia(EDGE), client: await fetchVia(CLIENT) }).toMatchObject({
+      edge: { ip: CLIENT, ips: [CLIENT] },
+      client: { ip: CLIENT, ips: [] },
+    })
+  })
+
+  it.each([
+    { name: "fail: a getConnInfo that throws (hono/bun's outside Bun) gives no peer, never a 500", getConnInfo: () => { throw new TypeError('env has to include the 2nd argument of fetch.') } },
+    { name: 'fail: a getConnInfo answering no address gives no peer', getConnInfo: () => ({ remote: {} }) },
+    { name: 'fail: a getConnInfo answering a number gives no peer', getConnInfo: () => ({ remote: { address: 7 as unknown as string } }) },
+    { name: 'fail: a getConnInfo answering a name (a header it read) gives no peer', getConnInfo: () => ({ remote: { address: 'evil.example' } }) },
+  ])('$name', async ({ getConnInfo }) => {
+    const app = new Hono().use(honoTrustProxy(true, { getConnInfo })).get('/', (c) => c.json(observedOf(c.get('trustProxy'))))
+    const response = await app.fetch(new Request('https://shop.example/'), {})
+    expect({ status: response.status, ip: (await response.json() as { ip: unknown }).ip }).toEqual({ status: 200, ip: null })
+  })
+
+  it('getConnInfo takes precedence over connection', async () => {
+    const app = new Hono()
+      .use(honoTrustProxy('loopback', { connection: () => ({ remoteAddress: EDGE }), getConnInfo: () => ({ remote: { address: CLIENT } }) }))
+      .get('/', (c) => c.json(observedOf(c.get('trustProxy'))))
+    expect(await (await app.fetch(new Request('https://shop.example/'), {})).json()).toMatchObject({ ip: CLIENT })
+  })
+
+  it('error: getConnInfo that is not a function', () => {
+    expect(() => honoTrustProxy('loopback', { getConnInfo: 'hono/bun' as never }))
+      .toThrow(new TypeError('invalid option getConnInfo: "hono/bun" (expected a function)'))
+  })
+
   it('no connection details: the peer is unknown (only `true` trusts it), and the URL gives the protocol', async () => {
     const app = new Hono().use(honoTrustProxy(true)).get('/', (c) => c.json(observedOf(c.get('trustProxy'))))
     const response = await app.request('http://shop.example:8443/', { headers: { 'x-forwarded-for': CLIENT, 'x-forwarded-proto': 'https' } })
