@@ -1,0 +1,111 @@
+// cases.mjs: the requests every proxy is sent, honest and hostile, and how a proxy's expected answers
+// are written: one answer for all of them, then each request whose answer differs, with why.
+
+import { FORGER, HONEST, HOST, answer } from './lib.mjs'
+
+/** The address a forging client writes into the headers it controls. */
+export const FORGED_IP = '198.51.100.1'
+/** A forged header 20,000 bytes long: above every proxy's default limit for one header line but Caddy's. */
+const OVERSIZED = Array.from({ length: 1430 }, () => FORGED_IP).join(', ')
+/** A forged X-Forwarded-For within the limits: 200 entries naming a trusted proxy's address. */
+const LONG = Array.from({ length: 200 }, () => '127.0.0.1').join(', ')
+
+/**
+ * The requests, by key: who sends them and with which headers (an array is one header line each).
+ * Every one but `honest` comes from the forging client.
+ */
+export const REQUESTS = {
+  honest: { name: 'an honest request', from: HONEST, headers: {} },
+  xff: { name: 'forging X-Forwarded-For', headers: { 'x-forwarded-for': FORGED_IP } },
+  xffProxy: { name: "forging X-Forwarded-For with a trusted proxy's address after the forged one", headers: { 'x-forwarded-for': `${FORGED_IP}, 127.0.0.1` } },
+  xffDuplicate: { name: 'forging two X-Forwarded-For lines', headers: { 'x-forwarded-for': [FORGED_IP, '127.0.0.1'] } },
+  xffLong: { name: 'forging X-Forwarded-For with 200 trusted addresses', headers: { 'x-forwarded-for': LONG } },
+  xfh: { name: 'forging X-Forwarded-Host', headers: { 'x-forwarded-host': 'evil.example' } },
+  xfhDuplicate: { name: 'forging two X-Forwarded-Host lines', headers: { 'x-forwarded-host': ['evil.example', 'evil2.example'] } },
+  xfp: { name: 'forging X-Forwarded-Proto', headers: { 'x-forwarded-proto': 'https' } },
+  forwarded: { name: 'forging Forwarded', headers: { forwarded: `for=${FORGED_IP};proto=https;host=evil.example` } },
+  forwardedProxy: { name: "forging Forwarded with a trusted proxy's element after the forged one", headers: { forwarded: `for=${FORGED_IP};proto=https;host=evil.example, for=127.0.0.1` } },
+  single: { name: 'forging X-Real-IP, True-Client-IP and CF-Connecting-IP', headers: { 'x-real-ip': FORGED_IP, 'true-client-ip': FORGED_IP, 'cf-connecting-ip': FORGED_IP } },
+  everything: { name: 'forging every forwarding header', headers: { 'x-forwarded-for': FORGED_IP, 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https', forwarded: `for=${FORGED_IP};proto=https;host=evil.example` } },
+  hopByHop: { name: 'Connection naming X-Forwarded-For (asking the proxy to strip what it adds)', headers: { connection: 'X-Forwarded-For, X-Forwarded-Host, X-Forwarded-Proto, Forwarded' } },
+  hostElement: { name: 'Host with a comma and a Forwarded element', headers: { host: `shop.example,for=${FORGED_IP}` } },
+  hostParameter: { name: 'Host with a semicolon and a Forwarded parameter', headers: { host: `shop.example;proto=https` } },
+  hostQuote: { name: 'Host with a quote, a comma and a forged protocol', headers: { host: `shop.example";proto=https,for="${FORGED_IP}` } },
+  hostPort: { name: 'Host with a port', from: HONEST, host: 'shop.example:8443', headers: { host: 'shop.example:8443' } },
+  oversized: { name: 'an X-Forwarded-For of 20,000 bytes', headers: { 'x-forwarded-for': OVERSIZED } },
+}
+
+/** The honest answer to the forging client: what every hostile request should get. */
+export const SAFE = { leftmost: answer(FORGER), aligned: answer(FORGER) }
+
+/**
+ * The cases of one configuration: every request of REQUESTS, expecting `base` (with the honest
+ * client's address for the honest ones) unless `differs` names the request with its own answers.
+ * `differs` entries are `{ why, leftmost?, aligned?, forwarded? }`; an omitted target keeps base's.
+ */
+export function casesOf(base, differs = {}) {
+  for (const key of Object.keys(differs)) if (!(key in REQUESTS)) throw new Error(`no request ${key}`)
+  return Object.entries(REQUESTS).map(([key, request]) => {
+    const own = differs[key]
+    const expect = {}
+    for (const target of ['leftmost', 'aligned', 'forwarded']) {
+      const value = own && target in own ? own[target] : base[target]
+      if (value === undefined) continue
+      expect[target] = request.from === HONEST && !(own && target in own) ? honestOf(value, request.host) : value
+    }
+    return { name: own ? `${request.name}: ${own.why}` : request.name, from: request.from ?? FORGER, headers: request.headers, expect }
+  })
+}
+
+/** The base answer with the honest client's address where the forging client's stands, and its Host where the usual one stands. */
+function honestOf(value, host) {
+  if (value === null || typeof value !== 'object' || 'status' in value) return value
+  const honest = { ...value, ip: value.ip === FORGER ? HONEST : value.ip, ips: value.ips.map((ip) => (ip === FORGER ? HONEST : ip)) }
+  if (host === undefined || value.host !== HOST) return honest
+  return { ...honest, host, hostname: host.split(':')[0] }
+}
+
+/** The Host a request of REQUESTS sends. */
+export function hostOf(key) {
+  return REQUESTS[key].headers.host
+}
+
+/** The answers when the application's peer (a trusted proxy) is the only hop: what a proxy adding nothing gives an honest request. */
+export const PEER_ONLY = { leftmost: answer('127.0.0.1', []), aligned: answer('127.0.0.1', []) }
+
+/**
+ * The answers to the hostile requests when a proxy passes every forwarding header on as the client
+ * wrote it and adds none, the application trusting the proxy: the client chooses every answer
+ * Express reads (the leftmost X-Forwarded-Host and -Proto), and its address.
+ */
+export const PASSED_THROUGH = {
+  xff: { why: 'passed on: the forged address is the client', leftmost: answer(FORGED_IP), aligned: answer(FORGED_IP) },
+  xffProxy: { why: 'passed on: both forged entries are believed', leftmost: answer(FORGED_IP, [FORGED_IP, '127.0.0.1']), aligned: answer(FORGED_IP, [FORGED_IP, '127.0.0.1']) },
+  xffDuplicate: { why: 'passed on: both forged lines are believed', leftmost: answer(FORGED_IP, [FORGED_IP, '127.0.0.1']), aligned: answer(FORGED_IP, [FORGED_IP, '127.0.0.1']) },
+  xffLong: { why: 'passed on: every entry is trusted, the leftmost is the client', leftmost: answer('127.0.0.1', Array(200).fill('127.0.0.1')), aligned: answer('127.0.0.1', Array(200).fill('127.0.0.1')) },
+  xfh: { why: "passed on: Express's getter believes it; aligned reads none, the walk stops at the peer", leftmost: answer('127.0.0.1', [], 'evil.example') },
+  xfhDuplicate: { why: "passed on: Express's getter takes the first", leftmost: answer('127.0.0.1', [], 'evil.example') },
+  xfp: { why: "passed on: Express's getter believes it; aligned reads none, the walk stops at the peer", leftmost: answer('127.0.0.1', [], HOST, 'https') },
+  everything: { why: 'passed on: the client chooses every answer', leftmost: answer(FORGED_IP, [FORGED_IP], 'evil.example', 'https'), aligned: answer(FORGED_IP, [FORGED_IP], 'evil.example', 'https') },
+  hostElement: { why: "passed on: Express's getter returns the Host as it is; proxy-trust refuses it", leftmost: answer('127.0.0.1', [], REQUESTS.hostElement.headers.host), aligned: answer('127.0.0.1', [], null) },
+  hostParameter: { why: "passed on: Express's getter returns the Host as it is; proxy-trust refuses it", leftmost: answer('127.0.0.1', [], REQUESTS.hostParameter.headers.host), aligned: answer('127.0.0.1', [], null) },
+  hostQuote: { why: "passed on: Express's getter returns the Host as it is; proxy-trust refuses it", leftmost: answer('127.0.0.1', [], REQUESTS.hostQuote.headers.host), aligned: answer('127.0.0.1', [], null) },
+}
+
+/** A forged Forwarded that reaches an application reading it, behind one trusted proxy that adds no element. */
+export const FORWARDED_PASSED_THROUGH = {
+  forwarded: { why: 'passed on: the forged element is believed', forwarded: answer(FORGED_IP, [FORGED_IP], 'evil.example', 'https') },
+  forwardedProxy: { why: 'passed on: both forged elements are believed', forwarded: answer(FORGED_IP, [FORGED_IP, '127.0.0.1'], 'evil.example', 'https') },
+  everything: { why: 'passed on: the forged element is believed', forwarded: answer(FORGED_IP, [FORGED_IP], 'evil.example', 'https') },
+}
+
+/** Merge the `differs` of several tables, request by request (a later table's targets win). */
+export function differing(...tables) {
+  const out = {}
+  for (const table of tables) {
+    for (const [key, own] of Object.entries(table)) {
+      out[key] = out[key] ? { ...out[key], ...own, why: `${out[key].why}; ${own.why}` } : own
+    }
+  }
+  return out
+}

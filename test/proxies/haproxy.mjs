@@ -1,0 +1,45 @@
+// haproxy.mjs: HAProxy 2.6 in front of the application, with the recommended configuration and with
+// HAProxy's defaults.
+
+import { PASSED_THROUGH, PEER_ONLY, SAFE, casesOf, hostOf } from './cases.mjs'
+import { APP, APP_PORT, FORGER, answer, findBinary, guideCheck, merge, runConfigs, startProcess, writeConfig } from './lib.mjs'
+
+export const PORTS = { recommended: 20201, default: 20202 }
+const LISTEN = '127.0.0.1'
+
+function starter(file, port) {
+  return async (dir) => {
+    const binary = findBinary(process.env.HAPROXY, '/usr/sbin/haproxy', '/usr/local/sbin/haproxy')
+    if (!binary) throw new Error('haproxy not found: apt-get install -y haproxy, or set HAPROXY')
+    const conf = writeConfig(dir, file, [['bind :80', `bind ${LISTEN}:${port}`], ['127.0.0.1:3000', `${APP}:${APP_PORT}`]])
+    // -db: stay in the foreground, no daemon
+    return startProcess('haproxy', binary, ['-db', '-f', conf], [[LISTEN, port]])
+  }
+}
+
+/** An answer HAProxy gives itself instead of passing the request on. */
+const refused = (status) => ({ why: `refused by HAProxy (${status})`, leftmost: { status }, aligned: { status } })
+/** A Host that is not a host name: HAProxy writes no X-Forwarded-Host, Express reads the Host as it is, proxy-trust refuses it. */
+const badHost = (key) => ({ why: 'no X-Forwarded-Host written; Express returns the Host as it is, proxy-trust refuses it', leftmost: answer(FORGER, [FORGER], hostOf(key)), aligned: answer(FORGER, [FORGER], null) })
+
+/** With the recommended configuration nothing a client sends is believed. */
+const RECOMMENDED = casesOf(SAFE, {
+  hostElement: badHost('hostElement'),
+  hostParameter: badHost('hostParameter'),
+  hostQuote: badHost('hostQuote'),
+  // tune.bufsize: 16384 bytes for the whole request head (configuration manual 2.6, 3.2)
+  oversized: refused(400),
+})
+
+/** With HAProxy's defaults the application's peer is HAProxy and every forwarding header is the client's. */
+const DEFAULT = casesOf(PEER_ONLY, { ...PASSED_THROUGH, oversized: refused(400) })
+
+export async function run() {
+  return merge(
+    await runConfigs('haproxy', [
+      { label: 'recommended', listen: [LISTEN, PORTS.recommended], start: starter('test/proxies/haproxy/recommended.cfg', PORTS.recommended), cases: RECOMMENDED },
+      { label: 'default', listen: [LISTEN, PORTS.default], start: starter('test/proxies/haproxy/default.cfg', PORTS.default), cases: DEFAULT },
+    ]),
+    guideCheck('haproxy', 'haproxy.md', ['test/proxies/haproxy/recommended.cfg']),
+  )
+}
