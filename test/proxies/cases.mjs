@@ -76,21 +76,32 @@ export const PEER_ONLY = { leftmost: answer('127.0.0.1', []), aligned: answer('1
 /**
  * The answers to the hostile requests when a proxy passes every forwarding header on as the client
  * wrote it and adds none, the application trusting the proxy: the client chooses every answer
- * Express reads (the leftmost X-Forwarded-Host and -Proto), and its address.
+ * Express reads (the leftmost X-Forwarded-Host and -Proto), and its address. `host` is the Host the
+ * application gets: the client's, unless the proxy writes its own (then the Host cases are not
+ * listed: they get the base answer).
  */
-export const PASSED_THROUGH = {
-  xff: { why: 'passed on: the forged address is the client', leftmost: answer(FORGED_IP), aligned: answer(FORGED_IP) },
-  xffProxy: { why: 'passed on: both forged entries are believed', leftmost: answer(FORGED_IP, [FORGED_IP, '127.0.0.1']), aligned: answer(FORGED_IP, [FORGED_IP, '127.0.0.1']) },
-  xffDuplicate: { why: 'passed on: both forged lines are believed', leftmost: answer(FORGED_IP, [FORGED_IP, '127.0.0.1']), aligned: answer(FORGED_IP, [FORGED_IP, '127.0.0.1']) },
-  xffLong: { why: 'passed on: every entry is trusted, the leftmost is the client', leftmost: answer('127.0.0.1', Array(200).fill('127.0.0.1')), aligned: answer('127.0.0.1', Array(200).fill('127.0.0.1')) },
-  xfh: { why: "passed on: Express's getter believes it; aligned reads none, the walk stops at the peer", leftmost: answer('127.0.0.1', [], 'evil.example') },
-  xfhDuplicate: { why: "passed on: Express's getter takes the first", leftmost: answer('127.0.0.1', [], 'evil.example') },
-  xfp: { why: "passed on: Express's getter believes it; aligned reads none, the walk stops at the peer", leftmost: answer('127.0.0.1', [], HOST, 'https') },
-  everything: { why: 'passed on: the client chooses every answer', leftmost: answer(FORGED_IP, [FORGED_IP], 'evil.example', 'https'), aligned: answer(FORGED_IP, [FORGED_IP], 'evil.example', 'https') },
-  hostElement: { why: "passed on: Express's getter returns the Host as it is; proxy-trust refuses it", leftmost: answer('127.0.0.1', [], REQUESTS.hostElement.headers.host), aligned: answer('127.0.0.1', [], null) },
-  hostParameter: { why: "passed on: Express's getter returns the Host as it is; proxy-trust refuses it", leftmost: answer('127.0.0.1', [], REQUESTS.hostParameter.headers.host), aligned: answer('127.0.0.1', [], null) },
-  hostQuote: { why: "passed on: Express's getter returns the Host as it is; proxy-trust refuses it", leftmost: answer('127.0.0.1', [], REQUESTS.hostQuote.headers.host), aligned: answer('127.0.0.1', [], null) },
+export function passedThrough(host = HOST) {
+  const peer = (ip, ips, h = host, protocol = 'http') => answer(ip, ips, h, protocol)
+  const hosts = host !== HOST ? {} : {
+    hostElement: { why: "passed on: Express's getter returns the Host as it is; proxy-trust refuses it", leftmost: peer('127.0.0.1', [], hostOf('hostElement')), aligned: peer('127.0.0.1', [], null) },
+    hostParameter: { why: "passed on: Express's getter returns the Host as it is; proxy-trust refuses it", leftmost: peer('127.0.0.1', [], hostOf('hostParameter')), aligned: peer('127.0.0.1', [], null) },
+    hostQuote: { why: "passed on: Express's getter returns the Host as it is; proxy-trust refuses it", leftmost: peer('127.0.0.1', [], hostOf('hostQuote')), aligned: peer('127.0.0.1', [], null) },
+  }
+  return {
+    xff: { why: 'passed on: the forged address is the client', leftmost: peer(FORGED_IP), aligned: peer(FORGED_IP) },
+    xffProxy: { why: 'passed on: both forged entries are believed', leftmost: peer(FORGED_IP, [FORGED_IP, '127.0.0.1']), aligned: peer(FORGED_IP, [FORGED_IP, '127.0.0.1']) },
+    xffDuplicate: { why: 'passed on: both forged lines are believed', leftmost: peer(FORGED_IP, [FORGED_IP, '127.0.0.1']), aligned: peer(FORGED_IP, [FORGED_IP, '127.0.0.1']) },
+    xffLong: { why: 'passed on: every entry is trusted, the leftmost is the client', leftmost: peer('127.0.0.1', Array(200).fill('127.0.0.1')), aligned: peer('127.0.0.1', Array(200).fill('127.0.0.1')) },
+    xfh: { why: "passed on: Express's getter believes it; aligned reads none, the walk stops at the peer", leftmost: peer('127.0.0.1', [], 'evil.example') },
+    xfhDuplicate: { why: "passed on: Express's getter takes the first", leftmost: peer('127.0.0.1', [], 'evil.example') },
+    xfp: { why: "passed on: Express's getter believes it; aligned reads none, the walk stops at the peer", leftmost: peer('127.0.0.1', [], host, 'https') },
+    everything: { why: 'passed on: the client chooses every answer', leftmost: peer(FORGED_IP, [FORGED_IP], 'evil.example', 'https'), aligned: peer(FORGED_IP, [FORGED_IP], 'evil.example', 'https') },
+    ...hosts,
+  }
 }
+
+/** passedThrough() with the client's Host. */
+export const PASSED_THROUGH = passedThrough()
 
 /** A forged Forwarded that reaches an application reading it, behind one trusted proxy that adds no element. */
 export const FORWARDED_PASSED_THROUGH = {
