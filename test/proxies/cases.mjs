@@ -120,3 +120,8 @@ export function differing(...tables) {
   }
   return out
 }
+
+/** An answer the proxy gives itself, to every application, instead of passing the request on. */
+export function refused(status, why) {
+  return { why, leftmost: { status }, aligned: { status }, forwarded: { status } }
+}
