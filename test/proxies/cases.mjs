@@ -125,3 +125,17 @@ export function differing(...tables) {
 export function refused(status, why) {
   return { why, leftmost: { status }, aligned: { status }, forwarded: { status } }
 }
+
+/**
+ * The Host cases when a proxy passes a Host that is no host name on and writes no X-Forwarded-Host:
+ * Express's getter returns it as it is, proxy-trust refuses it. `forwarded` is the client the
+ * application reading Forwarded finds (`[ip, ips]`), or undefined when that application is not asked.
+ */
+export function hostsPassedOn(forwarded) {
+  const out = {}
+  for (const key of ['hostElement', 'hostParameter', 'hostQuote']) {
+    out[key] = { why: "passed on: Express's getter returns the Host as it is; proxy-trust refuses it", leftmost: answer(FORGER, [FORGER], hostOf(key)), aligned: answer(FORGER, [FORGER], null) }
+    if (forwarded) out[key].forwarded = answer(forwarded[0], forwarded[1], null)
+  }
+  return out
+}
