@@ -7,11 +7,12 @@ import { APP, APP_PORT, FORGER, answer, findBinary, guideCheck, merge, runConfig
 export const PORTS = { recommended: 20201, default: 20202 }
 const LISTEN = '127.0.0.1'
 
-function starter(file, port) {
+/** Start HAProxy in the foreground with `file`, listening on `port`, its server at `upstream`. */
+export function haproxyStarter(file, port, upstream = `${APP}:${APP_PORT}`) {
   return async (dir) => {
     const binary = findBinary(process.env.HAPROXY, '/usr/sbin/haproxy', '/usr/local/sbin/haproxy')
     if (!binary) throw new Error('haproxy not found: apt-get install -y haproxy, or set HAPROXY')
-    const conf = writeConfig(dir, file, [['bind :80', `bind ${LISTEN}:${port}`], ['127.0.0.1:3000', `${APP}:${APP_PORT}`]])
+    const conf = writeConfig(dir, file, [['bind :80', `bind ${LISTEN}:${port}`], ['127.0.0.1:3000', upstream]])
     // -db: stay in the foreground, no daemon
     return startProcess('haproxy', binary, ['-db', '-f', conf], [[LISTEN, port]])
   }
@@ -37,8 +38,8 @@ const DEFAULT = casesOf(PEER_ONLY, { ...PASSED_THROUGH, oversized: refused(400) 
 export async function run() {
   return merge(
     await runConfigs('haproxy', [
-      { label: 'recommended', listen: [LISTEN, PORTS.recommended], start: starter('test/proxies/haproxy/recommended.cfg', PORTS.recommended), cases: RECOMMENDED },
-      { label: 'default', listen: [LISTEN, PORTS.default], start: starter('test/proxies/haproxy/default.cfg', PORTS.default), cases: DEFAULT },
+      { label: 'recommended', listen: [LISTEN, PORTS.recommended], start: haproxyStarter('test/proxies/haproxy/recommended.cfg', PORTS.recommended), cases: RECOMMENDED },
+      { label: 'default', listen: [LISTEN, PORTS.default], start: haproxyStarter('test/proxies/haproxy/default.cfg', PORTS.default), cases: DEFAULT },
     ]),
     guideCheck('haproxy', 'haproxy.md', ['test/proxies/haproxy/recommended.cfg']),
   )

@@ -31,9 +31,9 @@ let failures = 0
 try {
   // the proxies listen on ports of their own: they run at once, each printing when it is done
   await Promise.all(chosen.map(async (name) => {
-    const { run } = await import(`./${name}.mjs`)
     let result
     try {
+      const { run } = await import(`./${name}.mjs`)
       result = await run()
     } catch (error) {
       result = { lines: [`not ok - ${name}: ${error.stack}`], passed: 0, failed: 1 }
