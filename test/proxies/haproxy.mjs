@@ -1,7 +1,7 @@
 // haproxy.mjs: HAProxy 2.6 in front of the application, with the recommended configuration and with
 // HAProxy's defaults.
 
-import { PASSED_THROUGH, PEER_ONLY, SAFE, casesOf, hostOf } from './cases.mjs'
+import { FORWARDED_PASSED_THROUGH, PASSED_THROUGH, PEER_ONLY, SAFE, casesOf, differing, hostOf, refused } from './cases.mjs'
 import { APP, APP_PORT, FORGER, answer, findBinary, guideCheck, merge, runConfigs, startProcess, writeConfig } from './lib.mjs'
 
 export const PORTS = { recommended: 20201, default: 20202 }
@@ -19,21 +19,26 @@ export function haproxyStarter(file, port, upstream = `${APP}:${APP_PORT}`) {
 }
 
 /** An answer HAProxy gives itself instead of passing the request on. */
-const refused = (status) => ({ why: `refused by HAProxy (${status})`, leftmost: { status }, aligned: { status } })
+const refusedBy = (status) => refused(status, `refused by HAProxy (${status})`)
 /** A Host that is not a host name: HAProxy writes no X-Forwarded-Host, Express reads the Host as it is, proxy-trust refuses it. */
-const badHost = (key) => ({ why: 'no X-Forwarded-Host written; Express returns the Host as it is, proxy-trust refuses it', leftmost: answer(FORGER, [FORGER], hostOf(key)), aligned: answer(FORGER, [FORGER], null) })
+const badHost = (key) => ({ why: 'no X-Forwarded-Host written; Express returns the Host as it is, proxy-trust refuses it', leftmost: answer(FORGER, [FORGER], hostOf(key)), aligned: answer(FORGER, [FORGER], null), forwarded: answer('127.0.0.1', [], null) })
 
-/** With the recommended configuration nothing a client sends is believed. */
-const RECOMMENDED = casesOf(SAFE, {
+/** With the recommended configuration nothing a client sends is believed; Forwarded is removed, so the application reading it sees HAProxy as the client. */
+const RECOMMENDED = casesOf({ ...SAFE, forwarded: answer('127.0.0.1', []) }, {
   hostElement: badHost('hostElement'),
   hostParameter: badHost('hostParameter'),
   hostQuote: badHost('hostQuote'),
   // tune.bufsize: 16384 bytes for the whole request head (configuration manual 2.6, 3.2)
-  oversized: refused(400),
+  oversized: refusedBy(400),
 })
 
 /** With HAProxy's defaults the application's peer is HAProxy and every forwarding header is the client's. */
-const DEFAULT = casesOf(PEER_ONLY, { ...PASSED_THROUGH, oversized: refused(400) })
+const DEFAULT = casesOf({ ...PEER_ONLY, forwarded: answer('127.0.0.1', []) }, differing(PASSED_THROUGH, FORWARDED_PASSED_THROUGH, {
+  hostElement: { why: 'and the application reading Forwarded refuses it', forwarded: answer('127.0.0.1', [], null) },
+  hostParameter: { why: 'and the application reading Forwarded refuses it', forwarded: answer('127.0.0.1', [], null) },
+  hostQuote: { why: 'and the application reading Forwarded refuses it', forwarded: answer('127.0.0.1', [], null) },
+  oversized: refusedBy(400),
+}))
 
 export async function run() {
   return merge(

@@ -26,6 +26,13 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]
 }
 process.once('exit', cleanupSync)
 
+// The adapter warns once per kind when a peer it does not trust sends forwarding headers: here that
+// is the forging client, by design. Every other warning is shown.
+process.removeAllListeners('warning')
+process.on('warning', (warning) => {
+  if (warning.name !== 'TrustProxyWarning') console.error(warning)
+})
+
 const closeApp = await startApp()
 let failures = 0
 try {
