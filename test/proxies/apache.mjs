@@ -46,6 +46,6 @@ export async function run() {
       { label: 'recommended', listen: [LISTEN, PORTS.recommended], start: apacheStarter('test/proxies/apache/recommended.conf', PORTS.recommended), cases: RECOMMENDED },
       { label: 'default', listen: [LISTEN, PORTS.default], start: apacheStarter('test/proxies/apache/default.conf', PORTS.default), cases: DEFAULT },
     ]),
-    guideCheck('apache', 'apache.md', ['test/proxies/apache/recommended.conf']),
+    guideCheck('apache', 'apache.md', ['test/proxies/apache/recommended.conf', 'test/proxies/apache/behind-proxy.conf']),
   )
 }
