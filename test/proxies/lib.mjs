@@ -190,6 +190,15 @@ export async function waitForPort(host, port, ms, stopped) {
   }
 }
 
+/** Reject when something already listens on `host:port`. */
+function assertFree(name, host, port) {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer()
+    server.once('error', (error) => reject(new Error(`${name}: ${host}:${port} is taken (${error.code}): stop what listens there`)))
+    server.listen(port, host, () => server.close(() => resolve()))
+  })
+}
+
 /** The first of `candidates` that exists, or undefined. */
 export function findBinary(...candidates) {
   return candidates.find((candidate) => candidate && existsSync(candidate))
@@ -211,6 +220,8 @@ export function tempDir(name) {
  * stops it (SIGTERM, then SIGKILL after 5 s).
  */
 export async function startProcess(name, binary, args, listens, options = {}) {
+  // a port already taken would answer for a proxy that failed to start
+  for (const [host, port] of listens) await assertFree(name, host, port)
   let output = ''
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options })
   processes.add(child)
