@@ -18,7 +18,7 @@ import { createRequire } from 'node:module'
 import path from 'node:path'
 import { isDeepStrictEqual } from 'node:util'
 import { FORWARDED_PASSED_THROUGH, SAFE, casesOf, differing, passedThrough } from './cases.mjs'
-import { APP_PORT, FORGER as CLIENT_FORGER, ROOT, answer, findBinary, guideCheck, merge, runCases, startProcess, tempDir, writeConfig } from './lib.mjs'
+import { APP_PORT, FORGER as CLIENT_FORGER, ROOT, TRUSTED, answer, findBinary, guideCheck, merge, runCases, startProcess, tempDir, writeConfig } from './lib.mjs'
 
 const require = createRequire(import.meta.url)
 const express = require('express5')
@@ -142,7 +142,7 @@ function pick(name) {
 // One hop in front of the harness's application
 
 /** The ports of this nginx: the chain's hops and apps, and the one-hop servers. */
-export const PORTS = { outer: 20101, inner: 20102, chainApp: 20103, recommended: 20104, default: 20105 }
+export const PORTS = { outer: 20101, inner: 20102, chainApp: 20103, recommended: 20104, default: 20105, serve: 20106, serveApp: 20107 }
 
 /** A Host nginx does not pass on (the `$forwarded_host` map): Express reads none, proxy-trust has none. */
 const dropped = { why: 'not passed on: the application gets no Host', leftmost: answer(CLIENT_FORGER, [CLIENT_FORGER], null), aligned: answer(CLIENT_FORGER, [CLIENT_FORGER], null), forwarded: answer(CLIENT_FORGER, [CLIENT_FORGER], null) }
@@ -156,6 +156,12 @@ const RECOMMENDED = casesOf({ ...SAFE, forwarded: answer(CLIENT_FORGER) }, {
   hostQuote: dropped,
   oversized: tooLarge,
 })
+
+/** An IPv6 client: nginx writes `for="[::1]"` (RFC 7239 section 6), X-Forwarded-For `::1`. */
+const IPV6 = [
+  { name: 'an honest request from ::1', from: '::1', headers: {}, expect: { leftmost: answer('::1'), aligned: answer('::1'), forwarded: answer('::1') } },
+  { name: 'forging Forwarded and X-Forwarded-For from ::1', from: '::1', headers: { forwarded: 'for=198.51.100.1;proto=https', 'x-forwarded-for': '198.51.100.1' }, expect: { leftmost: answer('::1'), aligned: answer('::1'), forwarded: answer('::1') } },
+]
 
 /** nginx's defaults: every forwarding header is the client's, and Host is the upstream's address. */
 const UPSTREAM = `127.0.0.1:${APP_PORT}`
@@ -265,6 +271,7 @@ export async function run() {
   const conf = writeConfig(dir, 'test/proxies/nginx/nginx.conf', [
     ['@DIR@', dir], ['@OUTER_PORT@', String(PORTS.outer)], ['@INNER_PORT@', String(PORTS.inner)], ['@CHAIN_APP_PORT@', String(PORTS.chainApp)],
     ['@RECOMMENDED_PORT@', String(PORTS.recommended)], ['@DEFAULT_PORT@', String(PORTS.default)], ['@APP_PORT@', String(APP_PORT)],
+    ['@SERVE_PORT@', String(PORTS.serve)], ['@SERVE_APP_PORT@', String(PORTS.serveApp)],
   ])
   // -e: the error log from the start, before the configuration names it
   const args = ['-p', dir, '-c', conf, '-e', path.join(dir, 'error.log')]
@@ -273,17 +280,23 @@ export async function run() {
 
   const server = await startApps(PORTS.chainApp)
   let stop
+  let stopServe
   try {
-    stop = await startProcess('nginx', binary, args, [[OUTER, PORTS.outer], [INNER, PORTS.inner], ['127.0.0.1', PORTS.recommended], ['127.0.0.1', PORTS.default]])
+    // the executable, as a user starts it behind nginx
+    stopServe = await startProcess('proxy-trust serve', process.execPath, [path.join(ROOT, 'dist/esm/cli.js'), 'serve', '--trust', TRUSTED.join(','), '--host', '127.0.0.1', '--port', String(PORTS.serveApp)], [['127.0.0.1', PORTS.serveApp]])
+    stop = await startProcess('nginx', binary, args, [[OUTER, PORTS.outer], [INNER, PORTS.inner], ['127.0.0.1', PORTS.recommended], ['::1', PORTS.recommended], ['127.0.0.1', PORTS.default], ['127.0.0.1', PORTS.serve]])
     return merge(
       await chainCases(PORTS),
       await runCases('nginx recommended', ['127.0.0.1', PORTS.recommended], RECOMMENDED),
+      await runCases('nginx recommended, IPv6', ['::1', PORTS.recommended], IPV6),
+      await runCases('nginx recommended, proxy-trust serve', ['127.0.0.1', PORTS.serve], RECOMMENDED, ['whoami']),
       await runCases('nginx default', ['127.0.0.1', PORTS.default], DEFAULT),
       // the guide documents exactly the configuration tested here
       guideCheck('nginx', 'nginx.md', [MAPS, HEADERS]),
     )
   } finally {
     if (stop) await stop()
+    if (stopServe) await stopServe()
     server.closeAllConnections()
     await new Promise((resolve) => server.close(() => resolve()))
   }
