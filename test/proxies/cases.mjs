@@ -139,3 +139,17 @@ export function hostsPassedOn(forwarded) {
   }
   return out
 }
+
+/**
+ * Requests over TLS to the proxy, which must say so itself: every application answers https, whatever
+ * X-Forwarded-Proto or Forwarded the client wrote. `forwarded` says whether the application reading
+ * Forwarded is asked, and with which client (`[ip, ips]`).
+ */
+export function tlsCases(forwarded) {
+  const secure = answer(FORGER, [FORGER], HOST, 'https')
+  const expect = { leftmost: secure, aligned: secure, ...(forwarded ? { forwarded: answer(forwarded[0], forwarded[1], HOST, 'https') } : {}) }
+  return [
+    { name: 'over TLS', from: FORGER, headers: {}, tls: true, expect },
+    { name: 'over TLS, forging X-Forwarded-Proto: http and Forwarded proto=http', from: FORGER, headers: { 'x-forwarded-proto': 'http', forwarded: 'for=198.51.100.1;proto=http' }, tls: true, expect },
+  ]
+}

@@ -13,7 +13,7 @@ import { haproxyStarter } from './haproxy.mjs'
 import { varnishStarter } from './varnish.mjs'
 import { APP, APP_PORT, FORGER, ROOT, answer, findBinary, merge, runConfigs, startProcess, writeConfig } from './lib.mjs'
 
-export const PORTS = { haproxy: 20801, haproxyNginx: 20802, caddy: 20811, caddyVarnish: 20812, cdn: 20821, cdnApache: 20822 }
+export const PORTS = { haproxy: 20801, haproxyNginx: 20802, haproxyTls: 20803, caddy: 20811, caddyVarnish: 20812, cdn: 20821, cdnApache: 20822 }
 const LISTEN = '127.0.0.1'
 
 /** One nginx hop (nginx/hop.conf) on `port`, passing on to `upstreamPort` from 127.0.0.2. */
@@ -79,7 +79,7 @@ export async function run() {
   return runConfigs('chains', [
     {
       label: 'haproxy -> nginx', listen: [LISTEN, PORTS.haproxy], cases: HAPROXY_NGINX,
-      start: chain(haproxyStarter('test/proxies/haproxy/recommended.cfg', PORTS.haproxy, `${LISTEN}:${PORTS.haproxyNginx}`), nginxHop(PORTS.haproxyNginx, APP_PORT)),
+      start: chain(haproxyStarter('test/proxies/haproxy/recommended.cfg', PORTS.haproxy, `${LISTEN}:${PORTS.haproxyNginx}`, PORTS.haproxyTls), nginxHop(PORTS.haproxyNginx, APP_PORT)),
     },
     {
       label: 'caddy -> varnish', listen: [LISTEN, PORTS.caddy], cases: CADDY_VARNISH,

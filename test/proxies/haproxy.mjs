@@ -1,20 +1,26 @@
 // haproxy.mjs: HAProxy 2.6 in front of the application, with the recommended configuration and with
 // HAProxy's defaults.
 
-import { FORWARDED_PASSED_THROUGH, PASSED_THROUGH, PEER_ONLY, SAFE, casesOf, differing, hostOf, refused } from './cases.mjs'
-import { APP, APP_PORT, FORGER, answer, findBinary, guideCheck, merge, runConfigs, startProcess, writeConfig } from './lib.mjs'
+import { FORWARDED_PASSED_THROUGH, PASSED_THROUGH, PEER_ONLY, SAFE, casesOf, differing, hostOf, refused, tlsCases } from './cases.mjs'
+import { APP, APP_PORT, FORGER, answer, findBinary, guideCheck, merge, readRepo, runConfigs, selfSignedCertificate, startProcess, writeConfig } from './lib.mjs'
 
-export const PORTS = { recommended: 20201, default: 20202 }
+export const PORTS = { recommended: 20201, default: 20202, tls: 20203, tlsPlain: 20204, recommendedTls: 20205 }
 const LISTEN = '127.0.0.1'
 
-/** Start HAProxy in the foreground with `file`, listening on `port`, its server at `upstream`. */
-export function haproxyStarter(file, port, upstream = `${APP}:${APP_PORT}`) {
+/**
+ * Start HAProxy in the foreground with `file`, listening on `port` (and `tlsPort`, with the run's own
+ * certificate, when the file binds :443), its server at `upstream`.
+ */
+export function haproxyStarter(file, port, upstream = `${APP}:${APP_PORT}`, tlsPort = PORTS.recommendedTls) {
   return async (dir) => {
     const binary = findBinary(process.env.HAPROXY, '/usr/sbin/haproxy', '/usr/local/sbin/haproxy')
     if (!binary) throw new Error('haproxy not found: apt-get install -y haproxy, or set HAPROXY')
-    const conf = writeConfig(dir, file, [['bind :80', `bind ${LISTEN}:${port}`], ['127.0.0.1:3000', upstream]])
+    const tls = readRepo(file).includes('bind :443')
+    const replacements = [['bind :80', `bind ${LISTEN}:${port}`], ['127.0.0.1:3000', upstream]]
+    if (tls) replacements.push(['bind :443 ssl crt /etc/haproxy/site.pem', `bind ${LISTEN}:${tlsPort} ssl crt ${selfSignedCertificate(dir).pem}`])
+    const conf = writeConfig(dir, file, replacements)
     // -db: stay in the foreground, no daemon
-    return startProcess('haproxy', binary, ['-db', '-f', conf], [[LISTEN, port]])
+    return startProcess('haproxy', binary, ['-db', '-f', conf], tls ? [[LISTEN, port], [LISTEN, tlsPort]] : [[LISTEN, port]])
   }
 }
 
@@ -45,6 +51,8 @@ export async function run() {
     await runConfigs('haproxy', [
       { label: 'recommended', listen: [LISTEN, PORTS.recommended], start: haproxyStarter('test/proxies/haproxy/recommended.cfg', PORTS.recommended), cases: RECOMMENDED },
       { label: 'default', listen: [LISTEN, PORTS.default], start: haproxyStarter('test/proxies/haproxy/default.cfg', PORTS.default), cases: DEFAULT },
+      // `set-header X-Forwarded-Proto https if { ssl_fc }`; HAProxy writes no Forwarded, so that application is not asked
+      { label: 'recommended', listen: [LISTEN, PORTS.tls], start: haproxyStarter('test/proxies/haproxy/recommended.cfg', PORTS.tlsPlain, undefined, PORTS.tls), cases: tlsCases() },
     ]),
     guideCheck('haproxy', 'haproxy.md', ['test/proxies/haproxy/recommended.cfg']),
   )

@@ -6,9 +6,10 @@
 // Linux routes all of 127.0.0.0/8 to `lo`, so clients bind distinct source addresses (127.0.0.x)
 // and every answer names exactly who sent the request.
 
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
+import https from 'node:https'
 import Module, { createRequire } from 'node:module'
 import net from 'node:net'
 import os from 'node:os'
@@ -105,11 +106,14 @@ export async function startApp() {
  * One request from `from` to `host:port` for `target`: the answer's six fields, or `{ status }` when
  * the answer is not a 200. `headers` values may be arrays (one header line each).
  */
-export function get(from, host, port, target, headers = {}) {
+export function get(from, host, port, target, headers = {}, tls = false) {
   return new Promise((resolve, reject) => {
-    const req = http.request({
+    // TLS: the proxy's certificate is the run's own, made by selfSignedCertificate
+    const request = tls ? https.request : http.request
+    const req = request({
       host, port, localAddress: from, path: `/${target}`, agent: false,
       headers: { host: HOST, accept: 'application/json', ...headers },
+      ...(tls ? { servername: HOST, rejectUnauthorized: false } : {}),
     }, (res) => {
       let body = ''
       res.setEncoding('utf8')
@@ -154,7 +158,7 @@ export async function runCases(label, endpoint, cases, only = TARGETS) {
     for (const [target, expected] of checks.filter(([t]) => only.includes(t))) {
       const name = `${label}: ${c.name} [${target}]`
       try {
-        const actual = await get(c.from ?? FORGER, endpoint[0], endpoint[1], target, c.headers)
+        const actual = await get(c.from ?? FORGER, endpoint[0], endpoint[1], target, c.headers, c.tls)
         if (isDeepStrictEqual(actual, expected)) {
           passed++
           lines.push(`ok - ${name}`)
@@ -252,6 +256,20 @@ export function cleanupSync() {
   for (const child of processes) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
   dirs.clear()
+}
+
+/**
+ * A self-signed certificate for HOST, valid one day, made with openssl into `dir`: `{ cert, key,
+ * pem }` (pem: both in one file, as HAProxy takes them).
+ */
+export function selfSignedCertificate(dir) {
+  const cert = path.join(dir, 'cert.pem')
+  const key = path.join(dir, 'key.pem')
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', `/CN=${HOST}`,
+    '-days', '1', '-keyout', key, '-out', cert], { stdio: 'ignore' })
+  const pem = path.join(dir, 'site.pem')
+  writeFileSync(pem, readFileSync(cert, 'utf8') + readFileSync(key, 'utf8'))
+  return { cert, key, pem }
 }
 
 /** Read a file of the repository. */

@@ -17,8 +17,8 @@ import http from 'node:http'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { isDeepStrictEqual } from 'node:util'
-import { FORWARDED_PASSED_THROUGH, SAFE, casesOf, differing, passedThrough } from './cases.mjs'
-import { APP_PORT, FORGER as CLIENT_FORGER, ROOT, TRUSTED, answer, findBinary, guideCheck, merge, runCases, startProcess, tempDir, writeConfig } from './lib.mjs'
+import { FORWARDED_PASSED_THROUGH, SAFE, casesOf, differing, passedThrough, tlsCases } from './cases.mjs'
+import { APP_PORT, FORGER as CLIENT_FORGER, ROOT, TRUSTED, answer, findBinary, guideCheck, merge, runCases, selfSignedCertificate, startProcess, tempDir, writeConfig } from './lib.mjs'
 
 const require = createRequire(import.meta.url)
 const express = require('express5')
@@ -142,7 +142,7 @@ function pick(name) {
 // One hop in front of the harness's application
 
 /** The ports of this nginx: the chain's hops and apps, and the one-hop servers. */
-export const PORTS = { outer: 20101, inner: 20102, chainApp: 20103, recommended: 20104, default: 20105, serve: 20106, serveApp: 20107 }
+export const PORTS = { outer: 20101, inner: 20102, chainApp: 20103, recommended: 20104, default: 20105, serve: 20106, serveApp: 20107, tls: 20108 }
 
 /** A Host nginx does not pass on (the `$forwarded_host` map): Express reads none, proxy-trust has none. */
 const dropped = { why: 'not passed on: the application gets no Host', leftmost: answer(CLIENT_FORGER, [CLIENT_FORGER], null), aligned: answer(CLIENT_FORGER, [CLIENT_FORGER], null), forwarded: answer(CLIENT_FORGER, [CLIENT_FORGER], null) }
@@ -268,10 +268,11 @@ export async function run() {
   if (!binary) throw new Error('nginx not found: install it (apt-get install -y nginx) or set NGINX=/path/to/nginx')
   const dir = tempDir('nginx')
   for (const file of [MAPS, HEADERS]) copyFileSync(path.join(ROOT, file), path.join(dir, path.basename(file)))
+  selfSignedCertificate(dir)
   const conf = writeConfig(dir, 'test/proxies/nginx/nginx.conf', [
     ['@DIR@', dir], ['@OUTER_PORT@', String(PORTS.outer)], ['@INNER_PORT@', String(PORTS.inner)], ['@CHAIN_APP_PORT@', String(PORTS.chainApp)],
     ['@RECOMMENDED_PORT@', String(PORTS.recommended)], ['@DEFAULT_PORT@', String(PORTS.default)], ['@APP_PORT@', String(APP_PORT)],
-    ['@SERVE_PORT@', String(PORTS.serve)], ['@SERVE_APP_PORT@', String(PORTS.serveApp)],
+    ['@SERVE_PORT@', String(PORTS.serve)], ['@SERVE_APP_PORT@', String(PORTS.serveApp)], ['@TLS_PORT@', String(PORTS.tls)],
   ])
   // -e: the error log from the start, before the configuration names it
   const args = ['-p', dir, '-c', conf, '-e', path.join(dir, 'error.log')]
@@ -284,11 +285,13 @@ export async function run() {
   try {
     // the executable, as a user starts it behind nginx
     stopServe = await startProcess('proxy-trust serve', process.execPath, [path.join(ROOT, 'dist/esm/cli.js'), 'serve', '--trust', TRUSTED.join(','), '--host', '127.0.0.1', '--port', String(PORTS.serveApp)], [['127.0.0.1', PORTS.serveApp]])
-    stop = await startProcess('nginx', binary, args, [[OUTER, PORTS.outer], [INNER, PORTS.inner], ['127.0.0.1', PORTS.recommended], ['::1', PORTS.recommended], ['127.0.0.1', PORTS.default], ['127.0.0.1', PORTS.serve]])
+    stop = await startProcess('nginx', binary, args, [[OUTER, PORTS.outer], [INNER, PORTS.inner], ['127.0.0.1', PORTS.recommended], ['::1', PORTS.recommended], ['127.0.0.1', PORTS.default], ['127.0.0.1', PORTS.serve], ['127.0.0.1', PORTS.tls]])
     return merge(
       await chainCases(PORTS),
       await runCases('nginx recommended', ['127.0.0.1', PORTS.recommended], RECOMMENDED),
       await runCases('nginx recommended, IPv6', ['::1', PORTS.recommended], IPV6),
+      // nginx's element: the client, proto=https
+      await runCases('nginx recommended', ['127.0.0.1', PORTS.tls], tlsCases([CLIENT_FORGER, [CLIENT_FORGER]])),
       await runCases('nginx recommended, proxy-trust serve', ['127.0.0.1', PORTS.serve], RECOMMENDED, ['whoami']),
       await runCases('nginx default', ['127.0.0.1', PORTS.default], DEFAULT),
       // the guide documents exactly the configuration tested here
