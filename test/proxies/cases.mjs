@@ -12,7 +12,8 @@ const LONG = Array.from({ length: 200 }, () => '127.0.0.1').join(', ')
 
 /**
  * The requests, by key: who sends them and with which headers (an array is one header line each).
- * Every one but `honest` comes from the forging client.
+ * Every one but `honest` comes from the forging client. `differs`, when a request has it, is the
+ * answer every proxy gives unless its own table says otherwise (see casesOf).
  */
 export const REQUESTS = {
   honest: { name: 'an honest request', from: HONEST, headers: {} },
@@ -31,6 +32,8 @@ export const REQUESTS = {
   hostElement: { name: 'Host with a comma and a Forwarded element', headers: { host: `shop.example,for=${FORGED_IP}` } },
   hostParameter: { name: 'Host with a semicolon and a Forwarded parameter', headers: { host: `shop.example;proto=https` } },
   hostQuote: { name: 'Host with a quote, a comma and a forged protocol', headers: { host: `shop.example";proto=https,for="${FORGED_IP}` } },
+  // RFC 9112 section 3.2: a server MUST answer 400 to a request with more than one Host line
+  hostDuplicate: { name: 'two Host lines', headers: { host: ['shop.example', 'evil.example'] }, differs: { why: 'refused (400), as RFC 9112 section 3.2 requires', leftmost: { status: 400 }, aligned: { status: 400 }, forwarded: { status: 400 } } },
   hostPort: { name: 'Host with a port', from: HONEST, host: 'shop.example:8443', headers: { host: 'shop.example:8443' } },
   oversized: { name: 'an X-Forwarded-For of 20,000 bytes', headers: { 'x-forwarded-for': OVERSIZED } },
 }
@@ -46,9 +49,12 @@ export const SAFE = { leftmost: answer(FORGER), aligned: answer(FORGER) }
 export function casesOf(base, differs = {}) {
   for (const key of Object.keys(differs)) if (!(key in REQUESTS)) throw new Error(`no request ${key}`)
   return Object.entries(REQUESTS).map(([key, request]) => {
-    const own = differs[key]
+    // a proxy's own word on the request, else what every proxy does with it
+    const own = differs[key] ?? request.differs
     const expect = {}
     for (const target of ['leftmost', 'aligned', 'forwarded']) {
+      // the request's own default asks only the applications the proxy's table asks
+      if (own === request.differs && !(target in base)) continue
       const value = own && target in own ? own[target] : base[target]
       if (value === undefined) continue
       expect[target] = request.from === HONEST && !(own && target in own) ? honestOf(value, request.host) : value

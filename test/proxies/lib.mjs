@@ -110,9 +110,10 @@ export function get(from, host, port, target, headers = {}, tls = false) {
   return new Promise((resolve, reject) => {
     // TLS: the proxy's certificate is the run's own, made by selfSignedCertificate
     const request = tls ? https.request : http.request
+    // as raw lines ([name, value, name, value…]), so that a header, Host included, may come twice
+    const lines = Object.entries({ host: HOST, accept: 'application/json', ...headers }).flatMap(([name, value]) => [value].flat().flatMap((v) => [name, v]))
     const req = request({
-      host, port, localAddress: from, path: `/${target}`, agent: false,
-      headers: { host: HOST, accept: 'application/json', ...headers },
+      host, port, localAddress: from, path: `/${target}`, agent: false, setHost: false, headers: lines,
       ...(tls ? { servername: HOST, rejectUnauthorized: false } : {}),
     }, (res) => {
       let body = ''
