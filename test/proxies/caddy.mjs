@@ -41,6 +41,6 @@ export async function run() {
       { label: 'recommended', listen: [LISTEN, PORTS.recommended], start: caddyStarter('test/proxies/caddy/recommended.Caddyfile', PORTS.recommended), cases: RECOMMENDED },
       { label: 'default', listen: [LISTEN, PORTS.default], start: caddyStarter('test/proxies/caddy/default.Caddyfile', PORTS.default), cases: DEFAULT },
     ]),
-    guideCheck('caddy', 'caddy.md', ['test/proxies/caddy/recommended.Caddyfile']),
+    guideCheck('caddy', 'caddy.md', ['test/proxies/caddy/recommended.Caddyfile', 'test/proxies/caddy/behind-proxy.Caddyfile']),
   )
 }
