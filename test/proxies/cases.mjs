@@ -5,7 +5,7 @@ import { FORGER, HONEST, HOST, answer } from './lib.mjs'
 
 /** The address a forging client writes into the headers it controls. */
 export const FORGED_IP = '198.51.100.1'
-/** A forged header 20,000 bytes long: above every proxy's default limit for one header line but Caddy's. */
+/** A forged header 20,000 bytes long: above the default limit for one header line of every proxy tested but Caddy and Traffic Server. */
 const OVERSIZED = Array.from({ length: 1430 }, () => FORGED_IP).join(', ')
 /** A forged X-Forwarded-For within the limits: 200 entries naming a trusted proxy's address. */
 const LONG = Array.from({ length: 200 }, () => '127.0.0.1').join(', ')

@@ -228,7 +228,8 @@ export async function startProcess(name, binary, args, listens, options = {}) {
   // a port already taken would answer for a proxy that failed to start
   for (const [host, port] of listens) await assertFree(name, host, port)
   let output = ''
-  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options })
+  // its own process group: cleanupSync can end the proxy's workers with it (Apache's, Varnish's child)
+  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, ...options })
   processes.add(child)
   child.stdout.on('data', (chunk) => { output += chunk })
   child.stderr.on('data', (chunk) => { output += chunk })
@@ -237,7 +238,7 @@ export async function startProcess(name, binary, args, listens, options = {}) {
     if (!stopped()) {
       const exited = new Promise((resolve) => child.once('exit', resolve))
       child.kill(options.stopSignal ?? 'SIGTERM')
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000)
+      const timer = setTimeout(() => killGroup(child), 5_000)
       await exited
       clearTimeout(timer)
     }
@@ -252,9 +253,21 @@ export async function startProcess(name, binary, args, listens, options = {}) {
   return stop
 }
 
+/** SIGKILL to `child` and its process group (its workers). */
+function killGroup(child) {
+  try {
+    process.kill(-child.pid, 'SIGKILL')
+  } catch {
+    child.kill('SIGKILL')
+  }
+}
+
 /** Stop whatever is still running and remove the temporary directories; safe to call more than once. */
 export function cleanupSync() {
-  for (const child of processes) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  for (const child of processes) {
+    if (child.exitCode !== null || child.signalCode !== null) continue
+    killGroup(child)
+  }
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
   dirs.clear()
 }
