@@ -13,7 +13,8 @@ const LONG = Array.from({ length: 200 }, () => '127.0.0.1').join(', ')
 /**
  * The requests, by key: who sends them and with which headers (an array is one header line each).
  * Every one but `honest` comes from the forging client. `differs`, when a request has it, is the
- * answer every proxy gives unless its own table says otherwise (see casesOf).
+ * answer every proxy gives unless its own table says otherwise; `like` names the request whose
+ * answer it gets unless the proxy's table names it (see casesOf).
  */
 export const REQUESTS = {
   honest: { name: 'an honest request', from: HONEST, headers: {} },
@@ -32,6 +33,8 @@ export const REQUESTS = {
   hostElement: { name: 'Host with a comma and a Forwarded element', headers: { host: `shop.example,for=${FORGED_IP}` } },
   hostParameter: { name: 'Host with a semicolon and a Forwarded parameter', headers: { host: `shop.example;proto=https` } },
   hostQuote: { name: 'Host with a quote, a comma and a forged protocol', headers: { host: `shop.example";proto=https,for="${FORGED_IP}` } },
+  // answered as hostParameter unless the proxy passes the forged X-Forwarded-Host on
+  hostAndXfh: { name: 'Host with a semicolon and a forged X-Forwarded-Host', like: 'hostParameter', headers: { host: 'shop.example;proto=https', 'x-forwarded-host': 'evil.example' } },
   // RFC 9112 section 3.2: a server MUST answer 400 to a request with more than one Host line
   hostDuplicate: { name: 'two Host lines', headers: { host: ['shop.example', 'evil.example'] }, differs: { why: 'refused (400), as RFC 9112 section 3.2 requires', leftmost: { status: 400 }, aligned: { status: 400 }, forwarded: { status: 400 } } },
   hostPort: { name: 'Host with a port', from: HONEST, host: 'shop.example:8443', headers: { host: 'shop.example:8443' } },
@@ -49,8 +52,8 @@ export const SAFE = { leftmost: answer(FORGER), aligned: answer(FORGER) }
 export function casesOf(base, differs = {}) {
   for (const key of Object.keys(differs)) if (!(key in REQUESTS)) throw new Error(`no request ${key}`)
   return Object.entries(REQUESTS).map(([key, request]) => {
-    // a proxy's own word on the request, else what every proxy does with it
-    const own = differs[key] ?? request.differs
+    // a proxy's own word on the request, else on the request it is like, else what every proxy does with it
+    const own = differs[key] ?? (request.like ? differs[request.like] : undefined) ?? request.differs
     const expect = {}
     for (const target of ['leftmost', 'aligned', 'forwarded']) {
       // the request's own default asks only the applications the proxy's table asks

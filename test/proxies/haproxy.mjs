@@ -43,6 +43,7 @@ const DEFAULT = casesOf({ ...PEER_ONLY, forwarded: answer('127.0.0.1', []) }, di
   hostElement: { why: 'and the application reading Forwarded refuses it', forwarded: answer('127.0.0.1', [], null) },
   hostParameter: { why: 'and the application reading Forwarded refuses it', forwarded: answer('127.0.0.1', [], null) },
   hostQuote: { why: 'and the application reading Forwarded refuses it', forwarded: answer('127.0.0.1', [], null) },
+  hostAndXfh: { why: "the forged X-Forwarded-Host is passed on: Express's getter believes it; proxy-trust refuses the Host", leftmost: answer('127.0.0.1', [], 'evil.example'), aligned: answer('127.0.0.1', [], null), forwarded: answer('127.0.0.1', [], null) },
   oversized: refusedBy(400),
 }))
 

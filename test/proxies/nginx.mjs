@@ -167,7 +167,10 @@ const IPV6 = [
 const UPSTREAM = `127.0.0.1:${APP_PORT}`
 const DEFAULT = casesOf(
   { leftmost: answer('127.0.0.1', [], UPSTREAM), aligned: answer('127.0.0.1', [], UPSTREAM), forwarded: answer('127.0.0.1', [], UPSTREAM) },
-  differing(passedThrough(UPSTREAM), FORWARDED_PASSED_THROUGH, { oversized: tooLarge }),
+  differing(passedThrough(UPSTREAM), FORWARDED_PASSED_THROUGH, {
+    hostAndXfh: { why: "the forged X-Forwarded-Host is passed on: Express's getter believes it", leftmost: answer('127.0.0.1', [], 'evil.example') },
+    oversized: tooLarge,
+  }),
 )
 
 // ---------------------------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ const DEFAULT = casesOf({ ...SAFE, forwarded: answer('127.0.0.1', []) }, differi
   xfhDuplicate: { why: "passed on: Express's getter takes the first line, aligned the last, which it takes for Varnish's own", leftmost: answer(FORGER, [FORGER], 'evil.example'), aligned: answer(FORGER, [FORGER], 'evil2.example') },
   xfp: { why: "passed on: Express's getter believes it, and so does aligned, which takes it for Varnish's own", leftmost: answer(FORGER, [FORGER], HOST, 'https'), aligned: answer(FORGER, [FORGER], HOST, 'https') },
   everything: { why: 'the forged host and protocol are believed', leftmost: answer(FORGER, [FORGER], 'evil.example', 'https'), aligned: answer(FORGER, [FORGER], 'evil.example', 'https') },
+  hostAndXfh: { why: "the forged X-Forwarded-Host is passed on: Express's getter and aligned believe it", leftmost: answer(FORGER, [FORGER], 'evil.example'), aligned: answer(FORGER, [FORGER], 'evil.example'), forwarded: answer('127.0.0.1', [], null) },
 }))
 
 export async function run() {
