@@ -1,26 +1,24 @@
-// run.mjs: proxy-trust behind a real reverse-proxy chain. Two nginx hops, each on its own loopback
-// address and connecting onward from it (`proxy_bind`), in front of Express 5 apps that use the
-// built package through `proxy-trust/express`; clients on further loopback addresses send honest
-// and forged requests straight to the app, through the inner hop, or through both.
+// nginx.mjs: proxy-trust behind nginx. A two-hop chain, each hop on its own loopback address and
+// connecting onward from it (`proxy_bind`), in front of Express 5 apps that use the built package
+// through `proxy-trust/express`; clients on further loopback addresses send honest and forged
+// requests straight to the app, through the inner hop, or through both:
 //
 //   client 127.0.0.10 (honest) or 127.0.0.11 (forging)
 //     -> outer nginx 127.0.0.2 -> inner nginx 127.0.0.3 -> apps on 127.0.0.1
 //
-// Plain Node, no test runner: `npm run test:nginx` (which builds first). Prints one line per case
-// and `nginx: N passed, M failed`; exits non-zero when a case fails or the chain cannot start.
-// nginx is looked for at $NGINX, then the usual paths; it runs in the foreground with its config,
-// pid, logs and temp files in a temporary directory, which is removed however the run ends.
-//
-// Linux routes all of 127.0.0.0/8 to `lo`; other systems need an alias per address.
+// and one hop in front of the harness's application, with the recommended configuration (the
+// forwarding files docs/guides/nginx.md shows) and with nginx's defaults, sent every request of
+// cases.mjs. One nginx serves all four (nginx.conf), in the foreground, its pid, logs and temp files
+// in a temporary directory.
 
-import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { copyFileSync } from 'node:fs'
 import http from 'node:http'
 import { createRequire } from 'node:module'
-import net from 'node:net'
-import os from 'node:os'
 import path from 'node:path'
 import { isDeepStrictEqual } from 'node:util'
+import { FORWARDED_PASSED_THROUGH, SAFE, casesOf, differing, passedThrough, tlsCases } from './cases.mjs'
+import { APP_PORT, FORGER as CLIENT_FORGER, ROOT, TRUSTED, answer, findBinary, guideCheck, merge, runCases, selfSignedCertificate, startProcess, tempDir, writeConfig } from './lib.mjs'
 
 const require = createRequire(import.meta.url)
 const express = require('express5')
@@ -141,133 +139,39 @@ function pick(name) {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// nginx
+// One hop in front of the harness's application
 
-function findNginx() {
-  const candidates = [process.env.NGINX, '/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/bin/nginx', '/usr/bin/nginx', '/opt/homebrew/bin/nginx']
-  return candidates.find((candidate) => candidate && existsSync(candidate))
-}
+/** The ports of this nginx: the chain's hops and apps, and the one-hop servers. */
+export const PORTS = { outer: 20101, inner: 20102, chainApp: 20103, recommended: 20104, default: 20105, serve: 20106, serveApp: 20107, tls: 20108 }
 
-/**
- * The configuration the README documents, word for word (the suite checks that it does): the maps at
- * the http level, the headers in each proxied location. The trusted hops are this chain's.
- */
-const FORWARDING_MAPS = `# The proxies whose Forwarded elements are carried on; every other peer is a client,
-# whose Forwarded is dropped (RFC 7239 section 8.1: only trusted elements are believed)
-geo $forwarded_trusted_peer {
-  default 0;
-  127.0.0.2 1;
-  127.0.0.3 1;
-}
+/** A Host nginx does not pass on (the `$forwarded_host` map): Express reads none, proxy-trust has none. */
+const dropped = { why: 'not passed on: the application gets no Host', leftmost: answer(CLIENT_FORGER, [CLIENT_FORGER], null), aligned: answer(CLIENT_FORGER, [CLIENT_FORGER], null), forwarded: answer(CLIENT_FORGER, [CLIENT_FORGER], null) }
+/** nginx's answer to a header line above large_client_header_buffers (8k): 400 "Request Header Or Cookie Too Large". */
+const tooLarge = { why: 'refused by nginx (400)', leftmost: { status: 400 }, aligned: { status: 400 }, forwarded: { status: 400 } }
 
-# Forwarded as received from a trusted hop, then ", "; from anyone else, nothing
-map "$forwarded_trusted_peer:$http_forwarded" $forwarded_prior {
-  "~^1:(?<prior>.+)$" "$prior, ";
-  default "";
-}
+/** The recommended configuration: nothing a client sends is believed, by any of the applications. */
+const RECOMMENDED = casesOf({ ...SAFE, forwarded: answer(CLIENT_FORGER) }, {
+  hostElement: dropped,
+  hostParameter: dropped,
+  hostQuote: dropped,
+  oversized: tooLarge,
+})
 
-# for=: IPv4 as it is, IPv6 in brackets and quotes, anything else (a unix socket) as unknown
-# (RFC 7239 sections 4 and 6; nginx's article "Using the Forwarded header")
-map $remote_addr $forwarded_for {
-  "~^[0-9.]+$" "for=$remote_addr";
-  "~^[0-9A-Fa-f:.]+$" "for=\\"[$remote_addr]\\"";
-  default "for=unknown";
-}
+/** An IPv6 client: nginx writes `for="[::1]"` (RFC 7239 section 6), X-Forwarded-For `::1`. */
+const IPV6 = [
+  { name: 'an honest request from ::1', from: '::1', headers: {}, expect: { leftmost: answer('::1'), aligned: answer('::1'), forwarded: answer('::1') } },
+  { name: 'forging Forwarded and X-Forwarded-For from ::1', from: '::1', headers: { forwarded: 'for=198.51.100.1;proto=https', 'x-forwarded-for': '198.51.100.1' }, expect: { leftmost: answer('::1'), aligned: answer('::1'), forwarded: answer('::1') } },
+]
 
-# Host only when it is a reg-name or an IP literal, with an optional port (RFC 3986 section 3.2.2);
-# anything else (",", ";", "=", a quote) is not passed on at all
-map $http_host $forwarded_host {
-  "~*^(?:[a-z0-9.-]+|\\[[0-9a-f:.]+\\])(?::[0-9]{1,5})?$" $http_host;
-  default "";
-}
-
-# host= quoted: ":" and "[]" are not token characters (RFC 7239 section 4)
-map $forwarded_host $forwarded_host_param {
-  "" "";
-  default ";host=\\"$forwarded_host\\"";
-}`
-
-const FORWARDING_HEADERS = `proxy_set_header Host $forwarded_host;
-proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-proxy_set_header X-Forwarded-Proto $scheme;
-proxy_set_header X-Forwarded-Host $forwarded_host;
-proxy_set_header Forwarded "$forwarded_prior$forwarded_for;proto=$scheme$forwarded_host_param";`
-
-/** Both hops set the same headers; each connects onward from its own address. */
-function location(upstream, bind) {
-  return `
-    location / {
-      proxy_pass http://${upstream};
-      proxy_bind ${bind};
-      ${FORWARDING_HEADERS.split('\n').join('\n      ')}
-    }`
-}
-
-function nginxConfig(dir, ports) {
-  return `# written by test/nginx/run.mjs
-daemon off;
-master_process off;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log notice;
-
-events {
-  worker_connections 64;
-}
-
-http {
-  access_log ${dir}/access.log;
-  client_body_temp_path ${dir}/client_body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-
-  ${FORWARDING_MAPS.split('\n').join('\n  ')}
-
-  server {
-    listen ${OUTER}:${ports.outer};
-    ${location(`${INNER}:${ports.inner}`, OUTER)}
-  }
-
-  server {
-    listen ${INNER}:${ports.inner};
-    ${location(`${APP}:${ports.app}`, INNER)}
-  }
-}
-`
-}
-
-/** A free port on `host`. */
-function freePort(host) {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer()
-    server.once('error', reject)
-    server.listen(0, host, () => {
-      const { port } = server.address()
-      server.close(() => resolve(port))
-    })
-  })
-}
-
-/** Resolve once `host:port` accepts connections; reject after `ms` or when `stopped()` says the server has gone. */
-async function waitForPort(host, port, ms, stopped) {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const ok = await new Promise((resolve) => {
-      const socket = net.connect({ host, port })
-      socket.once('connect', () => {
-        socket.destroy()
-        resolve(true)
-      })
-      socket.once('error', () => resolve(false))
-    })
-    if (ok) return
-    if (stopped()) throw new Error(`nginx exited before listening on ${host}:${port}`)
-    if (Date.now() > deadline) throw new Error(`nothing listens on ${host}:${port} after ${ms} ms`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
+/** nginx's defaults: every forwarding header is the client's, and Host is the upstream's address. */
+const UPSTREAM = `127.0.0.1:${APP_PORT}`
+const DEFAULT = casesOf(
+  { leftmost: answer('127.0.0.1', [], UPSTREAM), aligned: answer('127.0.0.1', [], UPSTREAM), forwarded: answer('127.0.0.1', [], UPSTREAM) },
+  differing(passedThrough(UPSTREAM), FORWARDED_PASSED_THROUGH, {
+    hostAndXfh: { why: "the forged X-Forwarded-Host is passed on: Express's getter believes it", leftmost: answer('127.0.0.1', [], 'evil.example') },
+    oversized: tooLarge,
+  }),
+)
 
 // ---------------------------------------------------------------------------------------------------
 // The apps and the client
@@ -314,127 +218,92 @@ function get(from, host, port, urlPath, headers) {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Running, and cleaning up however the run ends
+// Running
 
-let dir
-let nginx
-let server
-
-/** Stop nginx, close the apps and remove the temporary directory; safe to call more than once. */
-async function cleanup() {
-  if (nginx && nginx.exitCode === null && nginx.signalCode === null) {
-    const exited = new Promise((resolve) => nginx.once('exit', resolve))
-    nginx.kill('SIGTERM')
-    const timer = setTimeout(() => nginx.kill('SIGKILL'), 5_000)
-    await exited
-    clearTimeout(timer)
-  }
-  if (server) {
-    server.closeAllConnections()
-    await new Promise((resolve) => server.close(() => resolve()))
-    server = undefined
-  }
-  if (dir) {
-    rmSync(dir, { recursive: true, force: true })
-    dir = undefined
-  }
-}
-
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]]) {
-  process.once(signal, () => {
-    console.error(`nginx: ${signal}, stopping`)
-    cleanup().finally(() => process.exit(code))
-  })
-}
-// the last resort, should the process end without the finally below
-process.once('exit', () => {
-  if (nginx && nginx.exitCode === null) nginx.kill('SIGKILL')
-  if (dir) rmSync(dir, { recursive: true, force: true })
-})
-
-async function main() {
-  const binary = findNginx()
-  if (!binary) throw new Error('nginx not found: install it (apt-get install -y nginx) or set NGINX=/path/to/nginx')
-
-  dir = mkdtempSync(path.join(os.tmpdir(), 'proxy-trust-nginx-'))
-  const ports = { app: await freePort(APP), inner: await freePort(INNER), outer: await freePort(OUTER) }
-  const conf = path.join(dir, 'nginx.conf')
-  writeFileSync(conf, nginxConfig(dir, ports))
-  // -e: the error log from the start, before the configuration names it
-  const args = ['-p', dir, '-c', conf, '-e', path.join(dir, 'error.log')]
-
-  const check = spawnSync(binary, ['-t', ...args], { encoding: 'utf8' })
-  if (check.status !== 0) throw new Error(`nginx -t failed:\n${check.stderr}`)
-
-  server = await startApps(ports.app)
-  let stderr = ''
-  nginx = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] })
-  nginx.stderr.on('data', (chunk) => { stderr += chunk })
-  const stopped = () => nginx.exitCode !== null || nginx.signalCode !== null
-  try {
-    await waitForPort(OUTER, ports.outer, 10_000, stopped)
-    await waitForPort(INNER, ports.inner, 10_000, stopped)
-  } catch (error) {
-    const log = existsSync(path.join(dir, 'error.log')) ? readFileSync(path.join(dir, 'error.log'), 'utf8') : ''
-    throw new Error(`${error.message}\n${stderr}${log}`)
-  }
-
-  const endpoints = { direct: [APP, ports.app], inner: [INNER, ports.inner], outer: [OUTER, ports.outer] }
+/** The chain's cases, as runCases reports them. */
+async function chainCases(ports) {
+  const endpoints = { direct: [APP, ports.chainApp], inner: [INNER, ports.inner], outer: [OUTER, ports.outer] }
+  const lines = []
   let passed = 0
   let failed = 0
   for (const c of CASES) {
     const [host, port] = endpoints[c.via]
+    const name = `nginx chain: ${c.name}`
     try {
       const actual = await get(c.from, host, port, `/${c.app}`, c.headers ?? {})
       if (isDeepStrictEqual(actual, c.expected)) {
         passed++
-        console.log(`ok - ${c.name}`)
+        lines.push(`ok - ${name}`)
       } else {
         failed++
-        console.log(`not ok - ${c.name}\n  expected ${JSON.stringify(c.expected)}\n  actual   ${JSON.stringify(actual)}`)
+        lines.push(`not ok - ${name}\n  expected ${JSON.stringify(c.expected)}\n  actual   ${JSON.stringify(actual)}`)
       }
     } catch (error) {
       failed++
-      console.log(`not ok - ${c.name}\n  ${error.message}`)
+      lines.push(`not ok - ${name}\n  ${error.message}`)
     }
   }
   // the whoami server answers `GET //` (which nginx passes on as it is) and goes on answering
   for (const target of ['//', '//[', '/']) {
-    const name = `whoami: GET ${target} through two hops`
+    const name = `nginx chain: whoami: GET ${target} through two hops`
     try {
       const answer = await get(HONEST, OUTER, ports.outer, target, { accept: 'application/json' })
       if (answer.result.ip === HONEST) {
         passed++
-        console.log(`ok - ${name}`)
+        lines.push(`ok - ${name}`)
       } else {
         failed++
-        console.log(`not ok - ${name}\n  ip ${answer.result.ip}`)
+        lines.push(`not ok - ${name}\n  ip ${answer.result.ip}`)
       }
     } catch (error) {
       failed++
-      console.log(`not ok - ${name}\n  ${error.message}`)
+      lines.push(`not ok - ${name}\n  ${error.message}`)
     }
   }
-  // the README documents exactly the configuration tested here
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
-  if (readme.includes(FORWARDING_MAPS) && readme.includes(FORWARDING_HEADERS)) {
-    passed++
-    console.log('ok - the README shows the tested nginx configuration word for word')
-  } else {
-    failed++
-    console.log('not ok - the README shows the tested nginx configuration word for word')
-  }
-  console.log(`nginx: ${passed} passed, ${failed} failed`)
-  return failed === 0
+  return { lines, passed, failed }
 }
 
-let ok = false
-try {
-  ok = await main()
-} catch (error) {
-  console.error(`nginx: ${error.message}`)
-  console.log(`nginx: 0 passed, ${CASES.length + 4} failed`)
-} finally {
-  await cleanup()
+const MAPS = 'test/proxies/nginx/forwarding-maps.conf'
+const HEADERS = 'test/proxies/nginx/forwarding-headers.conf'
+
+export async function run() {
+  const binary = findBinary(process.env.NGINX, '/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/bin/nginx', '/usr/bin/nginx', '/opt/homebrew/bin/nginx')
+  if (!binary) throw new Error('nginx not found: install it (apt-get install -y nginx) or set NGINX=/path/to/nginx')
+  const dir = tempDir('nginx')
+  for (const file of [MAPS, HEADERS]) copyFileSync(path.join(ROOT, file), path.join(dir, path.basename(file)))
+  selfSignedCertificate(dir)
+  const conf = writeConfig(dir, 'test/proxies/nginx/nginx.conf', [
+    ['@DIR@', dir], ['@OUTER_PORT@', String(PORTS.outer)], ['@INNER_PORT@', String(PORTS.inner)], ['@CHAIN_APP_PORT@', String(PORTS.chainApp)],
+    ['@RECOMMENDED_PORT@', String(PORTS.recommended)], ['@DEFAULT_PORT@', String(PORTS.default)], ['@APP_PORT@', String(APP_PORT)],
+    ['@SERVE_PORT@', String(PORTS.serve)], ['@SERVE_APP_PORT@', String(PORTS.serveApp)], ['@TLS_PORT@', String(PORTS.tls)],
+  ])
+  // -e: the error log from the start, before the configuration names it
+  const args = ['-p', dir, '-c', conf, '-e', path.join(dir, 'error.log')]
+  const check = spawnSync(binary, ['-t', ...args], { encoding: 'utf8' })
+  if (check.status !== 0) throw new Error(`nginx -t failed:\n${check.stderr}`)
+
+  const server = await startApps(PORTS.chainApp)
+  let stop
+  let stopServe
+  try {
+    // the executable, as a user starts it behind nginx
+    stopServe = await startProcess('proxy-trust serve', process.execPath, [path.join(ROOT, 'dist/esm/cli.js'), 'serve', '--trust', TRUSTED.join(','), '--host', '127.0.0.1', '--port', String(PORTS.serveApp)], [['127.0.0.1', PORTS.serveApp]])
+    stop = await startProcess('nginx', binary, args, [[OUTER, PORTS.outer], [INNER, PORTS.inner], ['127.0.0.1', PORTS.recommended], ['::1', PORTS.recommended], ['127.0.0.1', PORTS.default], ['127.0.0.1', PORTS.serve], ['127.0.0.1', PORTS.tls]])
+    return merge(
+      await chainCases(PORTS),
+      await runCases('nginx recommended', ['127.0.0.1', PORTS.recommended], RECOMMENDED),
+      await runCases('nginx recommended, IPv6', ['::1', PORTS.recommended], IPV6),
+      // nginx's element: the client, proto=https
+      await runCases('nginx recommended', ['127.0.0.1', PORTS.tls], tlsCases([CLIENT_FORGER, [CLIENT_FORGER]])),
+      await runCases('nginx recommended, proxy-trust serve', ['127.0.0.1', PORTS.serve], RECOMMENDED, ['whoami']),
+      await runCases('nginx default', ['127.0.0.1', PORTS.default], DEFAULT),
+      // the guide documents exactly the configuration tested here
+      guideCheck('nginx', 'nginx.md', [MAPS, HEADERS]),
+    )
+  } finally {
+    if (stop) await stop()
+    if (stopServe) await stopServe()
+    server.closeAllConnections()
+    await new Promise((resolve) => server.close(() => resolve()))
+  }
 }
-process.exitCode = ok ? 0 : 1
