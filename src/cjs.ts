@@ -35,6 +35,9 @@ declare namespace main {
   export type RequestLike = api.RequestLike
   export type SocketLike = api.SocketLike
   export type HeadersLike = api.HeadersLike
+  export type EdgeProof = api.EdgeProof
+  export type PlatformOptions = api.PlatformOptions
+  export type PlatformSetting = api.PlatformSetting
 }
 
 export = main

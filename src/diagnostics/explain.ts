@@ -189,6 +189,8 @@ export function explain(req: RequestLike, trust: TrustFn, setting?: TrustSetting
 function ruleOf(trust: TrustFn, rule: Rule, decision: Decision, text: string | undefined, i: number): string {
   if (decision === Decision.NotAnAddress) return 'not an IP address'
   if (decision === Decision.Socketless) return 'trustSocketless: a socket without an address'
+  // the proof's value is never shown: only that the header did not prove the edge
+  if (decision === Decision.Unproven) return `${ruleOf(trust, rule, Decision.Trusted, text, i)}, but the request lacks the edgeProof ${rule.options.proofHeader}: not your edge`
   // a shaped predicate is answered again for its words, which calls nothing; a custom function was
   // called once, by the walk
   return rule.shape === undefined ? 'custom function' : reasonFor(trust, text, i).rule

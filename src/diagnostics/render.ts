@@ -29,10 +29,12 @@ const PLAIN: Styles = { bold: plain, dim: plain, green: plain, red: plain, yello
 /** The options as one line: `preset: strict, ports: true`, or `none (Express)`. */
 export function describeOptions(options: TrustOptions): string {
   // range names stand for long lists, which the ranges line shows
-  const parts = Object.entries(options).map(([name, value]) =>
-    name === 'ranges'
-      ? `ranges: ${Object.keys(value as object).join(' ')}`
-      : `${name}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`)
+  const parts = Object.entries(options).map(([name, value]) => {
+    if (name === 'ranges') return `ranges: ${Object.keys(value as object).join(' ')}`
+    // the proof's values are secrets: only the header is shown
+    if (name === 'edgeProof') return `edgeProof: ${String((value as { header?: unknown }).header)} (values not shown)`
+    return `${name}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`
+  })
   return parts.length === 0 ? 'none (Express)' : parts.join(', ')
 }
 
