@@ -94,7 +94,9 @@ export function platform(name: string | readonly string[], options: PlatformOpti
 }
 
 function namesOf(name: unknown): string[] {
-  const list: unknown[] = typeof name === 'string' ? name.split(',') : Array.isArray(name) ? name : [name]
+  let list: unknown[] = [name]
+  if (typeof name === 'string') list = name.split(',')
+  else if (Array.isArray(name)) list = name
   if (list.length === 0) throw new TypeError(`invalid platform: ${describeValue(name)} (expected a name such as 'cloudflare', or names outermost first)`)
   return list.map((entry) => {
     if (typeof entry !== 'string') throw new TypeError(`invalid platform: ${describeValue(entry)} (expected a name such as 'cloudflare')`)
