@@ -38,6 +38,7 @@ declare namespace main {
   export type EdgeProof = api.EdgeProof
   export type PlatformOptions = api.PlatformOptions
   export type PlatformSetting = api.PlatformSetting
+  export type SettingFromEnvOptions = api.SettingFromEnvOptions
 }
 
 export = main

@@ -8,6 +8,7 @@ export { compileTrust, type TrustFn, type TrustSetting } from './core/compile.js
 export type { TrustOptions, AddressSource } from './core/options.js'
 export type { EdgeProof } from './core/options.js'
 export { platform, type PlatformOptions, type PlatformSetting } from './platforms/index.js'
+export { settingFromEnv, type SettingFromEnvOptions } from './core/env.js'
 export type { RangeNames, RangeSnapshot, RangeValue } from './core/ranges.js'
 export { resolveAddr, type ResolvedAddr } from './core/resolve.js'
 export { explain, lintSetting, type Explanation, type ExplainedHop, type HopRole, type Origins, type StopReason, type WalkStop, type Warning, type WarningCode } from './diagnostics/explain.js'

@@ -139,6 +139,6 @@ describe('a single-address header with a port (source: { header, port: true })',
   it.each([
     ['error: a port flag that is not a boolean', { source: { header: 'x', port: 'yes' } }, 'invalid option source.port: "yes" (expected true or false)'],
   ])('%s', (_name, options, message) => {
-    expect(() => resolveOptions(options as TrustOptions)).toThrow(new TypeError(message))
+    expect(() => resolveOptions(options as unknown as TrustOptions)).toThrow(new TypeError(message))
   })
 })
