@@ -13,6 +13,7 @@ import { hopsOf, type SourceEnd } from '../core/sources/hops.js'
 import { entryFromRight } from '../core/sources/xff.js'
 import { Decision, presentAddress, walkHops, WalkRecord, type Rule } from '../core/walk.js'
 import { snapshotAges, snapshotsOf, staleRanges, type SnapshotAge } from './stale.js'
+import { suggest, type Suggestion } from './suggest.js'
 import {
   alignedFallback, bothForwardingHeaders, display, forwardedLimit, forwardedMalformed, hopCount, hostProtoFromUntrusted,
   leftmostNote, lintSetting, oddProto, peerWithoutAddress, protoNotHttp, shapeWarnings, shown, trustAllWithHeaders,
@@ -93,6 +94,8 @@ export interface Explanation {
   readonly ranges: readonly SnapshotAge[]
   /** The setting's warnings (when it was given), then the request's, then stale snapshots'. */
   readonly warnings: readonly Warning[]
+  /** The narrowest setting that would give the client this request shows (see suggest.ts); absent when there is none. */
+  readonly suggestion?: Suggestion
 }
 
 const scratch = new Int32Array(4)
@@ -182,7 +185,9 @@ export function explain(req: RequestLike, trust: TrustFn, setting?: TrustSetting
   }, setting)
   const ranges = snapshotAges(snapshotsOf(trust), Date.now())
   for (const warning of staleRanges(ranges)) warnings.push(warning)
-  return { source, headers: forwardingHeaders(req, options), hops, stop: walkStop, result, from, ranges, warnings }
+  const header = options.headerPort ? { header: options.header, port: true } : { header: options.header }
+  const suggestion = suggest(hops, options.source === 'header' ? header : options.source, result.ip)
+  return { source, headers: forwardingHeaders(req, options), hops, stop: walkStop, result, from, ranges, warnings, ...(suggestion && { suggestion }) }
 }
 
 /** The rule that decided a hop, in words. */

@@ -170,6 +170,8 @@ export function renderText(explanation: Explanation, context: RenderContext, col
   for (const warning of warnings) {
     out.push(`  ${s.yellow('! ' + visible(warning.code))}  ${visible(warning.message)}`, `    fix: ${visible(warning.fix)}`)
   }
+  const { suggestion } = explanation
+  if (suggestion !== undefined) out.push('', 'suggested setting:', ...suggestion.code.split('\n').map((line) => `  ${visible(line)}`))
   return out.join('\n') + '\n'
 }
 
@@ -186,7 +188,10 @@ function ipsText(ips: readonly string[], show: (ip: string) => string): string {
  * with absent values as `null`.
  */
 export function renderJson(explanation: Explanation, context: RenderContext): string {
-  const body = { trust: context.trust, options: context.options, ...explanation }
+  // the edge proof's values are secrets: only its header is written
+  const proof = context.options.edgeProof
+  const options = proof === undefined ? context.options : { ...context.options, edgeProof: { header: proof.header, values: '(not shown)' } }
+  const body = { trust: context.trust, options, ...explanation }
   return jsonSafe(JSON.stringify(body, (_key, value: unknown) => (value === undefined ? null : value), 2)) + '\n'
 }
 
@@ -277,7 +282,7 @@ export function renderHtml(explanation: Explanation, context: RenderContext): st
 <main>
 <h1>You are <code id="ip">${escapeHtml(result.ip ?? 'no address')}</code></h1>
 <p class="stop">Stop (${explanation.stop.reason}): ${escapeHtml(explanation.stop.message)}</p>
-<h2>Warnings</h2>
+${explanation.suggestion === undefined ? '' : `<h2>Suggested setting</h2>\n<pre class="suggestion"><code>${escapeHtml(explanation.suggestion.code)}</code></pre>\n`}<h2>Warnings</h2>
 ${warningItems}
 <h2>Hops</h2>
 <div class="scroll">
