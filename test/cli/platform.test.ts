@@ -81,3 +81,22 @@ describe('--trust read as settingFromEnv reads it', () => {
     expect(await run(['explain', '--trust', value])).toEqual({ code: 2, stdout: '', stderr: `proxy-trust: ${message}\n` })
   })
 })
+
+describe('the whoami page carries the suggestion', () => {
+  it('as a top-level field of its JSON, over a real socket', async () => {
+    const { createServer } = await import('node:http')
+    const { whoami } = await import('../../src/cli/serve.js')
+    const { compileTrust } = await import('../../src/core/compile.js')
+    const server = createServer(whoami({ trust: compileTrust(false), setting: false, context: { trust: 'false', options: {} } }, { write: () => true }))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const { port } = server.address() as { port: number }
+      const response = await fetch(`http://127.0.0.1:${port}/?format=json`, { headers: { 'x-forwarded-for': '203.0.113.5' } })
+      const body = await response.json() as { suggestion?: { setting: string[]; code: string } }
+      expect(body.suggestion?.setting).toEqual(['loopback'])
+      expect(body.suggestion?.code).toBe("app.set('trust proxy', ['loopback'])\n// ip becomes 203.0.113.5 (now 127.0.0.1)")
+    } finally {
+      await new Promise((resolve) => server.close(resolve))
+    }
+  })
+})
