@@ -183,6 +183,12 @@ export function explain(req: RequestLike, trust: TrustFn, setting?: TrustSetting
     options, shape: compiled?.shape, hops, stop: walkStop, peerTrusted, entries: count - 1, junk, from,
     element: record.elements[walkStop.index],
   }, setting)
+  // a peer the setting trusts but without the edge proof: the fix is the proof, not the setting
+  if (record.decisions[0] === Decision.Unproven) {
+    warnings.forEach((warning, k) => {
+      if (warning.code === 'UNTRUSTED_PEER_WITH_HEADERS') warnings[k] = { ...warning, fix: `The peer is in the trusted ranges but lacks ${options.proofHeader}: if it is your edge, have it send that header; if not (another customer's configuration), ignoring the headers is right` }
+    })
+  }
   const ranges = snapshotAges(snapshotsOf(trust), Date.now())
   for (const warning of staleRanges(ranges)) warnings.push(warning)
   const header = options.headerPort ? { header: options.header, port: true } : { header: options.header }

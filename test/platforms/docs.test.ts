@@ -110,7 +110,7 @@ describe('platform snippets, from the built package', () => {
   it('from-env: TRUST_PROXY=1 is one hop, read by Express itself', async () => {
     process.env.TRUST_PROXY = '1'
     try {
-      const { app } = await import(pathToFileURL(join(GUIDES, 'snippets', 'from-env.mjs')).href) as { app: { get: (name: string) => unknown } }
+      const { app } = await import(pathToFileURL(join(GUIDES, 'snippets', 'from-env.mjs')).href) as { app: { get: (name: string) => TrustFn } }
       expect(app.get('trust proxy fn')('10.0.0.1', 0)).toBe(true)
       expect(app.get('trust proxy fn')('10.0.0.1', 1)).toBe(false)
     } finally {

@@ -213,11 +213,13 @@ describe('another customer of the same CDN (its edges are trusted addresses)', (
   it('azure-front-door: a request from another Front Door is untrusted, and explain says why', () => {
     const { setting, options } = platform('azure-front-door', { backend: '147.243.0.0/16', frontDoorId: FRONT_DOOR_ID })
     const trust = compileTrust(setting, options)
-    const req = from(AZURE_EDGE, {}, { 'x-azure-socketip': FORGED_IP, 'x-azure-fdid': OTHER_FRONT_DOOR })
+    const req = from(AZURE_EDGE, {}, { 'x-azure-socketip': FORGED_IP, 'x-azure-fdid': OTHER_FRONT_DOOR, 'x-forwarded-proto': 'https' })
     expect(resolveAddr(req, trust).ip).toBe(AZURE_EDGE)
     const why = explain(req, trust)
     expect(why.hops[0]?.reason).toBe('147.243.0.0/16, but the request lacks the edgeProof x-azure-fdid: not your edge')
     expect(JSON.stringify(why)).not.toContain(FRONT_DOOR_ID)
+    expect(why.warnings.find((warning) => warning.code === 'UNTRUSTED_PEER_WITH_HEADERS')?.fix)
+      .toBe("The peer is in the trusted ranges but lacks x-azure-fdid: if it is your edge, have it send that header; if not (another customer's configuration), ignoring the headers is right")
   })
 
   it('azure-front-door: the ID is compared whatever its case, as the portal may show it in capitals', () => {
