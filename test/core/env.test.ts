@@ -74,3 +74,25 @@ describe('settingFromEnv', () => {
       .toThrow(new TypeError(`invalid TRUST_PROXY: "ofice" (${EXPECTED}: "ofice" is not an address, a subnet or a range name (${NAMES}, office))`))
   })
 })
+
+describe('settingFromEnv (property)', () => {
+  it('for any text, returns a setting compileTrust accepts, or throws a TypeError naming the variable', async () => {
+    const fc = (await import('fast-check')).default
+    const text = fc.oneof(
+      fc.string(),
+      fc.array(fc.constantFrom('loopback', '10.0.0.0/8', 'cloudflare', '::1', 'nope', '1', ' ', '', '2001:db8::/32', '1.2.3'), { maxLength: 5 }).map((parts) => parts.join(',')),
+      fc.array(fc.string(), { maxLength: 3 }).map((parts) => JSON.stringify(parts)),
+    )
+    fc.assert(fc.property(text, (value) => {
+      let setting
+      try {
+        setting = settingFromEnv(value, 'MY_VAR')
+      } catch (error) {
+        expect(error).toBeInstanceOf(TypeError)
+        expect((error as Error).message.startsWith('invalid MY_VAR: ')).toBe(true)
+        return
+      }
+      expect(typeof compileTrust(setting)).toBe('function')
+    }), { numRuns: 2000, seed: 0xe4f })
+  })
+})

@@ -142,3 +142,22 @@ describe('a single-address header with a port (source: { header, port: true })',
     expect(() => resolveOptions(options as unknown as TrustOptions)).toThrow(new TypeError(message))
   })
 })
+
+describe('edge proof values are never shown (property)', () => {
+  it('not by explain, nor by the text, JSON or HTML renders, whatever the request sent', async () => {
+    const { explain } = await import('../../src/diagnostics/explain.js')
+    const { renderHtml, renderJson, renderText } = await import('../../src/diagnostics/render.js')
+    const secret = fc.stringMatching(/^[!-~]{16,40}$/)
+    fc.assert(fc.property(secret, fc.boolean(), fc.string(), (value, send, xff) => {
+      const options = { edgeProof: { header: 'x-origin-verify', values: [value] } }
+      const trust = compileTrust('loopback', options)
+      const headers: Record<string, string> = { 'x-forwarded-for': xff }
+      if (send) headers['x-origin-verify'] = value
+      const why = explain({ socket: { remoteAddress: '127.0.0.1' }, headers }, trust, 'loopback')
+      const context = { trust: 'loopback', options }
+      for (const text of [JSON.stringify(why), renderText(why, context, false), renderJson(why, context), renderHtml(why, context)]) {
+        expect(text.includes(value)).toBe(false)
+      }
+    }), { numRuns: 300, seed: 0x9f00f })
+  })
+})
