@@ -235,6 +235,7 @@ p.ok { color: var(--ok); }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; margin: 0; }
 dt { font-weight: 600; }
 dd { margin: 0; font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; word-break: break-all; }
+pre.suggestion { overflow-x: auto; margin: 0; padding: .5rem .75rem; border-left: 4px solid var(--ok); }
 footer { margin-top: 2rem; color: var(--muted); font-size: .85rem; overflow-wrap: anywhere; }
 `
 
