@@ -37,6 +37,10 @@ declare namespace main {
   export type HeadersLike = api.HeadersLike
   export type BunServerLike = api.BunServerLike
   export type DenoServeInfoLike = api.DenoServeInfoLike
+  export type EdgeProof = api.EdgeProof
+  export type PlatformOptions = api.PlatformOptions
+  export type PlatformSetting = api.PlatformSetting
+  export type SettingFromEnvOptions = api.SettingFromEnvOptions
 }
 
 export = main

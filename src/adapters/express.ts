@@ -61,7 +61,8 @@ const monitors = new WeakMap<TrustFn, Monitor>()
 function walksForHost(trust: TrustFn): boolean {
   const compiled = compiledOf(trust)
   if (compiled === undefined) return otherCopy(trust) !== undefined
-  return compiled.options.aligned || compiled.options.source === 'forwarded'
+  // with an edge proof, trust(peer, 0) alone cannot see the request: the walk decides the peer
+  return compiled.options.aligned || compiled.options.source === 'forwarded' || compiled.options.proofHeader !== ''
 }
 
 /** `trust(peer, 0)`: the one question Express's protocol and host getters ask. */

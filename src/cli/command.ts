@@ -7,6 +7,8 @@ import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { Kind, parseAddress } from '../core/address.js'
 import { compileTrust, type TrustFn, type TrustSetting } from '../core/compile.js'
+import { PROVIDER_SNAPSHOTS, settingFromEnv } from '../core/env.js'
+import { platform, type PlatformOptions } from '../platforms/index.js'
 import { explain, lintSetting } from '../diagnostics/explain.js'
 import type { AddressSource, TrustOptions } from '../core/options.js'
 import { renderJson, renderText, type RenderContext } from '../diagnostics/render.js'
@@ -15,6 +17,7 @@ import { snapshotAges, snapshotsOf, staleRanges } from '../diagnostics/stale.js'
 import type { RequestLike } from '../core/request.js'
 import { listen, shutdown, urlOf, whoami } from './serve.js'
 import { rangesCommand, rangesOf } from './ranges.js'
+import type { RangeValue } from '../core/ranges.js'
 import { UsageError } from './usage.js'
 
 /** A stream the command writes to. */
@@ -54,7 +57,16 @@ const TRUST_HELP = `Trust (as compileTrust(setting, options) takes them):
   --trust SETTING          true, false, a hop count (a whole number: 2; Express reads a count
                            n as "trust hops i < n", so 0 and negative counts trust nothing), or
                            comma-separated addresses, subnets and names (loopback, linklocal,
-                           uniquelocal) (default: false, Express's default)
+                           uniquelocal, the provider names cloudflare, fastly, cloudfront and
+                           google-lb, and those --ranges/--range define), or a JSON array of
+                           them, read as settingFromEnv reads TRUST_PROXY (default: false)
+  --platform NAME[,NAME]   a platform's setting and options, a chain outermost first:
+                           cloudflare, cloudfront, aws-alb, google-cloud, azure-front-door,
+                           fastly, fly-io, vercel, heroku, kubernetes-ingress-nginx, same-host
+  --platform-option KEY=VALUE
+                           an option the platforms need (vpc=10.0.0.0/16, loadBalancer=ADDR,
+                           pods=CIDR, backend=CIDR[,CIDR...], frontDoorId=GUID,
+                           clientIpFromVcl=true); repeat for more
   --source SOURCE          where client addresses are read: x-forwarded-for (default),
                            forwarded (RFC 7239), or header:NAME (one address, e.g. header:X-Real-IP)
   --strict                 preset 'strict': strict addresses, aligned host and protocol,
@@ -152,6 +164,8 @@ const TRUST_FLAGS = {
   'max-forwarded': { type: 'string' },
   ranges: { type: 'string' },
   range: { type: 'string', multiple: true },
+  platform: { type: 'string' },
+  'platform-option': { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -170,7 +184,8 @@ const SERVE_FLAGS = {
 } as const
 
 /** What the trust flags give. */
-type TrustValues = Partial<Record<'trust' | 'source' | 'max-forwarded' | 'ranges', string>> & { readonly range?: string[] | undefined } &
+type TrustValues = Partial<Record<'trust' | 'source' | 'max-forwarded' | 'ranges' | 'platform', string>> &
+  { readonly range?: string[] | undefined; readonly 'platform-option'?: string[] | undefined } &
   Partial<Record<'strict' | 'aligned' | 'ports' | 'strict-addresses' | 'normalize' | 'extended-ranges' | 'trust-socketless', boolean>>
 
 /**
@@ -381,10 +396,15 @@ function checkEntries(text: string, extended: boolean): void {
 
 /** The predicate, setting and rendering context the trust flags describe. */
 function trustOf(values: TrustValues): { trust: TrustFn; setting: TrustSetting; context: RenderContext } {
+  if (values.platform !== undefined) return platformTrustOf(values, values.platform)
+  if (values['platform-option'] !== undefined) throw new UsageError('--platform-option needs --platform (see proxy-trust explain --help)')
   const text = values.trust ?? 'false'
   const options = optionsOf(values)
-  const setting = settingOf(text)
-  if (typeof setting === 'string') checkEntries(text, options.extendedRanges === true || options.preset === 'strict')
+  const setting = text.trimStart().startsWith('[') ? jsonSettingOf(text, options) : settingOf(text)
+  if (typeof setting === 'string') {
+    checkEntries(text, options.extendedRanges === true || options.preset === 'strict')
+    providerRanges(setting.split(',').map((entry) => entry.trim()), options)
+  }
   let trust: TrustFn
   try {
     trust = compileTrust(setting, options)
@@ -392,6 +412,68 @@ function trustOf(values: TrustValues): { trust: TrustFn; setting: TrustSetting; 
     throw new UsageError(`invalid --trust ${JSON.stringify(text)}: ${(error as Error).message}`)
   }
   return { trust, setting, context: { trust: text, options } }
+}
+
+/**
+ * A JSON array in --trust, read as settingFromEnv reads it (with the names --ranges and --range
+ * define); its provider names stay names, standing for the shipped snapshots, as in a list.
+ */
+function jsonSettingOf(text: string, options: Writable<TrustOptions>): TrustSetting {
+  let entries: unknown
+  try {
+    entries = JSON.parse(text)
+  } catch {
+    entries = undefined
+  }
+  const names = Array.isArray(entries) ? entries.filter((entry): entry is string => typeof entry === 'string' && PROVIDER_SNAPSHOTS.has(entry.trim())) : []
+  try {
+    // validated with the provider names as names of their own, so that they are kept as names
+    const own = Object.fromEntries(names.map((name) => [name.trim(), PROVIDER_SNAPSHOTS.get(name.trim()) as RangeValue]))
+    const setting = settingFromEnv(text, '--trust', { ranges: { ...own, ...options.ranges } })
+    providerRanges(names.map((name) => name.trim()), options)
+    return setting
+  } catch (error) {
+    throw new UsageError((error as Error).message)
+  }
+}
+
+/** A provider name in the setting that --ranges and --range leave undefined names the shipped snapshot. */
+function providerRanges(entries: readonly string[], options: Writable<TrustOptions>): void {
+  for (const entry of entries) {
+    const snapshot = PROVIDER_SNAPSHOTS.get(entry)
+    if (snapshot === undefined || options.ranges?.[entry] !== undefined) continue
+    options.ranges = { ...options.ranges, [entry]: snapshot }
+  }
+}
+
+/** --platform: the setting and options of `platform(names, options)`, beside the other flags. */
+function platformTrustOf(values: TrustValues, names: string): { trust: TrustFn; setting: TrustSetting; context: RenderContext } {
+  if (values.trust !== undefined) throw new UsageError('--platform and --trust both given: --platform sets the trust setting (see proxy-trust explain --help)')
+  const given: Record<string, string | string[] | boolean> = {}
+  for (const spec of values['platform-option'] ?? []) {
+    const equals = spec.indexOf('=')
+    const key = equals === -1 ? '' : spec.substring(0, equals)
+    if (key === '') throw new UsageError(`invalid --platform-option ${JSON.stringify(spec)}: expected KEY=VALUE`)
+    if (key === 'edgeProof') throw new UsageError('--platform-option edgeProof is not read from a command line, where other users see it: give edgeProof in code')
+    given[key] = platformOptionValue(spec.substring(equals + 1))
+  }
+  let built
+  try {
+    built = platform(names, given as PlatformOptions)
+  } catch (error) {
+    throw new UsageError(`invalid --platform ${JSON.stringify(names)}: ${(error as Error).message}`)
+  }
+  const flags = optionsOf(values)
+  const options: TrustOptions = { ...flags, ...built.options, ...(flags.ranges || built.options.ranges ? { ranges: { ...flags.ranges, ...built.options.ranges } } : {}) }
+  const trust = compileTrust(built.setting, options)
+  return { trust, setting: built.setting, context: { trust: `--platform ${names}: ${JSON.stringify(built.setting)}`, options } }
+}
+
+/** A --platform-option value: `true` or `false`, a comma-separated list, or one text. */
+function platformOptionValue(value: string): string | string[] | boolean {
+  if (value === 'true' || value === 'false') return value === 'true'
+  const list = value.split(',').map((entry) => entry.trim())
+  return list.length === 1 ? value.trim() : list
 }
 
 type Writable<T> = { -readonly [K in keyof T]: T[K] }

@@ -9,8 +9,13 @@ export type AddressSource =
   | 'x-forwarded-for'
   /** RFC 7239 `Forwarded`, the `for=` of each element, right to left. */
   | 'forwarded'
-  /** A header that holds exactly one address, such as `X-Real-IP` or `CF-Connecting-IP`. */
-  | { readonly header: string }
+  /**
+   * A header that holds exactly one address, such as `X-Real-IP` or `CF-Connecting-IP`. With
+   * `port: true` the value always ends in `:port` (Amazon CloudFront's `CloudFront-Viewer-Address`
+   * writes `198.51.100.10:46532` and IPv6 without brackets, `2001:db8::1:46532`): the text after the
+   * last colon must be a port, and the address before it is read.
+   */
+  | { readonly header: string; readonly port?: boolean | undefined }
 
 /**
  * Options for `compileTrust(setting, options)`. Each one is off (Express's behaviour) by default;
@@ -91,6 +96,24 @@ export interface TrustOptions {
    * @example compileTrust('loopback, office, cloudflare', { ranges: { office: ['203.0.113.0/24'], cloudflare } })
    */
   readonly ranges?: RangeNames | undefined
+  /**
+   * Bind trust to your own edge: the socket peer is trusted only when the request carries `header`
+   * with one of `values` (a secret your CDN adds, such as `X-Origin-Verify`, or Azure Front Door's
+   * `X-Azure-FDID`). Without it the peer is untrusted and is the client, which `explain` says. The
+   * values are compared in constant time and never shown (not in errors, explanations or renders).
+   * Each value is 16 to 256 visible ASCII characters; give several to rotate a secret.
+   * @default undefined (no proof asked)
+   * @example compileTrust('cloudflare', { ranges: { cloudflare }, edgeProof: { header: 'x-origin-verify', values: [process.env.ORIGIN_SECRET] } })
+   */
+  readonly edgeProof?: EdgeProof | undefined
+}
+
+/** What a trusted edge sends to prove it is yours (the `edgeProof` option). */
+export interface EdgeProof {
+  /** The header your edge adds, such as `x-origin-verify` or `x-azure-fdid`. */
+  readonly header: string
+  /** The accepted values: the secret (or Front Door ID), more than one while rotating. */
+  readonly values: readonly string[]
 }
 
 /** Options with every default filled in. */
@@ -98,6 +121,8 @@ export interface ResolvedOptions {
   readonly source: 'x-forwarded-for' | 'forwarded' | 'header'
   /** The single-address header's lower-case name, with `source: { header }`. */
   readonly header: string
+  /** `source: { header, port: true }`: the header's value ends in `:port`. */
+  readonly headerPort: boolean
   readonly ports: boolean
   readonly aligned: boolean
   readonly strict: boolean
@@ -107,12 +132,17 @@ export interface ResolvedOptions {
   readonly matchZones: boolean
   readonly trustSocketless: boolean
   readonly maxForwarded: number
+  /** The `edgeProof` header's lower-case name; empty when no proof is asked. */
+  readonly proofHeader: string
+  /** The `edgeProof` values. */
+  readonly proofValues: readonly string[]
 }
 
 /** Express's behaviour: the walk takes its exact, fast path when it sees this object. */
 export const EXPRESS: ResolvedOptions = Object.freeze({
   source: 'x-forwarded-for',
   header: '',
+  headerPort: false,
   ports: false,
   aligned: false,
   strict: false,
@@ -121,12 +151,20 @@ export const EXPRESS: ResolvedOptions = Object.freeze({
   matchZones: false,
   trustSocketless: false,
   maxForwarded: 32,
+  proofHeader: '',
+  proofValues: Object.freeze([]),
 })
 
 const KNOWN = new Set([
   'preset', 'source', 'ports', 'hostAndProto', 'addresses', 'normalize', 'extendedRanges', 'zones', 'trustSocketless',
-  'maxForwarded', 'ranges',
+  'maxForwarded', 'ranges', 'edgeProof',
 ])
+
+/** Headers a walk reads as hops or answers: a proof in one of them would be read as something else. */
+const READ_HEADERS = new Set(['x-forwarded-for', 'forwarded', 'x-forwarded-host', 'x-forwarded-proto', 'host'])
+
+/** A proof value: visible ASCII without spaces, long enough not to be guessed. */
+const PROOF_VALUE = /^[!-~]{16,256}$/
 
 /** RFC 7230 token: the characters a header name may hold. */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
@@ -176,14 +214,18 @@ export function resolveOptions(options: TrustOptions | undefined): ResolvedOptio
 
   let source: ResolvedOptions['source'] = 'x-forwarded-for'
   let header = ''
+  let headerPort = false
   const rawSource: unknown = options.source
   if (rawSource === 'forwarded') {
     source = 'forwarded'
   } else if (typeof rawSource === 'object' && rawSource !== null) {
     const name: unknown = (rawSource as { header?: unknown }).header
     if (typeof name !== 'string' || !TOKEN.test(name)) fail('source.header', name, 'a header name')
+    const port: unknown = (rawSource as { port?: unknown }).port
+    if (port !== undefined && typeof port !== 'boolean') fail('source.port', port, 'true or false')
     source = 'header'
     header = name.toLowerCase()
+    headerPort = port === true
   } else if (rawSource !== undefined && rawSource !== 'x-forwarded-for') {
     fail('source', rawSource, "'x-forwarded-for', 'forwarded' or { header: name }")
   }
@@ -203,9 +245,12 @@ export function resolveOptions(options: TrustOptions | undefined): ResolvedOptio
     fail('maxForwarded', maxForwarded, 'a whole number of at least 1')
   }
 
+  const proof = proofOf(options.edgeProof, header)
+
   const resolved: ResolvedOptions = {
     source,
     header,
+    headerPort,
     ports: flag(options, 'ports', false),
     aligned: hostAndProto === undefined ? strictPreset : hostAndProto === 'aligned',
     strict: addresses === undefined ? strictPreset : addresses === 'strict',
@@ -214,8 +259,34 @@ export function resolveOptions(options: TrustOptions | undefined): ResolvedOptio
     matchZones: zones === 'match',
     trustSocketless: flag(options, 'trustSocketless', false),
     maxForwarded,
+    proofHeader: proof.header,
+    proofValues: proof.values,
   }
   // options that change nothing keep the exact, fast path
-  const same = (Object.keys(EXPRESS) as (keyof ResolvedOptions)[]).every((key) => resolved[key] === EXPRESS[key])
+  const same = (Object.keys(EXPRESS) as (keyof ResolvedOptions)[]).every((key) => key === 'proofValues' || resolved[key] === EXPRESS[key])
   return same ? EXPRESS : resolved
+}
+
+/**
+ * The `edgeProof` option validated: a header name the walk reads for nothing else, and values that
+ * are never written into an error (a TypeError names the position of a bad value, not the value).
+ */
+function proofOf(given: unknown, sourceHeader: string): { header: string; values: readonly string[] } {
+  if (given === undefined) return { header: '', values: EXPRESS.proofValues }
+  if (given === null || typeof given !== 'object') fail('edgeProof', given, '{ header, values }')
+  const { header, values } = given as { header?: unknown; values?: unknown }
+  if (typeof header !== 'string' || !TOKEN.test(header)) fail('edgeProof.header', header, 'a header name')
+  const name = header.toLowerCase()
+  if (READ_HEADERS.has(name) || name === sourceHeader) {
+    fail('edgeProof.header', header, 'a header of its own, not one the walk reads for addresses, host or protocol')
+  }
+  if (!Array.isArray(values) || values.length === 0) {
+    throw new TypeError('invalid option edgeProof.values: expected a non-empty list of secret strings (values are not shown)')
+  }
+  values.forEach((value: unknown, k) => {
+    if (typeof value !== 'string' || !PROOF_VALUE.test(value)) {
+      throw new TypeError(`invalid option edgeProof.values[${k}]: expected 16 to 256 visible ASCII characters without spaces (the value is not shown)`)
+    }
+  })
+  return { header: name, values: Object.freeze([...values as string[]]) }
 }

@@ -5,6 +5,7 @@
 import { formatAddress, Kind, parseAddress } from './address.js'
 import { holds, type Compiled, type Shape, type TrustFn } from './compile.js'
 import { EXPRESS, type ResolvedOptions } from './options.js'
+import { proven } from './proof.js'
 import { forwardedFor, socketless, socketOf, type RequestLike } from './request.js'
 import type { ForwardedElement } from './rfc7239.js'
 import type { Hops } from './sources/hops.js'
@@ -20,6 +21,8 @@ export const Decision = {
   NotAnAddress: 2,
   /** Not asked: `trustSocketless` and a socket without an address. */
   Socketless: 3,
+  /** The predicate said yes to the socket peer, but the request lacks the `edgeProof` the options ask. */
+  Unproven: 4,
 } as const
 export type Decision = (typeof Decision)[keyof typeof Decision]
 
@@ -107,13 +110,15 @@ export function walkHops(req: RequestLike, given: Rule, hops: Hops, record: Walk
   if (record !== null) record.add(peer, peer, undefined)
 
   const askFirst = rule.shape !== undefined
+  // the proof binds the peer's trust to your own edge: read once, before the peer is decided
+  const proof = proven(req, options)
   const addrs: (string | undefined)[] = [present(peer, options, lenient)]
   let cur = peer
   let element: ForwardedElement | undefined
   let peerTrusted: boolean | undefined
   for (let i = 0; ; i++) {
     if (askFirst) {
-      const d = decide(rule, cur, 0, -1, i)
+      const d = peerDecision(decide(rule, cur, 0, -1, i), i, proof)
       if (record !== null) record.decisions[i] = d
       if (i === 0) peerTrusted = (d & 1) === 1
       if ((d & 1) === 0 || !hops.next()) break
@@ -121,7 +126,7 @@ export function walkHops(req: RequestLike, given: Rule, hops: Hops, record: Walk
     } else {
       if (!hops.next()) break
       if (record !== null) record.add(hops.received, hops.text, hops.element)
-      const d = decide(rule, cur, 0, -1, i)
+      const d = peerDecision(decide(rule, cur, 0, -1, i), i, proof)
       if (record !== null) record.decisions[i] = d
       if (i === 0) peerTrusted = (d & 1) === 1
       if ((d & 1) === 0) break
@@ -131,11 +136,16 @@ export function walkHops(req: RequestLike, given: Rule, hops: Hops, record: Walk
     addrs.push(present(cur, options, lenient))
   }
   if (peerTrusted === undefined) {
-    const d = decide(rule, peer, 0, -1, 0)
+    const d = peerDecision(decide(rule, peer, 0, -1, 0), 0, proof)
     if (record !== null) record.decisions[0] = d
     peerTrusted = (d & 1) === 1
   }
   return { ip: addrs[addrs.length - 1], addrs, peerTrusted, element }
+}
+
+/** A trusted socket peer without the edge proof the options ask is untrusted (`Unproven`). */
+function peerDecision(d: Decision, i: number, proof: boolean): Decision {
+  return i === 0 && !proof && (d & 1) === 1 ? Decision.Unproven : d
 }
 
 /** A hop's address as returned: normalised when asked; a non-address only in lenient mode. */

@@ -13,6 +13,7 @@ import { hopsOf, type SourceEnd } from '../core/sources/hops.js'
 import { entryFromRight } from '../core/sources/xff.js'
 import { Decision, presentAddress, walkHops, WalkRecord, type Rule } from '../core/walk.js'
 import { snapshotAges, snapshotsOf, staleRanges, type SnapshotAge } from './stale.js'
+import { suggest, type Suggestion } from './suggest.js'
 import {
   alignedFallback, bothForwardingHeaders, display, forwardedLimit, forwardedMalformed, hopCount, hostProtoFromUntrusted,
   leftmostNote, lintSetting, oddProto, peerWithoutAddress, protoNotHttp, shapeWarnings, shown, trustAllWithHeaders,
@@ -93,6 +94,8 @@ export interface Explanation {
   readonly ranges: readonly SnapshotAge[]
   /** The setting's warnings (when it was given), then the request's, then stale snapshots'. */
   readonly warnings: readonly Warning[]
+  /** The narrowest setting that would give the client this request shows (see suggest.ts); absent when there is none. */
+  readonly suggestion?: Suggestion
 }
 
 const scratch = new Int32Array(4)
@@ -180,15 +183,25 @@ export function explain(req: RequestLike, trust: TrustFn, setting?: TrustSetting
     options, shape: compiled?.shape, hops, stop: walkStop, peerTrusted, entries: count - 1, junk, from,
     element: record.elements[walkStop.index],
   }, setting)
+  // a peer the setting trusts but without the edge proof: the fix is the proof, not the setting
+  if (record.decisions[0] === Decision.Unproven) {
+    warnings.forEach((warning, k) => {
+      if (warning.code === 'UNTRUSTED_PEER_WITH_HEADERS') warnings[k] = { ...warning, fix: `The peer is in the trusted ranges but lacks ${options.proofHeader}: if it is your edge, have it send that header; if not (another customer's configuration), ignoring the headers is right` }
+    })
+  }
   const ranges = snapshotAges(snapshotsOf(trust), Date.now())
   for (const warning of staleRanges(ranges)) warnings.push(warning)
-  return { source, headers: forwardingHeaders(req, options), hops, stop: walkStop, result, from, ranges, warnings }
+  const header = options.headerPort ? { header: options.header, port: true } : { header: options.header }
+  const suggestion = suggest(hops, options.source === 'header' ? header : options.source, result.ip)
+  return { source, headers: forwardingHeaders(req, options), hops, stop: walkStop, result, from, ranges, warnings, ...(suggestion && { suggestion }) }
 }
 
 /** The rule that decided a hop, in words. */
 function ruleOf(trust: TrustFn, rule: Rule, decision: Decision, text: string | undefined, i: number): string {
   if (decision === Decision.NotAnAddress) return 'not an IP address'
   if (decision === Decision.Socketless) return 'trustSocketless: a socket without an address'
+  // the proof's value is never shown: only that the header did not prove the edge
+  if (decision === Decision.Unproven) return `${ruleOf(trust, rule, Decision.Trusted, text, i)}, but the request lacks the edgeProof ${rule.options.proofHeader}: not your edge`
   // a shaped predicate is answered again for its words, which calls nothing; a custom function was
   // called once, by the walk
   return rule.shape === undefined ? 'custom function' : reasonFor(trust, text, i).rule

@@ -29,10 +29,12 @@ const PLAIN: Styles = { bold: plain, dim: plain, green: plain, red: plain, yello
 /** The options as one line: `preset: strict, ports: true`, or `none (Express)`. */
 export function describeOptions(options: TrustOptions): string {
   // range names stand for long lists, which the ranges line shows
-  const parts = Object.entries(options).map(([name, value]) =>
-    name === 'ranges'
-      ? `ranges: ${Object.keys(value as object).join(' ')}`
-      : `${name}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`)
+  const parts = Object.entries(options).map(([name, value]) => {
+    if (name === 'ranges') return `ranges: ${Object.keys(value as object).join(' ')}`
+    // the proof's values are secrets: only the header is shown
+    if (name === 'edgeProof') return `edgeProof: ${String((value as { header?: unknown }).header)} (values not shown)`
+    return `${name}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`
+  })
   return parts.length === 0 ? 'none (Express)' : parts.join(', ')
 }
 
@@ -168,6 +170,8 @@ export function renderText(explanation: Explanation, context: RenderContext, col
   for (const warning of warnings) {
     out.push(`  ${s.yellow('! ' + visible(warning.code))}  ${visible(warning.message)}`, `    fix: ${visible(warning.fix)}`)
   }
+  const { suggestion } = explanation
+  if (suggestion !== undefined) out.push('', 'suggested setting:', ...suggestion.code.split('\n').map((line) => `  ${visible(line)}`))
   return out.join('\n') + '\n'
 }
 
@@ -184,7 +188,10 @@ function ipsText(ips: readonly string[], show: (ip: string) => string): string {
  * with absent values as `null`.
  */
 export function renderJson(explanation: Explanation, context: RenderContext): string {
-  const body = { trust: context.trust, options: context.options, ...explanation }
+  // the edge proof's values are secrets: only its header is written
+  const proof = context.options.edgeProof
+  const options = proof === undefined ? context.options : { ...context.options, edgeProof: { header: proof.header, values: '(not shown)' } }
+  const body = { trust: context.trust, options, ...explanation }
   return jsonSafe(JSON.stringify(body, (_key, value: unknown) => (value === undefined ? null : value), 2)) + '\n'
 }
 
@@ -228,6 +235,7 @@ p.ok { color: var(--ok); }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; margin: 0; }
 dt { font-weight: 600; }
 dd { margin: 0; font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; word-break: break-all; }
+pre.suggestion { overflow-x: auto; margin: 0; padding: .5rem .75rem; border-left: 4px solid var(--ok); }
 footer { margin-top: 2rem; color: var(--muted); font-size: .85rem; overflow-wrap: anywhere; }
 `
 
@@ -275,7 +283,7 @@ export function renderHtml(explanation: Explanation, context: RenderContext): st
 <main>
 <h1>You are <code id="ip">${escapeHtml(result.ip ?? 'no address')}</code></h1>
 <p class="stop">Stop (${explanation.stop.reason}): ${escapeHtml(explanation.stop.message)}</p>
-<h2>Warnings</h2>
+${explanation.suggestion === undefined ? '' : `<h2>Suggested setting</h2>\n<pre class="suggestion"><code>${escapeHtml(explanation.suggestion.code)}</code></pre>\n`}<h2>Warnings</h2>
 ${warningItems}
 <h2>Hops</h2>
 <div class="scroll">

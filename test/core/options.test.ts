@@ -18,6 +18,7 @@ describe('EXPRESS', () => {
     expect(EXPRESS).toEqual({
       source: 'x-forwarded-for',
       header: '',
+      headerPort: false,
       ports: false,
       aligned: false,
       strict: false,
@@ -26,6 +27,8 @@ describe('EXPRESS', () => {
       matchZones: false,
       trustSocketless: false,
       maxForwarded: 32,
+      proofHeader: '',
+      proofValues: [],
     })
   })
 

@@ -35,6 +35,6 @@ export interface Hops {
 /** The hops of the source `options` name, for a walk with options. */
 export function hopsOf(req: RequestLike, options: ResolvedOptions): Hops {
   if (options.source === 'forwarded') return new ForwardedHops(headerValue(req.headers, 'forwarded'), options.maxForwarded)
-  if (options.source === 'header') return new SingleAddressHops(headerValue(req.headers, options.header), options.strict)
+  if (options.source === 'header') return new SingleAddressHops(headerValue(req.headers, options.header), options.strict, options.headerPort)
   return new ForwardedForHops(forwardedFor(req.headers), options.ports)
 }
