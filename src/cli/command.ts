@@ -9,11 +9,11 @@ import { Kind, parseAddress } from '../core/address.js'
 import { compileTrust, type TrustFn, type TrustSetting } from '../core/compile.js'
 import { explain, lintSetting } from '../diagnostics/explain.js'
 import type { AddressSource, TrustOptions } from '../core/options.js'
-import { renderJson, renderText, type RenderContext } from '../diagnostics/render.js'
+import { renderJson, renderText, type PlaygroundFields, type RenderContext } from '../diagnostics/render.js'
 import { visible } from '../diagnostics/escape.js'
 import { snapshotAges, snapshotsOf, staleRanges } from '../diagnostics/stale.js'
 import type { RequestLike } from '../core/request.js'
-import { listen, shutdown, urlOf, whoami } from './serve.js'
+import { listen, shutdown, urlOf, whoami, type Hypothetical } from './serve.js'
 import { rangesCommand, rangesOf } from './ranges.js'
 import { UsageError } from './usage.js'
 
@@ -318,7 +318,12 @@ async function serveCommand(args: readonly string[], io: Io): Promise<number> {
 
   let server
   try {
-    server = await listen(whoami({ trust, setting, context }, io.stderr), port, host)
+    // the playground at /explain: the form's fields read as explain's --trust, --remote and --header
+    const playground = (fields: PlaygroundFields): Hypothetical => ({
+      ...trustFrom(fields.trust, context.options),
+      request: requestOf(fields.remote === '' ? undefined : fields.remote, fields.headers.split(/\r?\n/).filter((line) => line.trim() !== ''), false),
+    })
+    server = await listen(whoami({ trust, setting, context, playground }, io.stderr), port, host)
   } catch (error) {
     io.stderr.write(`proxy-trust: ${visible(`cannot listen on ${host} port ${port}: ${(error as Error).message}`)}\n`)
     return 1
@@ -381,8 +386,11 @@ function checkEntries(text: string, extended: boolean): void {
 
 /** The predicate, setting and rendering context the trust flags describe. */
 function trustOf(values: TrustValues): { trust: TrustFn; setting: TrustSetting; context: RenderContext } {
-  const text = values.trust ?? 'false'
-  const options = optionsOf(values)
+  return trustFrom(values.trust ?? 'false', optionsOf(values))
+}
+
+/** The predicate, setting and rendering context of a --trust text with options already read. */
+function trustFrom(text: string, options: TrustOptions): { trust: TrustFn; setting: TrustSetting; context: RenderContext } {
   const setting = settingOf(text)
   if (typeof setting === 'string') checkEntries(text, options.extendedRanges === true || options.preset === 'strict')
   let trust: TrustFn
