@@ -121,8 +121,9 @@ Run a "whoami" HTTP server to deploy behind your proxy chain: it answers every r
 explanation of that request, as text (curl), JSON (Accept: application/json) or an HTML page
 (browsers); ?format=text|json|html overrides Accept. /explain is a playground: a form for a
 setting, a peer address and request headers, answered with the page for that request. It logs one
-line per request to stderr and stops on SIGINT or SIGTERM once open requests are answered. It shows its trust setting and your
-proxies' addresses to whoever asks: run it while diagnosing, not for good.
+line per request to stderr and stops on SIGINT or SIGTERM once open requests are answered. It
+shows its trust setting and your proxies' addresses to whoever asks: run it while diagnosing, not
+for good.
 
 Server:
   --port PORT              the port to listen on (default: 3000; 0 picks a free one)
