@@ -10,6 +10,8 @@
 //
 // Needs Chromium at /usr/bin/chromium (Debian: apt-get install chromium); run `npm run test:browser`.
 
+/* global document, window, getComputedStyle -- these functions run in the page, through page.evaluate */
+
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdirSync } from 'node:fs'
