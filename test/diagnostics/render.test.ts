@@ -3,6 +3,7 @@
 // page: the client and why at the top with the setting in use and the suggested one or the fixes, the
 // chain drawn in traffic order, the hop table with `received` only where it differs, the playground.
 
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { compileTrust } from '../../src/core/compile.js'
 import type { TrustOptions } from '../../src/core/options.js'
@@ -202,5 +203,31 @@ describe('the HTML page', () => {
     const fields = { trust: 'lookback', remote: '', headers: '' }
     expect(renderPlayground(fields)).not.toContain('class="error"')
     expect(renderPlayground(fields, 'invalid --trust "lookback"')).toContain('<p class="error" role="alert">invalid --trust &#34;lookback&#34;</p>')
+  })
+})
+
+describe('the playground\'s pages, whatever the fields hold (property)', () => {
+  // the markup is the template's alone: any text in the fields (tags, quotes, closing tags, controls)
+  // adds no <, > or " to the page, so it can open no element and leave no attribute
+  const markup = (html: string): string => html.replace(/[^<>"]/g, '')
+  const text = fc.string({ unit: fc.oneof(fc.constantFrom('<', '>', '"', "'", '&', '/', '\n', '\u009b', '\u202e', 'a', ' ', ':'), fc.string({ minLength: 1, maxLength: 1, unit: 'binary' })), maxLength: 40 })
+  const fieldsOf = fc.record({ trust: text, remote: text, headers: text })
+  const empty = { trust: '', remote: '', headers: '' }
+  const explanation = explained('127.0.0.1', {}, 'loopback')
+
+  it('the form alone, and with an error, has the markup of an empty one', () => {
+    const bare = markup(renderPlayground(empty))
+    const failed = markup(renderPlayground(empty, ''))
+    fc.assert(fc.property(fieldsOf, text, (fields, error) => {
+      expect(markup(renderPlayground(fields))).toBe(bare)
+      expect(markup(renderPlayground(fields, error))).toBe(failed)
+    }), { seed: 24, numRuns: 300 })
+  })
+
+  it('the explained page with the form has the markup of one with empty fields', () => {
+    const bare = markup(renderHtml(explanation, { trust: '', options: {} }, { kind: 'playground', fields: empty }))
+    fc.assert(fc.property(fieldsOf, (fields) => {
+      expect(markup(renderHtml(explanation, { trust: fields.trust, options: {} }, { kind: 'playground', fields }))).toBe(bare)
+    }), { seed: 24, numRuns: 300 })
   })
 })
