@@ -261,7 +261,7 @@ function chainHtml(explanation: Explanation): string {
     return `<li class="step ${row.role}" data-hop="${row.index}"${row.role === 'client' ? ' aria-current="true"' : ''}>` +
       `<span class="badge">${ROLE_BADGE[row.role]}</span> <span class="hopno">hop ${row.index}</span> ` +
       `<code class="addr">${escapeHtml(hopAddress(row))}</code>${received}` +
-      `<span class="origin">${escapeHtml(hopOrigin(row, hops))}</span>` +
+      `<span class="origin">${escapeHtml(hopOrigin(row, hops))}</span><span class="sr">; </span>` +
       `<span class="verdict ${trustClass(row.trusted)}">${escapeHtml(hopVerdict(row))}</span></li>`
   })
   steps.push('<li class="step server"><span class="badge">this server</span> <span class="origin">answers with the client above</span></li>')
@@ -324,6 +324,8 @@ h2 { font-size: 1.1rem; margin: 1.5rem 0 .5rem; }
 code, td, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
 code { overflow-wrap: anywhere; }
 .muted, .stop { color: var(--muted); }
+/* words for screen readers only: the pauses the layout shows by lines */
+.sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
 .why { margin: 0 0 .5rem; }
 dl.setting { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: .2rem 1rem; margin: 0; padding: .5rem .75rem;
   background: var(--panel); border-radius: 6px; }

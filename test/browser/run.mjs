@@ -1,7 +1,8 @@
 // run.mjs: the `serve` page in a real headless browser. Starts `proxy-trust serve` from dist, loads
 // the page with forwarding headers and checks that it answers "who am I and why" where a reader looks:
 // the client, the setting in use and its fixes within the first 300 px at 1280 px wide; the chain
-// drawn in traffic order (ignored hops, the client, each proxy, this server); at 360 px, in light and
+// drawn in traffic order (ignored hops, the client, each proxy, this server), and read out in that
+// order by a screen reader (the accessibility tree: each step's words, no arrow); at 360 px, in light and
 // dark mode, nothing of that scrolls sideways (the page's scrollWidth, and every step of the chain
 // inside the viewport), only the detail tables scroll in their own box. Then the playground: the form
 // at /explain, filled and posted, answers the page for that request. Screenshots at 1280 and 360 px
@@ -145,6 +146,14 @@ async function run() {
     const chain = await chainOf(page)
     check(JSON.stringify(chain) === JSON.stringify(EXPECTED_CHAIN), `the chain reads ${JSON.stringify(chain)}, expected ${JSON.stringify(EXPECTED_CHAIN)}`)
     check(await page.getAttribute('ol.chain > li.client', 'aria-current') === 'true', 'the client step is not marked for screen readers')
+    // what a screen reader gets: the list, each step's words (role, hop, address, origin, verdict), no arrow
+    const spoken = await page.locator('ol.chain').ariaSnapshot()
+    const items = spoken.split(/^\s*- listitem/m).slice(1)
+    check(items.length === EXPECTED_CHAIN.length, `a screen reader hears ${items.length} steps: ${spoken}`)
+    const heard = items[1].replace(/\s+/g, ' ')
+    check(heard.includes('client: you hop 2') && heard.includes('203.0.113.5') && /written by hop 1 \(10\.0\.0\.2\) ?; not trusted: no range matched/.test(heard),
+      `a screen reader does not hear who the client is and why: ${heard}`)
+    check(!/[→↓]/.test(spoken), `a screen reader hears the arrows: ${spoken}`)
     const verdicts = await page.$$eval('ol.chain > li .verdict', (spans) => spans.map((span) => span.textContent))
     check(verdicts.includes('trusted: 10.0.0.0/8') && verdicts.includes('trusted: loopback (127.0.0.1/8)'), `the rules that trusted the proxies are not shown: ${JSON.stringify(verdicts)}`)
     const opacity = await page.locator('ol.chain > li.ignored').evaluate((li) => getComputedStyle(li).opacity)

@@ -103,9 +103,9 @@ describe('the HTML page', () => {
     const html = renderHtml(explained('10.0.0.1', { 'x-forwarded-for': '198.51.100.7, 203.0.113.9, 10.0.0.2' }, '10.0.0.0/8'), context)
     expect(chainSteps(html)).toEqual(['ignored 198.51.100.7', 'client 203.0.113.9', 'proxy 10.0.0.2', 'proxy 10.0.0.1', 'server'])
     expect(html).toContain('<li class="step client" data-hop="2" aria-current="true"><span class="badge">client: you</span> <span class="hopno">hop 2</span> ')
-    expect(html).toContain('<span class="origin">in x-forwarded-for, written by hop 1 (10.0.0.2)</span><span class="verdict untrusted">not trusted: no range matched</span>')
-    expect(html).toContain('<span class="origin">the connection to this server</span><span class="verdict trusted">trusted: 10.0.0.0/8</span>')
-    expect(html).toContain('<span class="origin">in x-forwarded-for, left of the client: anyone could have written it</span><span class="verdict unasked">beyond the client: not read</span>')
+    expect(html).toContain('<span class="origin">in x-forwarded-for, written by hop 1 (10.0.0.2)</span><span class="sr">; </span><span class="verdict untrusted">not trusted: no range matched</span>')
+    expect(html).toContain('<span class="origin">the connection to this server</span><span class="sr">; </span><span class="verdict trusted">trusted: 10.0.0.0/8</span>')
+    expect(html).toContain('<span class="origin">in x-forwarded-for, left of the client: anyone could have written it</span><span class="sr">; </span><span class="verdict unasked">beyond the client: not read</span>')
   })
 
   it('draws a long chain with the hops it leaves out counted, in traffic order', () => {
