@@ -290,6 +290,9 @@ function whySentence(explanation: Explanation): string {
   }
 }
 
+/** The most fixes the top of the page lists, so that it stays within a screen's first lines. */
+const TOP_FIXES = 3
+
 /** The setting in use, and the one suggested (or, without a suggestion, the warnings' fixes). */
 function settingHtml(explanation: Explanation, context: RenderContext): string {
   const { suggestion } = explanation as Explanation & { readonly suggestion?: SuggestedSetting }
@@ -302,8 +305,11 @@ function settingHtml(explanation: Explanation, context: RenderContext): string {
     lines.push(`<dt>Suggested</dt><dd class="suggested"><code id="suggestion">${escapeHtml(settingText(suggestion.setting))}</code>${options}` +
       ` <span class="muted">(${escapeHtml(suggestion.code)})</span></dd>`)
   } else if (explanation.warnings.length > 0) {
+    // the top of the page holds a few; the warnings below hold every one
     const fixes = [...new Set(explanation.warnings.map((warning) => warning.fix))]
-    lines.push(`<dt>To fix</dt><dd><ul class="fixes">${fixes.map((fix) => `<li>${escapeHtml(fix)}</li>`).join('')}</ul></dd>`)
+    const shown = fixes.slice(0, TOP_FIXES).map((fix) => `<li>${escapeHtml(fix)}</li>`)
+    if (fixes.length > TOP_FIXES) shown.push(`<li class="more">and ${fixes.length - TOP_FIXES} more, with the warnings below</li>`)
+    lines.push(`<dt>To fix</dt><dd><ul class="fixes">${shown.join('')}</ul></dd>`)
   }
   return `<dl class="setting">${lines.join('')}</dl>`
 }

@@ -144,6 +144,14 @@ describe('the HTML page', () => {
     expect(top).not.toContain('Suggested')
   })
 
+  it('lists three fixes at the top and counts the rest, each fix once', () => {
+    const base = explained('10.0.0.1', {}, '10.0.0.0/8')
+    const warning = (fix: string) => ({ code: 'HOP_COUNT' as const, message: 'm', fix })
+    const html = renderHtml({ ...base, warnings: ['a', 'b', 'a', 'c', 'd', 'e'].map(warning) }, context)
+    expect(html).toContain('<ul class="fixes"><li>a</li><li>b</li><li>c</li><li class="more">and 2 more, with the warnings below</li></ul>')
+    expect(renderHtml({ ...base, warnings: ['a', 'b', 'c'].map(warning) }, context)).toContain('<ul class="fixes"><li>a</li><li>b</li><li>c</li></ul>')
+  })
+
   it('shows neither a suggestion nor fixes when nothing is wrong', () => {
     const html = renderHtml(explained('10.0.0.1', { 'x-forwarded-for': '203.0.113.9' }, '10.0.0.0/8'), context)
     expect(html).not.toContain('<dt>To fix</dt>')
