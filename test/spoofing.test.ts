@@ -3,7 +3,7 @@
 // between the client and the app, each with the headers it appends or sets, the way a proxy's
 // configuration reads; the request the app receives is what those hops make of the client's.
 //
-// the README's security section shows the same table: the last tests render it from the cases below and demand
+// docs/security.md shows the same table: the last tests render it from the cases below and demand
 // that the document hold exactly that text between its markers.
 
 import { readFileSync } from 'node:fs'
@@ -122,7 +122,7 @@ const VPC: Topology = {
 const TOPOLOGIES: readonly Topology[] = [DIRECT, ONE_PROXY, TWO_PROXIES, CDN_LB, VIA_PROXY, BYPASS, CLOUDFLARE, CLOUDFLARE_BYPASS, CLOUDFRONT_ALB, FASTLY, GOOGLE_LB, VPC]
 
 /**
- * `$forwarded_host` as the README's nginx configuration computes it (a `map` on `$http_host`): the Host
+ * `$forwarded_host` as the nginx guide's configuration (docs/guides/nginx.md) computes it (a `map` on `$http_host`): the Host
  * header when it is a reg-name or an IP literal with an optional port, otherwise nothing, so that a Host
  * holding `,` `;` `=` or a quote never reaches a Forwarded element or X-Forwarded-Host.
  */
@@ -435,9 +435,9 @@ describe('the table', () => {
 })
 
 // ---------------------------------------------------------------------------------------------------
-// the README's security section
+// docs/security.md, the security page
 
-const DOC = new URL('../README.md', import.meta.url)
+const DOC = new URL('../docs/security.md', import.meta.url)
 
 function topologyLine(t: Topology): string {
   const path = t.hops.map((hop) => `${hop.name} ${hop.at}`)
@@ -471,7 +471,7 @@ function block(doc: string, name: string): string | undefined {
   return doc.slice(start + `<!-- ${name}:start -->`.length, end).trim()
 }
 
-describe("the README's security section", () => {
+describe('the security page (docs/security.md)', () => {
   const doc = readFileSync(DOC, 'utf8')
 
   it('lists the topologies as modelled here', () => {

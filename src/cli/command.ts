@@ -11,11 +11,11 @@ import { PROVIDER_SNAPSHOTS, settingFromEnv } from '../core/env.js'
 import { platform, type PlatformOptions } from '../platforms/index.js'
 import { explain, lintSetting } from '../diagnostics/explain.js'
 import type { AddressSource, TrustOptions } from '../core/options.js'
-import { renderJson, renderText, type RenderContext } from '../diagnostics/render.js'
+import { renderJson, renderText, type PlaygroundFields, type RenderContext } from '../diagnostics/render.js'
 import { visible } from '../diagnostics/escape.js'
 import { snapshotAges, snapshotsOf, staleRanges } from '../diagnostics/stale.js'
 import type { RequestLike } from '../core/request.js'
-import { listen, shutdown, urlOf, whoami } from './serve.js'
+import { listen, shutdown, urlOf, whoami, type Hypothetical } from './serve.js'
 import { rangesCommand, rangesOf } from './ranges.js'
 import type { RangeValue } from '../core/ranges.js'
 import { UsageError } from './usage.js'
@@ -131,9 +131,11 @@ const SERVE_HELP = `Usage: proxy-trust serve [--trust SETTING] [--port 3000] [--
 
 Run a "whoami" HTTP server to deploy behind your proxy chain: it answers every request with the
 explanation of that request, as text (curl), JSON (Accept: application/json) or an HTML page
-(browsers); ?format=text|json|html overrides Accept. It logs one line per request to stderr and
-stops on SIGINT or SIGTERM once open requests are answered. It shows its trust setting and your
-proxies' addresses to whoever asks: run it while diagnosing, not for good.
+(browsers); ?format=text|json|html overrides Accept. /explain is a playground: a form for a
+setting, a peer address and request headers, answered with the page for that request. It logs one
+line per request to stderr and stops on SIGINT or SIGTERM once open requests are answered. It
+shows its trust setting and your proxies' addresses to whoever asks: run it while diagnosing, not
+for good.
 
 Server:
   --port PORT              the port to listen on (default: 3000; 0 picks a free one)
@@ -333,7 +335,12 @@ async function serveCommand(args: readonly string[], io: Io): Promise<number> {
 
   let server
   try {
-    server = await listen(whoami({ trust, setting, context }, io.stderr), port, host)
+    // the playground at /explain: the form's fields read as explain's --trust, --remote and --header
+    const playground = (fields: PlaygroundFields): Hypothetical => ({
+      ...trustFrom(fields.trust, context.options),
+      request: requestOf(fields.remote === '' ? undefined : fields.remote, fields.headers.split(/\r?\n/).filter((line) => line.trim() !== ''), false),
+    })
+    server = await listen(whoami({ trust, setting, context, playground }, io.stderr), port, host)
   } catch (error) {
     io.stderr.write(`proxy-trust: ${visible(`cannot listen on ${host} port ${port}: ${(error as Error).message}`)}\n`)
     return 1
@@ -398,8 +405,15 @@ function checkEntries(text: string, extended: boolean): void {
 function trustOf(values: TrustValues): { trust: TrustFn; setting: TrustSetting; context: RenderContext } {
   if (values.platform !== undefined) return platformTrustOf(values, values.platform)
   if (values['platform-option'] !== undefined) throw new UsageError('--platform-option needs --platform (see proxy-trust explain --help)')
-  const text = values.trust ?? 'false'
-  const options = optionsOf(values)
+  return trustFrom(values.trust ?? 'false', optionsOf(values))
+}
+
+/**
+ * The predicate, setting and rendering context of a --trust text with options already read (a copy:
+ * provider names in the text add their snapshots to it).
+ */
+function trustFrom(text: string, given: TrustOptions): { trust: TrustFn; setting: TrustSetting; context: RenderContext } {
+  const options: Writable<TrustOptions> = { ...given }
   const setting = text.trimStart().startsWith('[') ? jsonSettingOf(text, options) : settingOf(text)
   if (typeof setting === 'string') {
     checkEntries(text, options.extendedRanges === true || options.preset === 'strict')

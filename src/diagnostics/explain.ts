@@ -20,6 +20,9 @@ import {
   unreadForwardingHeader, untrustedPeer, type Warning,
 } from './warnings.js'
 
+/** The warnings about the setting itself: under them a suggestion is shown even when it keeps the client. */
+const SETTING_CODES: ReadonlySet<string> = new Set(['TRUST_ALL', 'TRUST_ALL_WITH_HEADERS', 'HOP_COUNT', 'SETTING_ODD_ADDRESS', 'SETTING_HOST_BITS'])
+
 export { lintSetting, type Warning, type WarningCode } from './warnings.js'
 
 /**
@@ -192,7 +195,9 @@ export function explain(req: RequestLike, trust: TrustFn, setting?: TrustSetting
   const ranges = snapshotAges(snapshotsOf(trust), Date.now())
   for (const warning of staleRanges(ranges)) warnings.push(warning)
   const header = options.headerPort ? { header: options.header, port: true } : { header: options.header }
-  const suggestion = suggest(hops, options.source === 'header' ? header : options.source, result.ip)
+  // a setting that is right for this request and draws no warning of its own needs no replacement
+  const quiet = !warnings.some((warning) => SETTING_CODES.has(warning.code))
+  const suggestion = suggest(hops, options.source === 'header' ? header : options.source, result.ip, quiet)
   return { source, headers: forwardingHeaders(req, options), hops, stop: walkStop, result, from, ranges, warnings, ...(suggestion && { suggestion }) }
 }
 

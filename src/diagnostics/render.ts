@@ -2,6 +2,7 @@
 // self-contained HTML page for browsers.
 
 import type { Explanation, ExplainedHop } from './explain.js'
+import type { TrustSetting } from '../core/compile.js'
 import type { TrustOptions } from '../core/options.js'
 import { escapeHtml, jsonSafe, printable, visible } from './escape.js'
 
@@ -205,8 +206,118 @@ function cell(text: string | undefined): string {
   return text === undefined ? '<td class="none">-</td>' : `<td>${escapeHtml(text)}</td>`
 }
 
+/** A setting as one line of text, as `--trust` writes it. */
+export function settingText(setting: TrustSetting): string {
+  if (typeof setting === 'function') return 'a custom function'
+  if (Array.isArray(setting)) return setting.join(', ')
+  return String(setting)
+}
+
+/** A hop's address as the chain shows it: the address, else what was received, else that there was none. */
+function hopAddress(hop: ExplainedHop): string {
+  return hop.address ?? hop.received ?? 'no address'
+}
+
+/**
+ * Where a hop came from, in words: the connection itself, an entry a trusted hop wrote (naming that
+ * hop), or an entry left of the client, which anyone on the way, the client first, could have written.
+ */
+function hopOrigin(hop: ExplainedHop, hops: readonly ExplainedHop[]): string {
+  if (hop.index === 0) return 'the connection to this server'
+  if (hop.role === 'ignored') return `in ${hop.from}, left of the client: anyone could have written it`
+  // every hop past the socket has a nearer one, which wrote it
+  const nearer = hops[hop.index - 1] as ExplainedHop
+  return `in ${hop.from}, written by hop ${nearer.index} (${hopAddress(nearer)})`
+}
+
+/** Whether a hop was trusted and by which rule, in words. */
+function hopVerdict(hop: ExplainedHop): string {
+  if (hop.trusted === true) return `trusted: ${hop.reason}`
+  if (hop.trusted === false) return `not trusted: ${hop.reason}`
+  return hop.reason
+}
+
+/** What a hop is in the chain, as its badge says. */
+const ROLE_BADGE: Readonly<Record<ExplainedHop['role'], string>> = {
+  proxy: 'proxy',
+  client: 'client: you',
+  ignored: 'ignored',
+}
+
+/**
+ * The chain in traffic order, as an ordered list: the hops left of the client (ignored, greyed), the
+ * client (marked), each proxy from the farthest to the socket peer, then this server. Arrows between
+ * steps are drawn by the style sheet and hidden from screen readers, which read the list's order.
+ */
+function chainHtml(explanation: Explanation): string {
+  const { hops } = explanation
+  const steps = shownHops(hops, explanation.stop.index).reverse().map((row) => {
+    if (isElided(row)) return `<li class="step elided">${elidedText(row)}</li>`
+    const received = row.received !== undefined && row.received !== row.address
+      ? ` <span class="received">received as <code>${escapeHtml(row.received)}</code></span>` : ''
+    return `<li class="step ${row.role}" data-hop="${row.index}"${row.role === 'client' ? ' aria-current="true"' : ''}>` +
+      `<span class="badge">${ROLE_BADGE[row.role]}</span> <span class="hopno">hop ${row.index}</span> ` +
+      `<code class="addr">${escapeHtml(hopAddress(row))}</code>${received}` +
+      `<span class="origin">${escapeHtml(hopOrigin(row, hops))}</span><span class="sr">; </span>` +
+      `<span class="verdict ${trustClass(row.trusted)}">${escapeHtml(hopVerdict(row))}</span></li>`
+  })
+  steps.push('<li class="step server"><span class="badge">this server</span> <span class="origin">answers with the client above</span></li>')
+  return `<ol class="chain" aria-labelledby="chain-title">${steps.join('')}</ol>`
+}
+
+/** Why the client is who it is, in one sentence, for the top of the page. */
+function whySentence(explanation: Explanation): string {
+  const { stop, hops } = explanation
+  const client = hops[stop.index] as ExplainedHop
+  const who = escapeHtml(hopAddress(client))
+  const proxies = stop.index === 1 ? 'the proxy that connected' : `the ${stop.index} proxies nearest this server`
+  switch (stop.reason) {
+    case 'untrusted':
+      return stop.index === 0
+        ? `The setting does not trust the peer that connected (<code>${who}</code>), so it is the client and every forwarding header is ignored.`
+        : `The setting trusts ${proxies} but not hop ${stop.index} (<code>${who}</code>), so that is the client; nothing left of it is read.`
+    case 'end':
+      return stop.index === 0
+        ? `The peer that connected (<code>${who}</code>) is trusted, but names nobody before it, so it is the client.`
+        : `The setting trusts ${proxies}, and nothing lies beyond hop ${stop.index} (<code>${who}</code>), so that is the client.`
+    case 'malformed':
+      return `What lies beyond hop ${stop.index} (<code>${who}</code>) cannot be read, so the walk stopped there: that is the client.`
+    case 'limit':
+      return `The walk read as many <code>Forwarded</code> elements as it may and stopped at hop ${stop.index} (<code>${who}</code>): that is the client.`
+  }
+}
+
+/** The most fixes the top of the page lists, so that it stays within a screen's first lines. */
+const TOP_FIXES = 3
+
+/** The setting in use, and the one suggested (or, without a suggestion, the warnings' fixes). */
+function settingHtml(explanation: Explanation, context: RenderContext): string {
+  const { suggestion } = explanation
+  const lines = [
+    `<dt>Setting in use</dt><dd><code id="setting">${escapeHtml(context.trust)}</code>` +
+    ` <span class="muted">options: ${escapeHtml(describeOptions(context.options))}; source: ${escapeHtml(explanation.source)}</span></dd>`,
+  ]
+  if (suggestion !== undefined) {
+    // the code says what to paste, with the options it needs (a provider's ranges by name, not listed)
+    lines.push(`<dt>Suggested</dt><dd class="suggested"><code id="suggestion">${escapeHtml(settingText(suggestion.setting))}</code>` +
+      `<pre class="suggestion"><code>${escapeHtml(suggestion.code)}</code></pre></dd>`)
+  } else if (explanation.warnings.length > 0) {
+    // the top of the page holds a few; the warnings below hold every one
+    const fixes = [...new Set(explanation.warnings.map((warning) => warning.fix))]
+    const shown = fixes.slice(0, TOP_FIXES).map((fix) => `<li>${escapeHtml(fix)}</li>`)
+    if (fixes.length > TOP_FIXES) shown.push(`<li class="more">and ${fixes.length - TOP_FIXES} more, with the warnings below</li>`)
+    lines.push(`<dt>To fix</dt><dd><ul class="fixes">${shown.join('')}</ul></dd>`)
+  }
+  return `<dl class="setting">${lines.join('')}</dl>`
+}
+
 const STYLE = `
-:root { color-scheme: light dark; --ok: #1a7f37; --bad: #cf222e; --warn-bg: #fff8c5; --warn-edge: #d4a72c; --muted: #6e7781; }
+:root { color-scheme: light dark; --ok: #1a7f37; --bad: #cf222e; --warn-bg: #fff8c5; --warn-fg: #3b2e00; --warn-edge: #d4a72c;
+  --muted: #59636e; --line: #d0d7de; --you: rgba(84, 174, 255, .18); --you-edge: #0969da; --panel: rgba(127, 127, 127, .08); }
+@media (prefers-color-scheme: dark) {
+  :root { --ok: #3fb950; --bad: #ff7b72; --warn-bg: #3b2e00; --warn-fg: #f8e3a1; --warn-edge: #d29922; --muted: #9198a1;
+    --line: #3d444d; --you: rgba(56, 139, 253, .22); --you-edge: #4493f8; }
+}
 body { font: 15px/1.5 system-ui, sans-serif; margin: 0; padding: 1.5rem; }
 @media (max-width: 30rem) { body { padding: .75rem; } }
 main { max-width: 60rem; margin: 0 auto; }
@@ -214,36 +325,116 @@ h1 { font-size: 1.6rem; margin: 0 0 .25rem; }
 h1 code { font-size: 1.6rem; overflow-wrap: anywhere; }
 h2 { font-size: 1.1rem; margin: 1.5rem 0 .5rem; }
 code, td, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
-.stop { margin: 0; color: var(--muted); }
-/* a narrow screen scrolls a table in its own box, never the page; names never break inside */
+code { overflow-wrap: anywhere; }
+.muted, .stop { color: var(--muted); }
+/* words for screen readers only: the pauses the layout shows by lines */
+.sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
+.why { margin: 0 0 .5rem; }
+dl.setting { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: .2rem 1rem; margin: 0; padding: .5rem .75rem;
+  background: var(--panel); border-radius: 6px; }
+dl.setting dd { font-family: inherit; word-break: normal; overflow-wrap: anywhere; }
+dl.setting dd.suggested code { font-weight: 700; }
+ul.fixes { margin: 0; padding-left: 1.1rem; }
+/* the chain: a row of steps with arrows between them, one step under another on a narrow screen */
+ol.chain { list-style: none; margin: 0; padding: 0; display: flex; flex-wrap: wrap; align-items: stretch; gap: .5rem 1.75rem; }
+ol.chain > li { position: relative; flex: 1 1 8.5rem; max-width: 16rem; min-width: 0; padding: .5rem .75rem; border: 1px solid var(--line); border-radius: 6px; }
+ol.chain > li + li::before { content: "\\2192" / ""; position: absolute; left: -1.45rem; top: 50%; transform: translateY(-50%); color: var(--muted); }
+ol.chain .badge { font-weight: 700; font-size: .85rem; text-transform: uppercase; letter-spacing: .03em; }
+ol.chain .hopno { color: var(--muted); font-size: .85rem; }
+ol.chain .addr { display: block; font-size: 1.05rem; }
+ol.chain .received, ol.chain .origin, ol.chain .verdict { display: block; font-size: .85rem; overflow-wrap: anywhere; }
+ol.chain .origin { color: var(--muted); }
+ol.chain .verdict.trusted { color: var(--ok); }
+ol.chain .verdict.untrusted { color: var(--bad); }
+ol.chain li.client { border: 2px solid var(--you-edge); background: var(--you); }
+ol.chain li.ignored, ol.chain li.elided { opacity: .6; border-style: dashed; }
+ol.chain li.server { background: var(--panel); }
+@media (max-width: 40rem) {
+  ol.chain { flex-direction: column; gap: 1.5rem; }
+  ol.chain > li { flex: none; max-width: none; }
+  ol.chain > li + li::before { content: "\\2193" / ""; left: 1rem; top: -1.45rem; transform: none; }
+}
+/* a narrow screen scrolls the detail tables in their own box, never the page; names never break inside */
 .scroll { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; width: 100%; }
 table.result { width: auto; min-width: 50%; }
-th, td { text-align: left; padding: .3rem .6rem; border-bottom: 1px solid #d0d7de; vertical-align: top; }
+th, td { text-align: left; padding: .3rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 th, td.name, dt { white-space: nowrap; }
 th { font-size: .85rem; }
 td.none { color: var(--muted); }
 tr.proxy td.trusted { color: var(--ok); font-weight: 600; }
-tr.client { font-weight: 700; background: rgba(84, 174, 255, .15); }
+tr.client { font-weight: 700; background: var(--you); }
 tr.client td.untrusted { color: var(--bad); }
 tr.ignored { color: var(--muted); }
 ul.warnings { list-style: none; padding: 0; margin: 0; }
-li.warning { background: var(--warn-bg); color: #3b2e00; border-left: 4px solid var(--warn-edge); padding: .5rem .75rem; margin: 0 0 .5rem; }
+li.warning { background: var(--warn-bg); color: var(--warn-fg); border-left: 4px solid var(--warn-edge); padding: .5rem .75rem; margin: 0 0 .5rem; overflow-wrap: anywhere; }
 li.warning .code { font-weight: 700; }
 li.warning .fix { display: block; font-size: .9rem; }
 p.ok { color: var(--ok); }
-dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; margin: 0; }
+dl.headers { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; margin: 0; }
 dt { font-weight: 600; }
-dd { margin: 0; font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; word-break: break-all; }
-pre.suggestion { overflow-x: auto; margin: 0; padding: .5rem .75rem; border-left: 4px solid var(--ok); }
+dl.headers dd { margin: 0; font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; word-break: break-all; }
+dd { margin: 0; }
+form.playground { display: grid; gap: .5rem; max-width: 40rem; }
+form.playground label { font-weight: 600; }
+form.playground input, form.playground textarea { font: 14px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; width: 100%; box-sizing: border-box; }
+form.playground button, form.again button { justify-self: start; font: inherit; padding: .3rem .9rem; }
+form.again { margin-top: 1.25rem; }
+p.error { color: var(--bad); font-weight: 600; overflow-wrap: anywhere; }
+pre.suggestion { overflow-x: auto; margin: .25rem 0 0; padding: .5rem .75rem; border-left: 4px solid var(--ok); white-space: pre; }
 footer { margin-top: 2rem; color: var(--muted); font-size: .85rem; overflow-wrap: anywhere; }
 `
 
+/** What the playground's form holds: the setting, the peer address and the header lines, as typed. */
+export interface PlaygroundFields {
+  readonly trust: string
+  readonly remote: string
+  readonly headers: string
+}
+
+/** The playground form, filled with `fields`; it posts back to `/explain`. */
+function playgroundForm(fields: PlaygroundFields): string {
+  return `<form class="playground" method="post" action="/explain">
+<label for="trust">Setting (<code>--trust</code>)</label>
+<input id="trust" name="trust" value="${escapeHtml(fields.trust)}" autocomplete="off" spellcheck="false">
+<label for="remote">Peer address (<code>--remote</code>; empty for a socket without one)</label>
+<input id="remote" name="remote" value="${escapeHtml(fields.remote)}" autocomplete="off" spellcheck="false">
+<label for="headers">Request headers (<code>--header</code>, one <code>Name: value</code> a line)</label>
+<textarea id="headers" name="headers" rows="6" spellcheck="false">${escapeHtml(fields.headers)}</textarea>
+<button type="submit">Explain this request</button>
+</form>`
+}
+
+/** The document around a page's main content. */
+function page(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title}</title>
+<link rel="icon" href="data:,">
+<style>${STYLE}</style>
+</head>
+<body>
+<main>
+${body}
+</main>
+</body>
+</html>
+`
+}
+
+/** Where a page stands: the whoami answer to the request itself, or the playground's answer with its form. */
+export type PageKind = { readonly kind: 'whoami' } | { readonly kind: 'playground'; readonly fields: PlaygroundFields }
+
 /**
  * The explanation as a self-contained HTML page (inline styles, no scripts, no external resources):
- * the client address, warnings highlighted, the hop table, the answers and the request's headers.
+ * at the top the client, why, the setting in use and the suggested one (or the warnings' fixes); the
+ * chain drawn in traffic order; then the warnings, the hop table, the answers and the request's
+ * headers. `where` adds the playground's form (filled with what was asked) or a button to it.
  */
-export function renderHtml(explanation: Explanation, context: RenderContext): string {
+export function renderHtml(explanation: Explanation, context: RenderContext, where?: PageKind): string {
   const { hops, result, from, warnings } = explanation
   const warningItems = warnings.length === 0
     ? '<p class="ok">No warnings.</p>'
@@ -252,8 +443,10 @@ export function renderHtml(explanation: Explanation, context: RenderContext): st
       `<span class="fix">Fix: ${escapeHtml(w.fix)}</span></li>`).join('')}</ul>`
   const hopRows = shownHops(hops, explanation.stop.index).map((hop) => {
     if (isElided(hop)) return `<tr class="elided"><td colspan="8">${elidedText(hop)}</td></tr>`
+    // what was received, only where it is not the address shown beside it
+    const received = hop.received === hop.address ? '<td class="none"></td>' : cell(hop.received)
     return `<tr class="hop ${hop.role}" data-role="${hop.role}">` +
-      `<td>${hop.index}</td><td>${hop.role}</td><td class="name">${escapeHtml(hop.from)}</td>${cell(hop.received)}${cell(hop.address)}` +
+      `<td>${hop.index}</td><td>${hop.role}</td><td class="name">${escapeHtml(hop.from)}</td>${cell(hop.address)}${received}` +
       `<td>${yesNo(hop.valid)}</td><td class="${trustClass(hop.trusted)}">${yesNo(hop.trusted)}</td><td>${escapeHtml(hop.reason)}</td></tr>`
   }).join('')
   const answers: [string, string | undefined, string | undefined][] = [
@@ -269,29 +462,26 @@ export function renderHtml(explanation: Explanation, context: RenderContext): st
   const headers = Object.entries(explanation.headers)
   const headerList = headers.length === 0
     ? '<p>None.</p>'
-    : `<dl>${headers.map(([name, value]) => `<dt>${escapeHtml(name)}</dt><dd>${escapeHtml(value)}</dd>`).join('')}</dl>`
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>proxy-trust: ${escapeHtml(result.ip ?? 'no address')}</title>
-<link rel="icon" href="data:,">
-<style>${STYLE}</style>
-</head>
-<body>
-<main>
-<h1>You are <code id="ip">${escapeHtml(result.ip ?? 'no address')}</code></h1>
-<p class="stop">Stop (${explanation.stop.reason}): ${escapeHtml(explanation.stop.message)}</p>
-${explanation.suggestion === undefined ? '' : `<h2>Suggested setting</h2>\n<pre class="suggestion"><code>${escapeHtml(explanation.suggestion.code)}</code></pre>\n`}<h2>Warnings</h2>
+    : `<dl class="headers">${headers.map(([name, value]) => `<dt>${escapeHtml(name)}</dt><dd>${escapeHtml(value)}</dd>`).join('')}</dl>`
+  let playground = ''
+  if (where?.kind === 'playground') playground = `<h2>Try another request</h2>\n${playgroundForm(where.fields)}\n`
+  else if (where?.kind === 'whoami') playground = '<form class="again" method="get" action="/explain"><button type="submit">Explain another request</button></form>\n'
+  const title = where?.kind === 'playground' ? 'proxy-trust playground' : 'proxy-trust'
+  return page(`${title}: ${escapeHtml(result.ip ?? 'no address')}`, `<h1>${where?.kind === 'playground' ? 'The client is' : 'You are'} <code id="ip">${escapeHtml(result.ip ?? 'no address')}</code></h1>
+<p class="why" id="why">${whySentence(explanation)}</p>
+${settingHtml(explanation, context)}
+<h2 id="chain-title">The chain, in traffic order</h2>
+${chainHtml(explanation)}
+<h2>Warnings</h2>
 ${warningItems}
 <h2>Hops</h2>
 <div class="scroll">
 <table class="hops">
-<thead><tr><th>#</th><th>role</th><th>from</th><th>received</th><th>address</th><th>valid</th><th>trusted</th><th>reason</th></tr></thead>
+<thead><tr><th>#</th><th>role</th><th>from</th><th>address</th><th>received</th><th>valid</th><th>trusted</th><th>reason</th></tr></thead>
 <tbody>${hopRows}</tbody>
 </table>
 </div>
+<p class="stop">The walk stopped (${explanation.stop.reason}): ${escapeHtml(explanation.stop.message)}</p>
 <h2>Result</h2>
 <div class="scroll">
 <table class="result">
@@ -301,9 +491,17 @@ ${warningItems}
 </div>
 <h2>Forwarding headers</h2>
 ${headerList}
-<footer>trust: <span class="mono">${escapeHtml(context.trust)}</span> · options: ${escapeHtml(describeOptions(context.options))} · source: ${escapeHtml(explanation.source)}${explanation.ranges.length > 0 ? ` · ranges: ${escapeHtml(describeRanges(explanation))}` : ''}</footer>
-</main>
-</body>
-</html>
-`
+${playground}<footer>trust: <span class="mono">${escapeHtml(context.trust)}</span> · options: ${escapeHtml(describeOptions(context.options))} · source: ${escapeHtml(explanation.source)}${explanation.ranges.length > 0 ? ` · ranges: ${escapeHtml(describeRanges(explanation))}` : ''}</footer>`)
+}
+
+/**
+ * The playground's own page: the form, filled with `fields`, and an error when what was asked could
+ * not be explained (a bad setting, header line or address), as the command line words it.
+ */
+export function renderPlayground(fields: PlaygroundFields, error?: string): string {
+  const problem = error === undefined ? '' : `<p class="error" role="alert">${escapeHtml(error)}</p>\n`
+  return page('proxy-trust playground', `<h1>Explain a request</h1>
+<p>Paste a trust setting, the address that connects to your server and the request's headers, and see how
+they resolve: the same page as for a request this server receives, for one it has not. Nothing is kept.</p>
+${problem}${playgroundForm(fields)}`)
 }

@@ -50,12 +50,13 @@ function safe(text: string | undefined): string {
 /**
  * The suggestion for a request's hops (the socket peer first, every entry the source holds), or
  * undefined: when the peer is a public address outside every provider (a direct client), has no
- * address, or nothing was forwarded.
+ * address, or nothing was forwarded, or when `quiet` (no warning about the setting itself) and that
+ * setting already answers the client the suggestion would.
  *
  * @example
  * suggest(explain(req, trust).hops, 'x-forwarded-for', req.ip)?.code // "app.set('trust proxy', ['loopback'])\n…"
  */
-export function suggest(hops: readonly ExplainedHop[], source: SuggestSource, ip: string | undefined): Suggestion | undefined {
+export function suggest(hops: readonly ExplainedHop[], source: SuggestSource, ip: string | undefined, quiet = false): Suggestion | undefined {
   const names: string[] = []
   let client: ExplainedHop | undefined
   for (const hop of hops) {
@@ -75,6 +76,8 @@ export function suggest(hops: readonly ExplainedHop[], source: SuggestSource, ip
   if (source !== 'x-forwarded-for') options.source = source
   if (providers.length > 0) options.ranges = Object.fromEntries(providers.map((name) => [name, PROVIDER_SNAPSHOTS.get(name) as RangeSnapshot]))
   const answer = client ?? hops[hops.length - 1] as ExplainedHop
+  // nothing to change: the setting in use gives this client and draws no warning
+  if (quiet && answer.address === ip) return undefined
   return {
     setting: names,
     ...(Object.keys(options).length === 0 ? {} : { options }),

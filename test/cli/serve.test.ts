@@ -1,11 +1,14 @@
 // serve.test.ts: the whoami server never dies on a request: hostile request lines and headers sent
 // over raw sockets to the built executable, unreadable targets answered 400, errors while answering
-// caught per request, and every log line free of raw control characters.
+// caught per request, and every log line free of raw control characters. And its playground at
+// /explain, over real sockets to `main(['serve', ...])` in this process: the form, a posted request
+// explained, every field escaped, bad fields answered with the command line's words, the body
+// bounded (413), other media types and methods refused, nothing kept between requests.
 
 import { spawn, type ChildProcessByStdio } from 'node:child_process'
 import { once } from 'node:events'
 import { existsSync } from 'node:fs'
-import type http from 'node:http'
+import http from 'node:http'
 import net from 'node:net'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -13,7 +16,9 @@ import type { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { compileTrust, type TrustFn } from '../../src/core/compile.js'
-import { queryOf, whoami } from '../../src/cli/serve.js'
+import { main, type Io } from '../../src/cli/command.js'
+import { PLAYGROUND_LIMIT, queryOf, whoami } from '../../src/cli/serve.js'
+import { UsageError } from '../../src/cli/usage.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const CLI = join(ROOT, 'dist/esm/cli.js')
@@ -213,5 +218,267 @@ describe('whoami: an error while answering is caught per request', () => {
     expect((written[0] as unknown[])[0]).toBe(200)
     expect(destroyed()).toBe(true)
     expect(calls).toBe(2)
+  })
+})
+
+// ---------------------------------------------------------------------------------------------------
+// the playground
+
+/** What came back from a request through node:http: status, headers and body. */
+interface Reply {
+  readonly status: number
+  readonly headers: http.IncomingHttpHeaders
+  readonly body: string
+}
+
+function send(port: number, method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const request = http.request({ host: '127.0.0.1', localAddress: '127.0.0.1', port, method, path, headers }, (response) => {
+      let text = ''
+      response.setEncoding('utf8')
+      response.on('data', (chunk: string) => { text += chunk })
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: text }))
+    })
+    request.on('error', reject)
+    request.end(body)
+  })
+}
+
+const FORM = { 'content-type': 'application/x-www-form-urlencoded' }
+
+/** A form body as a browser encodes it. */
+function form(fields: Record<string, string>): string {
+  return new URLSearchParams(fields).toString()
+}
+
+/** The chain's steps as drawn: each step's role and address, in document order. */
+function chainSteps(html: string): string[] {
+  const list = html.substring(html.indexOf('<ol class="chain"'), html.indexOf('</ol>'))
+  return list.split('<li ').slice(1).map((step) => {
+    const role = /^class="step (\w+)"/.exec(step)?.[1] ?? '?'
+    const address = /<code class="addr">([^<]*)<\/code>/.exec(step)?.[1]
+    return address === undefined ? role : `${role} ${address}`
+  })
+}
+
+describe('the playground at /explain (main serve in this process, over real sockets)', () => {
+  let port = 0
+  let stderr = ''
+  let stop: ((signal: string) => void) | undefined
+  let running: Promise<number>
+
+  beforeAll(async () => {
+    let listening: (url: string) => void = () => undefined
+    const url = new Promise<string>((resolve) => { listening = resolve })
+    const io: Io = {
+      stdout: { write: (text: string) => { const match = /^listening on (\S+)\n/.exec(text); if (match) listening(match[1] as string); return true } },
+      stderr: { write: (text: string) => (stderr += text) },
+      env: {},
+      onSignal: (handler) => {
+        stop = handler
+        return () => { stop = undefined }
+      },
+      version: () => '9.9.9',
+    }
+    running = main(['serve', '--port', '0', '--trust', 'loopback, 10.0.0.0/8'], io)
+    port = Number(new URL(await url).port)
+  })
+
+  afterAll(async () => {
+    stop?.('SIGTERM')
+    expect(await running).toBe(0)
+  })
+
+  it('answers GET with the form, filled with the server\'s setting and this request\'s peer and forwarding headers', async () => {
+    const reply = await send(port, 'GET', '/explain?x=1', { 'x-forwarded-for': '203.0.113.5' })
+    expect(reply.status).toBe(200)
+    expect(reply.headers['content-type']).toBe('text/html; charset=utf-8')
+    expect(reply.headers['content-security-policy']).toBe("default-src 'none'; style-src 'unsafe-inline'; img-src data:")
+    expect(reply.headers['cache-control']).toBe('no-store')
+    expect(reply.body).toContain('<form class="playground" method="post" action="/explain">')
+    expect(reply.body).toContain('<input id="trust" name="trust" value="loopback, 10.0.0.0/8"')
+    expect(reply.body).toContain('<input id="remote" name="remote" value="127.0.0.1"')
+    expect(reply.body).toMatch(/<textarea [^>]*>x-forwarded-for: 203\.0\.113\.5\nhost: 127\.0\.0\.1:\d+<\/textarea>/)
+  })
+
+  it('answers HEAD with the form\'s headers and no body', async () => {
+    const reply = await send(port, 'HEAD', '/explain')
+    expect([reply.status, reply.headers['content-type'], reply.body]).toEqual([200, 'text/html; charset=utf-8', ''])
+  })
+
+  it('links the whoami page to the playground', async () => {
+    const reply = await send(port, 'GET', '/?format=html')
+    expect(reply.body).toContain('<form class="again" method="get" action="/explain">')
+  })
+
+  it('answers a posted form with the page for the request it describes, and the form again', async () => {
+    const reply = await send(port, 'POST', '/explain', FORM, form({
+      trust: '10.0.0.0/8', remote: '10.0.0.1', headers: 'X-Forwarded-For: 198.51.100.7, 192.0.2.44\r\n\r\nx-forwarded-for: 10.0.0.2\nX-Forwarded-Proto: https',
+    }))
+    expect(reply.status).toBe(200)
+    expect(reply.headers['content-security-policy']).toBe("default-src 'none'; style-src 'unsafe-inline'; img-src data:")
+    expect(chainSteps(reply.body)).toEqual(['ignored 198.51.100.7', 'client 192.0.2.44', 'proxy 10.0.0.2', 'proxy 10.0.0.1', 'server'])
+    expect(reply.body).toContain('<code id="setting">10.0.0.0/8</code>')
+    expect(reply.body).toContain('<h1>The client is <code id="ip">192.0.2.44</code></h1>')
+    expect(reply.body).toContain('<input id="trust" name="trust" value="10.0.0.0/8"')
+  })
+
+  it('keeps nothing: the next GET starts from the server\'s own setting again', async () => {
+    const reply = await send(port, 'GET', '/explain')
+    expect(reply.body).toContain('<input id="trust" name="trust" value="loopback, 10.0.0.0/8"')
+  })
+
+  it('explains a form without a peer address as a socket without one, and missing fields as empty', async () => {
+    const reply = await send(port, 'POST', '/explain', FORM, form({ trust: 'loopback' }))
+    expect(reply.status).toBe(200)
+    expect(reply.body).toContain('<code id="ip">no address</code>')
+  })
+
+  it.each([
+    ['a slip in the setting', { trust: 'lookback', remote: '127.0.0.1', headers: '' },
+      'invalid --trust &#34;lookback&#34;: invalid IP address: lookback: did you mean &#34;loopback&#34;?'],
+    ['a peer that is not an address', { trust: 'loopback', remote: '<b>x</b>', headers: '' },
+      'invalid --remote &#34;&#60;b&#62;x&#60;/b&#62;&#34;: expected an IP address (leave --remote out for a socket without one)'],
+    ['a header line without a name', { trust: 'loopback', remote: '127.0.0.1', headers: '<script>alert(1)</script>' },
+      'invalid --header &#34;&#60;script&#62;alert(1)&#60;/script&#62;&#34;: expected &#34;Name: value&#34;'],
+  ])('answers 400 with the form and the command line\'s words for %s', async (_name, fields, message) => {
+    const reply = await send(port, 'POST', '/explain', FORM, form(fields))
+    expect(reply.status).toBe(400)
+    expect(reply.headers['content-security-policy']).toBe("default-src 'none'; style-src 'unsafe-inline'; img-src data:")
+    expect(reply.body).toContain(`<p class="error" role="alert">${message}</p>`)
+    expect(reply.body).not.toMatch(/<(?:script|b>)/)
+  })
+
+  it('escapes hostile fields everywhere on the page', async () => {
+    const hostile = '"><img src=x onerror=alert(1)><script>alert(2)</script>'
+    const reply = await send(port, 'POST', '/explain', FORM, form({
+      trust: 'loopback', remote: '127.0.0.1', headers: `X-Forwarded-For: ${hostile}\nHost: ${hostile}\nForwarded: for=${hostile}\nX-Forwarded-Host: </textarea>${hostile}`,
+    }))
+    expect(reply.status).toBe(200)
+    expect(reply.body).not.toMatch(/<(?:img|script)/i)
+    expect(reply.body).not.toContain('</textarea><')
+    expect(chainSteps(reply.body)[0]).toBe('client &#34;&#62;&#60;img src=x onerror=alert(1)&#62;&#60;script&#62;alert(2)&#60;/script&#62;')
+  })
+
+  it('answers 413 to a form longer than the bound it declares, before reading it', async () => {
+    const reply = await raw(port, ['POST /explain HTTP/1.1', 'Host: x', 'Content-Type: application/x-www-form-urlencoded',
+      `Content-Length: ${PLAYGROUND_LIMIT + 1}`, '', ''].join('\r\n'))
+    expect(reply.status).toBe(413)
+    expect(reply.body).toBe(`payload too large: the form may hold at most ${PLAYGROUND_LIMIT} bytes\n`)
+  })
+
+  it('answers 413 to a chunked form that grows past the bound, and reads no further', async () => {
+    const chunk = 'a'.repeat(4096)
+    const chunks = Array.from({ length: 12 }, () => `${chunk.length.toString(16)}\r\n${chunk}\r\n`).join('')
+    const reply = await raw(port, ['POST /explain HTTP/1.1', 'Host: x', 'Content-Type: application/x-www-form-urlencoded',
+      'Transfer-Encoding: chunked', '', chunks + '0\r\n\r\n'].join('\r\n'))
+    expect(reply.status).toBe(413)
+  })
+
+  it('accepts a form of exactly the bound', async () => {
+    const body = form({ trust: 'loopback', remote: '127.0.0.1', headers: '' })
+    const reply = await send(port, 'POST', '/explain', FORM, body + '&pad=' + 'p'.repeat(PLAYGROUND_LIMIT - body.length - 5))
+    expect(reply.status).toBe(200)
+  })
+
+  it.each([
+    ['no content type', {}],
+    ['JSON', { 'content-type': 'application/json' }],
+    ['multipart', { 'content-type': 'multipart/form-data; boundary=x' }],
+  ])('answers 415 to a form sent as %s', async (_name, headers) => {
+    const reply = await send(port, 'POST', '/explain', headers, '{}')
+    expect(reply.status).toBe(415)
+    expect(reply.body).toBe('unsupported media type: post the form as application/x-www-form-urlencoded\n')
+  })
+
+  it('accepts the media type with parameters and in any case', async () => {
+    const reply = await send(port, 'POST', '/explain', { 'content-type': 'Application/X-WWW-Form-URLEncoded; charset=UTF-8' }, form({ trust: 'loopback' }))
+    expect(reply.status).toBe(200)
+  })
+
+  it('answers 405 with the methods allowed to anything but GET, HEAD and POST', async () => {
+    const reply = await send(port, 'PUT', '/explain', FORM, 'trust=loopback')
+    expect(reply.status).toBe(405)
+    expect(reply.headers.allow).toBe('GET, HEAD, POST')
+  })
+
+  it('finds the playground under an absolute URL too, and leaves the asterisk form to the whoami answer', async () => {
+    const absolute = await raw(port, requestBytes('GET http://whoami.example/explain HTTP/1.1'))
+    expect(absolute.status).toBe(200)
+    expect(absolute.body).toContain('<form class="playground"')
+    const star = await raw(port, requestBytes('OPTIONS * HTTP/1.1'))
+    expect(star.status).toBe(200)
+    expect(star.body).toMatch(/^trust: loopback, 10\.0\.0\.0\/8 /)
+  })
+
+  it('survives a client that goes away in the middle of its form', async () => {
+    const socket = net.connect({ host: '127.0.0.1', port })
+    await once(socket, 'connect')
+    socket.write(['POST /explain HTTP/1.1', 'Host: x', 'Content-Type: application/x-www-form-urlencoded', 'Content-Length: 100', '', 'trust=loop'].join('\r\n'))
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    socket.destroy()
+    await once(socket, 'close')
+    const reply = await send(port, 'GET', '/explain')
+    expect(reply.status).toBe(200)
+  })
+
+  it('logs each playground request in one line, with no raw control character', async () => {
+    await send(port, 'POST', '/explain?\u009b', FORM, form({ trust: '\u009b\u202e', headers: 'X-Forwarded-For: \u009b2J' }))
+    const lines = stderr.trimEnd().split('\n').filter((line) => line.includes(' playground '))
+    expect(lines.some((line) => / POST "\/explain" 200 playground explained$/.test(line))).toBe(true)
+    expect(lines.some((line) => / POST "\/explain" 413 playground refused$/.test(line))).toBe(true)
+    expect(lines.some((line) => / GET "\/explain" 200 playground form$/.test(line))).toBe(true)
+    expect(lines.some((line) => / POST "\/explain" 400 playground invalid$/.test(line))).toBe(true)
+    // eslint-disable-next-line no-control-regex
+    expect(stderr).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/)
+  })
+})
+
+describe('whoami: the playground is optional, and its errors are caught', () => {
+  const context = { trust: 'loopback', options: {} }
+
+  async function serving(listener: http.RequestListener, run: (port: number) => Promise<void>): Promise<void> {
+    const server = http.createServer(listener)
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    try {
+      await run((server.address() as net.AddressInfo).port)
+    } finally {
+      server.close()
+      server.closeAllConnections()
+    }
+  }
+
+  it('answers /explain as any other path without a playground', async () => {
+    await serving(whoami({ trust: compileTrust('loopback'), setting: 'loopback', context }, { write: () => true }), async (port) => {
+      const reply = await send(port, 'GET', '/explain', { accept: 'text/html' })
+      expect(reply.body).toContain('<h1>You are <code id="ip">127.0.0.1</code></h1>')
+      expect(reply.body).not.toContain('<form')
+    })
+  })
+
+  it('answers 500 and logs it when explaining the form fails other than by a bad field', async () => {
+    const log: string[] = []
+    const playground = (): never => { throw new Error('boom') }
+    const refused = (): never => { throw new UsageError('no such thing') }
+    await serving(whoami({ trust: compileTrust('loopback'), setting: 'loopback', context, playground }, { write: (line: string) => log.push(line) }), async (port) => {
+      const reply = await send(port, 'POST', '/explain', FORM, 'trust=x')
+      expect([reply.status, reply.body]).toEqual([500, 'internal error: see the server log\n'])
+      expect(log.at(-1)).toMatch(/ POST "\/explain" 500 Error: boom\n$/)
+    })
+    await serving(whoami({ trust: compileTrust('loopback'), setting: 'loopback', context, playground: refused }, { write: () => true }), async (port) => {
+      const reply = await send(port, 'POST', '/explain', FORM, 'nothing=here')
+      expect(reply.status).toBe(400)
+      expect(reply.body).toContain('<p class="error" role="alert">no such thing</p>')
+    })
+  })
+  it('fills the form with an empty peer for a socket without an address', () => {
+    const written: unknown[] = []
+    const res = { get headersSent() { return written.length > 0 }, writeHead: (...args: unknown[]) => written.push(args), end: (body: unknown) => written.push(body) }
+    const req = { method: 'GET', url: '/explain', headers: {}, socket: {} } as unknown as http.IncomingMessage
+    const handler = whoami({ trust: compileTrust('loopback'), setting: 'loopback', context, playground: () => { throw new Error('not asked') } }, { write: () => true })
+    handler(req, res as unknown as http.ServerResponse)
+    expect((written[0] as unknown[])[0]).toBe(200)
+    expect(written[1]).toContain('<input id="remote" name="remote" value=""')
   })
 })

@@ -1,6 +1,7 @@
 // options.test.ts: resolveOptions, which validates the options of compileTrust(setting, options)
 // once and fills in the defaults, and describeValue, which renders a bad value in its errors.
 
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { compileTrust } from '../../src/core/compile.js'
 import { describeValue, EXPRESS, resolveOptions, type ResolvedOptions, type TrustOptions } from '../../src/core/options.js'
@@ -14,7 +15,7 @@ function changed(fields: Partial<ResolvedOptions>): ResolvedOptions {
 const STRICT_PRESET = changed({ aligned: true, strict: true, normalize: true, extendedRanges: true })
 
 describe('EXPRESS', () => {
-  it('holds every default the README documents', () => {
+  it('holds every default the options reference (docs/reference/options.md) documents', () => {
     expect(EXPRESS).toEqual({
       source: 'x-forwarded-for',
       header: '',
@@ -30,6 +31,20 @@ describe('EXPRESS', () => {
       proofHeader: '',
       proofValues: [],
     })
+  })
+
+  // each row of the table in docs/reference/options.md whose default is a value, given as that
+  // option, changes nothing: the documented default is the one resolveOptions fills in
+  it('is what each default of the options table resolves to', () => {
+    const doc = readFileSync(new URL('../../docs/reference/options.md', import.meta.url), 'utf8')
+    const rows = [...doc.matchAll(/^\| `(\w+)` \| `([^`]+)` \|/gm)].map((match) => [match[1] ?? '', match[2] ?? ''] as const)
+    expect(rows.map(([name]) => name)).toEqual([
+      'source', 'ports', 'hostAndProto', 'addresses', 'normalize', 'extendedRanges', 'zones', 'trustSocketless', 'maxForwarded',
+    ])
+    for (const [name, literal] of rows) {
+      const value: unknown = JSON.parse(literal.replace(/'/g, '"'))
+      expect(resolveOptions({ [name]: value } as TrustOptions), `${name}: ${literal}`).toBe(EXPRESS)
+    }
   })
 
   it('is frozen, so that no caller can change what every predicate without options shares', () => {

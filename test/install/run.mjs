@@ -6,7 +6,8 @@
 // (registry.mjs) serves both under the package's own name and passes everything else upstream, so
 // the apps install exactly what the README writes: `"proxy-trust": "^0.2.0"` and
 // `"proxy-addr": "npm:proxy-trust@^0.2.0"`, through npm `overrides`, pnpm `pnpm.overrides` and yarn
-// classic `resolutions`, for Express 4 and Express 5. Express 4 apps hold one release twice (the
+// classic `resolutions` (the fields the README names, and docs/reference/frameworks.md links to),
+// for Express 4 and Express 5. Express 4 apps hold one release twice (the
 // app's install and Express's); Express 5 apps hold 0.3.0 for the app and 0.2.0 under Express, and
 // import proxy-addr themselves. Every app answers the same request, from 127.0.0.1 with
 // `Forwarded: for=203.0.113.9` and `X-Forwarded-For: 6.6.6.6`, with a predicate compiled with
