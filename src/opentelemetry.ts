@@ -24,7 +24,7 @@ export interface IncomingSpanHookOptions {
 
 /**
  * A function for `HttpInstrumentation`'s `startIncomingSpanHook` that returns the span attributes
- * from `resolveAddr(request, trust)`: `client.address` (the resolved `ip`), `client.port` where the
+ * from `resolveAddr(request, trust)`: `client.address` (the resolved `ip`, when it is an IP address), `client.port` where the
  * hop that named the client carries one (the socket's port for a direct client, a Forwarded `for=`
  * port, an X-Forwarded-For port with `ports: true`), `server.address` and `server.port` (the resolved
  * host) and `url.scheme` (the resolved protocol). `network.peer.address` stays the socket's, as the

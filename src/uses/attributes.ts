@@ -10,6 +10,7 @@
 // reverse proxy in the Forwarded#host, X-Forwarded-Host, or a similar header", else `:authority`, else
 // `Host` ("Setting server.address and server.port attributes"); `network.peer.address` is the socket.
 
+import { Kind, parseAddress } from '../core/address.js'
 import { normalizeProtocol, isValidHost } from '../core/authority.js'
 import { compiledOf, type TrustFn } from '../core/compile.js'
 import { hostnameOf, type ResolvedAddr } from '../core/resolve.js'
@@ -39,6 +40,8 @@ export type SpanAttributes = {
   readonly 'url.scheme'?: string
 }
 
+const scratch = new Int32Array(4)
+
 /** The client attributes of a request with no answer: each removes the instrumentation's own. */
 export const NO_CLIENT: SpanAttributes = Object.freeze({ [CLIENT_ADDRESS]: undefined, [CLIENT_PORT]: undefined })
 /** The server attributes of a request with no answer. */
@@ -53,7 +56,10 @@ export const NO_SERVER: Omit<SpanAttributes, typeof CLIENT_ADDRESS | typeof CLIE
  * server attributes; a protocol other than http, https, ws and wss gives the socket's own.
  */
 export function spanAttributesOf(req: RequestLike, trust: TrustFn, answer: ResolvedAddr, server: boolean): SpanAttributes {
-  const client = { [CLIENT_ADDRESS]: answer.ip, [CLIENT_PORT]: clientPortOf(req, trust, answer) }
+  // client.address is an IP address: with Express's compatible addresses and a setting that walks
+  // past any text (`true`, a hop count), `ip` can be a client entry that is none
+  const ip = parseAddress(answer.ip, scratch) === Kind.Invalid ? undefined : answer.ip
+  const client = { [CLIENT_ADDRESS]: ip, [CLIENT_PORT]: ip === undefined ? undefined : clientPortOf(req, trust, answer) }
   if (!server) return client
   const scheme = normalizeProtocol(answer.protocol) ?? (socketOf(req)?.encrypted === true ? 'https' : 'http')
   const host = answer.host

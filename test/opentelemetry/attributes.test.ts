@@ -57,6 +57,12 @@ const ROWS: readonly Row[] = [
     expected: { 'client.address': '203.0.113.5', 'client.port': undefined, 'server.address': 'shop.example', 'server.port': 80, 'url.scheme': 'http' },
   },
   {
+    name: 'fail: trust true and a client entry that is no address (compatible addresses): no client.address',
+    trust: compileTrust(true),
+    req: { socket: peer('127.0.0.1', { remotePort: 3 }), headers: { host: 'shop.example', 'x-forwarded-for': '<script>, 203.0.113.5' } },
+    expected: { 'client.address': undefined, 'client.port': undefined, 'server.address': 'shop.example', 'server.port': 80, 'url.scheme': 'http' },
+  },
+  {
     name: 'fail: no Host at all: no server attributes, and they remove the instrumentation\'s',
     trust: compileTrust(false),
     req: { socket: peer('198.51.100.2', { remotePort: 2 }), headers: {} },
