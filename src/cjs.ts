@@ -35,6 +35,7 @@ declare namespace main {
   export type RequestLike = api.RequestLike
   export type SocketLike = api.SocketLike
   export type HeadersLike = api.HeadersLike
+  export type ClientKeyOptions = api.ClientKeyOptions
 }
 
 export = main

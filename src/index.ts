@@ -12,6 +12,7 @@ export { explain, lintSetting, type Explanation, type ExplainedHop, type HopRole
 export { createMonitor, type Monitor, type MonitorOptions } from './diagnostics/monitor.js'
 export { fromFetch, type RequestLike, type SocketLike, type HeadersLike, type FetchRequestLike, type ConnectionInfo } from './core/request.js'
 export { proxyaddr, type ProxyAddr, type ProxyAddrTrust } from './core/proxyaddr.js'
+export { clientKey, type ClientKeyOptions } from './uses/key.js'
 
 // proxy-addr's own shape, for `import proxyaddr, { all, compile } from 'proxy-addr'` under an
 // override: Node gives those three from the real proxy-addr's module.exports
