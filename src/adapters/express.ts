@@ -122,7 +122,8 @@ function host(this: ExpressRequest): string | undefined {
 /**
  * Trust proxies in an Express 4 or 5 application: compile `setting` with `options`, hand the
  * predicate to Express (`app.set('trust proxy', trust)`, which `app.get('trust proxy fn')` then
- * returns), and define `req.ip`, `req.ips`, `req.protocol`, `req.secure`, `req.hostname` (and, on
+ * returns; a boolean setting stays `app.get('trust proxy')` and the predicate is set as `trust
+ * proxy fn`), and define `req.ip`, `req.ips`, `req.protocol`, `req.secure`, `req.hostname` (and, on
  * Express 5, `req.host`) on `app.request` so that they answer with `resolveAddr`'s rules. Without
  * options the answers are exactly those of `app.set('trust proxy', setting)`; with options, such as
  * `source: 'forwarded'` or `hostAndProto: 'aligned'`, every getter honours them, which Express's own
@@ -161,7 +162,15 @@ export function trustProxy(app: ExpressApp, setting: TrustSetting, options?: Ada
   const trust = compileTrust(setting, trustOptions)
   const monitor = monitorFor(trust, warn)
   if (monitor !== undefined) monitors.set(trust, monitor)
-  app.set('trust proxy', trust)
+  if (typeof setting === 'boolean') {
+    // a boolean is kept as given, so that code reading the setting back sees it (express-rate-limit's
+    // checks compare `app.get('trust proxy')` with true and false); Express compiles it, and the
+    // getters read the predicate set next
+    app.set('trust proxy', setting)
+    app.set('trust proxy fn', trust)
+  } else {
+    app.set('trust proxy', trust)
+  }
 
   const proto = app.request
   for (const [name, get] of Object.entries(GETTERS)) {
