@@ -153,4 +153,22 @@ describe('incomingSpanHook', () => {
       },
     ), { numRuns: 2000 })
   })
+
+  it('never throws, whatever the socket and headers hold (generated, several settings and options)', () => {
+    const hooks = [
+      incomingSpanHook(compileTrust(true)),
+      incomingSpanHook(compileTrust('loopback', { source: 'forwarded' })),
+      incomingSpanHook(compileTrust('loopback', { ports: true, hostAndProto: 'aligned' })),
+      incomingSpanHook(compileTrust(2, { preset: 'strict' }), { server: false }),
+    ]
+    const text = fc.string({ unit: 'binary', maxLength: 40 })
+    fc.assert(fc.property(
+      fc.option(fc.oneof(fc.constant('127.0.0.1'), fc.ipV6(), text), { nil: undefined }),
+      fc.option(fc.integer({ min: -1, max: 70000 }), { nil: undefined }),
+      fc.dictionary(fc.constantFrom('host', 'forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', ':authority'), text),
+      (remoteAddress, remotePort, headers) => {
+        for (const hook of hooks) hook({ socket: peer(remoteAddress, { remotePort }), headers })
+      },
+    ), { numRuns: 2000 })
+  })
 })

@@ -80,6 +80,15 @@ describe('compileTrustedPeerCheck', () => {
   })
 })
 
+describe('compileTrustedPeerCheck, generated', () => {
+  it('admits never throws, whatever the socket holds', () => {
+    const check = compileTrustedPeerCheck(compileTrust('10.0.0.0/8', { trustSocketless: true }), { allow: 'loopback', paths: ['/healthz'] })
+    fc.assert(fc.property(fc.option(fc.string({ maxLength: 40 }), { nil: undefined }), fc.boolean(), fc.string({ maxLength: 20 }), (remoteAddress, destroyed, path) => {
+      expect(typeof check.admits({ socket: { remoteAddress, destroyed } }, path)).toBe('boolean')
+    }), { numRuns: 2000 })
+  })
+})
+
 describe('pathOf', () => {
   it.each([
     { url: '/healthz?x=1', path: '/healthz' },
