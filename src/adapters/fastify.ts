@@ -47,6 +47,11 @@ export interface FastifyTrustProxy extends FastifyPluginCallback {
  * setting and reports each once (see `createMonitor`); `warn: false` turns that off, a function
  * receives the warnings.
  *
+ * Traces: `@fastify/otel` adds its spans under the HTTP server span that
+ * `@opentelemetry/instrumentation-http` creates; give that instrumentation
+ * `incomingSpanHook(plugin.trust)` (`proxy-trust/opentelemetry`) so that the server span names the
+ * same client as `request.trustProxy`.
+ *
  * @throws {TypeError} `invalid option warn: <value> (expected true, false or a function)`, and
  *   `compileTrust`'s errors for the setting and options.
  * @example

@@ -84,6 +84,10 @@ function koaHostname(host: string): string {
  * With `warn` (on by default) it also watches live traffic for signs of a wrong setting and reports
  * each once (see `createMonitor`); `warn: false` turns that off, a function receives the warnings.
  *
+ * Traces: `@opentelemetry/instrumentation-koa` adds middleware spans under the HTTP server span that
+ * `@opentelemetry/instrumentation-http` creates; give that instrumentation `incomingSpanHook(trust)`
+ * (`proxy-trust/opentelemetry`) with `trust = compileTrust(setting, options)`, the same setting.
+ *
  * @throws {TypeError} `invalid option warn: <value> (expected true, false or a function)`, and
  *   `compileTrust`'s errors for the setting and options.
  * @example
