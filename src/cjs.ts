@@ -41,6 +41,15 @@ declare namespace main {
   export type PlatformOptions = api.PlatformOptions
   export type PlatformSetting = api.PlatformSetting
   export type SettingFromEnvOptions = api.SettingFromEnvOptions
+  export type ClientKeyOptions = api.ClientKeyOptions
+  export type AddressList = api.AddressList
+  export type FilterDecision = api.FilterDecision
+  export type IpFilter = api.IpFilter
+  export type IpFilterOptions = api.IpFilterOptions
+  export type TrustedPeerCheck = api.TrustedPeerCheck
+  export type TrustedPeerOptions = api.TrustedPeerOptions
+  export type NodeRequestLike = api.NodeRequestLike
+  export type RequestGuard = api.RequestGuard
 }
 
 export = main

@@ -16,6 +16,9 @@ export { createMonitor, type Monitor, type MonitorOptions } from './diagnostics/
 export { fromFetch, type RequestLike, type SocketLike, type HeadersLike, type FetchRequestLike, type ConnectionInfo } from './core/request.js'
 export { fromBun, fromDeno, fromWorker, type BunServerLike, type DenoServeInfoLike } from './core/runtimes.js'
 export { proxyaddr, type ProxyAddr, type ProxyAddrTrust } from './core/proxyaddr.js'
+export { clientKey, type ClientKeyOptions } from './uses/key.js'
+export { compileIpFilter, compileTrustedPeerCheck, type AddressList, type FilterDecision, type IpFilter, type IpFilterOptions, type TrustedPeerCheck, type TrustedPeerOptions } from './uses/filter.js'
+export { ipFilter, requireTrustedPeer, type NodeRequestLike, type RequestGuard } from './uses/node.js'
 
 // proxy-addr's own shape, for `import proxyaddr, { all, compile } from 'proxy-addr'` under an
 // override: Node gives those three from the real proxy-addr's module.exports

@@ -103,9 +103,9 @@ describe('the tarball', () => {
 
   it('holds only the builds, their sources and the top-level documents', () => {
     const stray = packed.files.filter((file) =>
-      !/^dist\/(?:cjs|esm)\/(?:(?:core(?:\/sources)?|diagnostics|adapters|cli|platforms)\/)?[\w-]+\.(?:js|d\.ts)(?:\.map)?$/.test(file) &&
+      !/^dist\/(?:cjs|esm)\/(?:(?:core(?:\/sources)?|diagnostics|adapters|cli|platforms|uses)\/)?[\w-]+\.(?:js|d\.ts)(?:\.map)?$/.test(file) &&
       file !== 'dist/cjs/package.json' &&
-      !/^src\/(?:(?:core(?:\/sources)?|diagnostics|adapters|cli|platforms)\/)?[\w-]+\.ts$/.test(file) &&
+      !/^src\/(?:(?:core(?:\/sources)?|diagnostics|adapters|cli|platforms|uses)\/)?[\w-]+\.ts$/.test(file) &&
       !/^(?:README|HISTORY|CHANGELOG)\.md$|^LICENSE$|^package\.json$/.test(file))
     expect(stray).toEqual([])
   })
@@ -287,10 +287,10 @@ describe('import(\'proxy-trust\')', () => {
 
   it('gives each subpath\'s names, the same functions require gives', () => {
     expect(report.subpaths).toEqual([
-      ['express', 'trustProxy', true],
-      ['fastify', 'trustProxy', true],
-      ['koa', 'trustProxy', true],
-      ['hono', 'trustProxy', true],
+      ['express', 'ipFilter,requireTrustedPeer,trustProxy', true],
+      ['fastify', 'ipFilter,requireTrustedPeer,trustProxy', true],
+      ['koa', 'ipFilter,requireTrustedPeer,trustProxy', true],
+      ['hono', 'ipFilter,requireTrustedPeer,trustProxy', true],
     ])
   })
 

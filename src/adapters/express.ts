@@ -11,9 +11,11 @@ import { proxyaddr } from '../core/proxyaddr.js'
 import { hostnameOf, leftmostHost, leftmostProtocol, resolveAddr } from '../core/resolve.js'
 import { headerValue, socketOf, type RequestLike } from '../core/request.js'
 import type { Monitor } from '../diagnostics/monitor.js'
+import { compileIpFilter, compileTrustedPeerCheck, pathOf, refuse, type IpFilterOptions, type ResponseLike, type TrustedPeerCheck, type TrustedPeerOptions } from '../uses/filter.js'
 import { monitorFor, splitOptions, type AdapterOptions } from './warn.js'
 
 export type { AdapterOptions, WarnOption } from './warn.js'
+export type { IpFilterOptions, TrustedPeerOptions } from '../uses/filter.js'
 
 /** The parts of an Express 4 or 5 application that `trustProxy` uses. */
 export interface ExpressApp {
@@ -123,7 +125,8 @@ function host(this: ExpressRequest): string | undefined {
 /**
  * Trust proxies in an Express 4 or 5 application: compile `setting` with `options`, hand the
  * predicate to Express (`app.set('trust proxy', trust)`, which `app.get('trust proxy fn')` then
- * returns), and define `req.ip`, `req.ips`, `req.protocol`, `req.secure`, `req.hostname` (and, on
+ * returns; a boolean setting stays `app.get('trust proxy')` and the predicate is set as `trust
+ * proxy fn`), and define `req.ip`, `req.ips`, `req.protocol`, `req.secure`, `req.hostname` (and, on
  * Express 5, `req.host`) on `app.request` so that they answer with `resolveAddr`'s rules. Without
  * options the answers are exactly those of `app.set('trust proxy', setting)`; with options, such as
  * `source: 'forwarded'` or `hostAndProto: 'aligned'`, every getter honours them, which Express's own
@@ -162,7 +165,15 @@ export function trustProxy(app: ExpressApp, setting: TrustSetting, options?: Ada
   const trust = compileTrust(setting, trustOptions)
   const monitor = monitorFor(trust, warn)
   if (monitor !== undefined) monitors.set(trust, monitor)
-  app.set('trust proxy', trust)
+  if (typeof setting === 'boolean') {
+    // a boolean is kept as given, so that code reading the setting back sees it (express-rate-limit's
+    // checks compare `app.get('trust proxy')` with true and false); Express compiles it, and the
+    // getters read the predicate set next
+    app.set('trust proxy', setting)
+    app.set('trust proxy fn', trust)
+  } else {
+    app.set('trust proxy', trust)
+  }
 
   const proto = app.request
   for (const [name, get] of Object.entries(GETTERS)) {
@@ -174,4 +185,52 @@ export function trustProxy(app: ExpressApp, setting: TrustSetting, options?: Ada
     Object.defineProperty(proto, 'host', { configurable: true, enumerable: true, get: host })
   }
   return trust
+}
+
+/** An Express middleware's signature, as the filters use it. */
+type Middleware = (req: RequestLike & { readonly ip?: string | undefined; readonly app: ExpressRequest['app']; readonly originalUrl: string }, res: ResponseLike, next: () => void) => void
+
+/**
+ * An Express middleware that lets in only the clients `allow` holds and refuses those `deny` holds
+ * (see `compileIpFilter`), matched on `req.ip`: the resolved client under `trustProxy` (or Express's
+ * own `trust proxy` setting), never a header the walk did not trust. A refused request gets `status`
+ * (403) and a text body.
+ *
+ * @throws {TypeError} `compileIpFilter`'s errors.
+ * @example
+ * app.use(ipFilter({ allow: ['10.0.0.0/8'], deny: ['10.9.0.0/16'] }))
+ */
+export function ipFilter(options: IpFilterOptions): Middleware {
+  const filter = compileIpFilter(options)
+  return (req, res, next) => {
+    if (filter.allows(req.ip)) next()
+    else refuse(res, filter.status)
+  }
+}
+
+/**
+ * An Express middleware that refuses a request whose socket peer is not one of the proxies the
+ * application trusts (its `trust proxy fn`, as `trustProxy` sets it): the origin reached directly,
+ * around the CDN. `allow` lets in other peers (a health checker), `paths` some paths from anyone.
+ *
+ * @throws {TypeError} `compileTrustedPeerCheck`'s errors for `allow`, `paths` and `status`.
+ * @example
+ * trustProxy(app, 'cloudflare', { ranges: { cloudflare } })
+ * app.use(requireTrustedPeer({ paths: ['/healthz'] }))
+ */
+export function requireTrustedPeer(options?: TrustedPeerOptions): Middleware {
+  // checked once here, so that a wrong option fails at setup rather than on the first request
+  compileTrustedPeerCheck(() => false, options)
+  const checks = new WeakMap<TrustFn, TrustedPeerCheck>()
+  return (req, res, next) => {
+    const trust = req.app.get('trust proxy fn') as TrustFn
+    let check = checks.get(trust)
+    if (check === undefined) {
+      check = compileTrustedPeerCheck(trust, options)
+      checks.set(trust, check)
+    }
+    // originalUrl: the path as the client asked for it, also in a mounted application
+    if (check.admits(req, pathOf(req.originalUrl))) next()
+    else refuse(res, check.status)
+  }
 }

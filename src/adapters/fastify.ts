@@ -4,12 +4,14 @@
 
 // other copies of this package may be handed the predicates compiled here (see core/copies.ts)
 import '../diagnostics/answers.js'
-import type { FastifyPluginCallback, FastifyRequest } from 'fastify'
+import type { FastifyPluginCallback, FastifyRequest, onRequestHookHandler } from 'fastify'
 import { compileTrust, type TrustFn, type TrustSetting } from '../core/compile.js'
 import { resolveAddr, type ResolvedAddr } from '../core/resolve.js'
+import { compileIpFilter, compileTrustedPeerCheck, pathOf, refusalText, type IpFilterOptions, type TrustedPeerOptions } from '../uses/filter.js'
 import { monitorFor, splitOptions, type AdapterOptions } from './warn.js'
 
 export type { AdapterOptions, WarnOption } from './warn.js'
+export type { IpFilterOptions, TrustedPeerOptions } from '../uses/filter.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -45,6 +47,11 @@ export interface FastifyTrustProxy extends FastifyPluginCallback {
  * setting and reports each once (see `createMonitor`); `warn: false` turns that off, a function
  * receives the warnings.
  *
+ * Traces: `@fastify/otel` adds its spans under the HTTP server span that
+ * `@opentelemetry/instrumentation-http` creates; give that instrumentation
+ * `incomingSpanHook(plugin.trust)` (`proxy-trust/opentelemetry`) so that the server span names the
+ * same client as `request.trustProxy`.
+ *
  * @throws {TypeError} `invalid option warn: <value> (expected true, false or a function)`, and
  *   `compileTrust`'s errors for the setting and options.
  * @example
@@ -77,4 +84,41 @@ export function trustProxy(setting: TrustSetting, options?: AdapterOptions): Fas
     [Symbol.for('skip-override')]: true,
     [Symbol.for('fastify.display-name')]: 'proxy-trust',
   })
+}
+
+/**
+ * An `onRequest` hook that lets in only the clients `allow` holds and refuses those `deny` holds
+ * (see `compileIpFilter`), matched on `request.trustProxy.ip` when the plugin is registered, else on
+ * Fastify's own `request.ip` (its `trustProxy` option): never a header the walk did not trust. A
+ * refused request gets `status` (403) and a text body.
+ *
+ * @throws {TypeError} `compileIpFilter`'s errors.
+ * @example
+ * app.addHook('onRequest', ipFilter({ allow: ['10.0.0.0/8'] }))
+ */
+export function ipFilter(options: IpFilterOptions): onRequestHookHandler {
+  const filter = compileIpFilter(options)
+  return (request, reply, done) => {
+    const resolved = (request as { readonly trustProxy?: ResolvedAddr }).trustProxy
+    if (filter.allows(resolved === undefined ? request.ip : resolved.ip)) done()
+    else void reply.code(filter.status).type('text/plain; charset=utf-8').send(refusalText(filter.status))
+  }
+}
+
+/**
+ * An `onRequest` hook that refuses a request whose socket peer is not one of the proxies `trust`
+ * trusts (give it the plugin's `trust`): the origin reached directly, around the CDN. `allow` lets in
+ * other peers (a health checker), `paths` some paths from anyone.
+ *
+ * @throws {TypeError} `compileTrustedPeerCheck`'s errors.
+ * @example
+ * const proxy = trustProxy('10.0.0.0/8')
+ * app.addHook('onRequest', requireTrustedPeer(proxy.trust, { paths: ['/healthz'] }))
+ */
+export function requireTrustedPeer(trust: TrustFn, options?: TrustedPeerOptions): onRequestHookHandler {
+  const check = compileTrustedPeerCheck(trust, options)
+  return (request, reply, done) => {
+    if (check.admits(request.raw, pathOf(request.url))) done()
+    else void reply.code(check.status).type('text/plain; charset=utf-8').send(refusalText(check.status))
+  }
 }

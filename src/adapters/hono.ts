@@ -5,14 +5,16 @@
 // other copies of this package may be handed the predicates compiled here (see core/copies.ts)
 import '../diagnostics/answers.js'
 import type { Context, MiddlewareHandler } from 'hono'
-import { compileTrust, type TrustSetting } from '../core/compile.js'
+import { compileTrust, type TrustFn, type TrustSetting } from '../core/compile.js'
 import { describeValue } from '../core/options.js'
 import { resolveAddr, type ResolvedAddr } from '../core/resolve.js'
 import { fromFetch, type ConnectionInfo, type SocketLike } from '../core/request.js'
 import { addressOrNothing, bunAddress, denoAddress } from '../core/runtimes.js'
+import { compileIpFilter, compileTrustedPeerCheck, refusalText, type IpFilterOptions, type TrustedPeerOptions } from '../uses/filter.js'
 import { monitorFor, splitOptions, type AdapterOptions } from './warn.js'
 
 export type { AdapterOptions, WarnOption } from './warn.js'
+export type { IpFilterOptions, TrustedPeerOptions } from '../uses/filter.js'
 
 /** The variables the middleware sets: `c.get('trustProxy')`. */
 export interface TrustProxyVariables {
@@ -116,6 +118,56 @@ export function trustProxy(setting: TrustSetting, options?: HonoTrustOptions): M
     const req = fromFetch(c.req.raw, connection(c))
     monitor?.(req)
     c.set('trustProxy', resolveAddr(req, trust))
+    await next()
+  }
+}
+
+/**
+ * A Hono middleware that lets in only the clients `allow` holds and refuses those `deny` holds (see
+ * `compileIpFilter`), matched on `c.get('trustProxy').ip`: use it after `trustProxy`. Without it no
+ * client is known, so an allow list refuses every request. A refused request gets `status` (403)
+ * and a text body.
+ *
+ * @throws {TypeError} `compileIpFilter`'s errors.
+ * @example
+ * app.use(trustProxy('loopback'), ipFilter({ allow: ['10.0.0.0/8'] }))
+ */
+export function ipFilter(options: IpFilterOptions): MiddlewareHandler<TrustProxyEnv> {
+  const filter = compileIpFilter(options)
+  return async (c, next) => {
+    // undefined when trustProxy did not run before this middleware
+    const resolved = c.get('trustProxy') as ResolvedAddr | undefined
+    if (!filter.allows(resolved?.ip)) return c.text(refusalText(filter.status), filter.status as 403)
+    await next()
+  }
+}
+
+/** Options of the Hono `requireTrustedPeer`: the check's, and where the connection's details come from. */
+export interface HonoTrustedPeerOptions extends TrustedPeerOptions {
+  /** As `trustProxy`'s option of the same name. @default the runtime's own peer (Node, Bun, Deno) */
+  readonly connection?: ((c: Context) => ConnectionInfo) | undefined
+}
+
+/**
+ * A Hono middleware that refuses a request whose socket peer is not one of the proxies `trust`
+ * trusts (`compileTrust(setting, options)` with the setting given to `trustProxy`): the origin
+ * reached directly, around the CDN. `allow` lets in other peers (a health checker), `paths` some
+ * paths from anyone.
+ *
+ * @throws {TypeError} `invalid option connection: <value> (expected a function)`, and
+ *   `compileTrustedPeerCheck`'s errors.
+ * @example
+ * const trust = compileTrust('10.0.0.0/8')
+ * app.use(requireTrustedPeer(trust, { paths: ['/healthz'] }), trustProxy(trust))
+ */
+export function requireTrustedPeer(trust: TrustFn, options: HonoTrustedPeerOptions = {}): MiddlewareHandler {
+  const { connection = runtimeConnection, ...checkOptions } = options
+  if (typeof connection !== 'function') {
+    throw new TypeError(`invalid option connection: ${describeValue(connection)} (expected a function)`)
+  }
+  const check = compileTrustedPeerCheck(trust, checkOptions)
+  return async (c, next) => {
+    if (!check.admits(fromFetch(c.req.raw, connection(c)), c.req.path)) return c.text(refusalText(check.status), check.status as 403)
     await next()
   }
 }

@@ -4,11 +4,13 @@
 // other copies of this package may be handed the predicates compiled here (see core/copies.ts)
 import '../diagnostics/answers.js'
 import type { Middleware } from 'koa'
-import { compileTrust, type TrustSetting } from '../core/compile.js'
+import { compileTrust, type TrustFn, type TrustSetting } from '../core/compile.js'
 import { resolveAddr, type ResolvedAddr } from '../core/resolve.js'
+import { compileIpFilter, compileTrustedPeerCheck, refusalText, type IpFilterOptions, type TrustedPeerOptions } from '../uses/filter.js'
 import { monitorFor, splitOptions, type AdapterOptions } from './warn.js'
 
 export type { AdapterOptions, WarnOption } from './warn.js'
+export type { IpFilterOptions, TrustedPeerOptions } from '../uses/filter.js'
 
 /** What the middleware adds to `ctx.state`. */
 export interface TrustProxyState {
@@ -82,6 +84,10 @@ function koaHostname(host: string): string {
  * With `warn` (on by default) it also watches live traffic for signs of a wrong setting and reports
  * each once (see `createMonitor`); `warn: false` turns that off, a function receives the warnings.
  *
+ * Traces: `@opentelemetry/instrumentation-koa` adds middleware spans under the HTTP server span that
+ * `@opentelemetry/instrumentation-http` creates; give that instrumentation `incomingSpanHook(trust)`
+ * (`proxy-trust/opentelemetry`) with `trust = compileTrust(setting, options)`, the same setting.
+ *
  * @throws {TypeError} `invalid option warn: <value> (expected true, false or a function)`, and
  *   `compileTrust`'s errors for the setting and options.
  * @example
@@ -111,5 +117,51 @@ export function trustProxy(setting: TrustSetting, options?: AdapterOptions): Mid
       secure: own(addr.secure),
     })
     return next()
+  }
+}
+
+/**
+ * A Koa middleware that lets in only the clients `allow` holds and refuses those `deny` holds (see
+ * `compileIpFilter`), matched on `ctx.state.trustProxy.ip`: use it after `trustProxy`. Without it
+ * the client is the socket peer, never `ctx.ip`, which `app.proxy` takes from any peer's headers.
+ * A refused request gets `status` (403) and a text body.
+ *
+ * @throws {TypeError} `compileIpFilter`'s errors.
+ * @example
+ * app.use(trustProxy('loopback'))
+ * app.use(ipFilter({ allow: ['10.0.0.0/8'] }))
+ */
+export function ipFilter(options: IpFilterOptions): Middleware<Partial<TrustProxyState>> {
+  const filter = compileIpFilter(options)
+  return (ctx, next) => {
+    const resolved = ctx.state.trustProxy
+    if (filter.allows(resolved === undefined ? ctx.req.socket.remoteAddress : resolved.ip)) return next()
+    ctx.status = filter.status
+    ctx.type = 'text/plain; charset=utf-8'
+    ctx.body = refusalText(filter.status)
+    return Promise.resolve()
+  }
+}
+
+/**
+ * A Koa middleware that refuses a request whose socket peer is not one of the proxies `trust`
+ * trusts (`compileTrust(setting, options)` with the setting given to `trustProxy`): the origin
+ * reached directly, around the CDN. `allow` lets in other peers (a health checker), `paths` some
+ * paths from anyone.
+ *
+ * @throws {TypeError} `compileTrustedPeerCheck`'s errors.
+ * @example
+ * const trust = compileTrust('10.0.0.0/8')
+ * app.use(requireTrustedPeer(trust, { paths: ['/healthz'] }))
+ * app.use(trustProxy(trust))
+ */
+export function requireTrustedPeer(trust: TrustFn, options?: TrustedPeerOptions): Middleware {
+  const check = compileTrustedPeerCheck(trust, options)
+  return (ctx, next) => {
+    if (check.admits(ctx.req, ctx.path)) return next()
+    ctx.status = check.status
+    ctx.type = 'text/plain; charset=utf-8'
+    ctx.body = refusalText(check.status)
+    return Promise.resolve()
   }
 }

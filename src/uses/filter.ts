@@ -1,0 +1,204 @@
+// filter.ts: allow and deny lists matched on the resolved client, and the proxy-only check on the
+// socket peer, compiled once; the adapters and node:http servers install them.
+
+import { compiledOf, compileTrust, isTrusted, reasonFor, type TrustFn } from '../core/compile.js'
+import { describeValue, type TrustOptions } from '../core/options.js'
+import { socketless, socketOf, type RequestLike } from '../core/request.js'
+
+/** A list in the trust setting's syntax: addresses, subnets, and range names (`loopback`, `cloudflare` with `ranges`). */
+export type AddressList = string | readonly string[]
+
+/** Options for `ipFilter`. */
+export interface IpFilterOptions {
+  /**
+   * Only clients in this list are let in (after `deny`). Left out: every client not denied.
+   * @default undefined (no allow list)
+   */
+  readonly allow?: AddressList | undefined
+  /**
+   * Clients in this list are refused, even when `allow` holds them too.
+   * @default undefined (no deny list)
+   */
+  readonly deny?: AddressList | undefined
+  /**
+   * The HTTP status a refused request gets.
+   * @default 403
+   */
+  readonly status?: number | undefined
+  /**
+   * Range names of your own and the extended names, as `compileTrust`'s options of the same names.
+   * @default undefined
+   */
+  readonly ranges?: TrustOptions['ranges']
+  /** @default false */
+  readonly extendedRanges?: boolean | undefined
+}
+
+/** Why a client was let in or refused. */
+export interface FilterDecision {
+  readonly allowed: boolean
+  /** `deny` or `allow`: the list whose entry matched, or undefined when none did. */
+  readonly list: 'allow' | 'deny' | undefined
+  /** The entry that matched (`10.0.0.0/8`, `loopback (127.0.0.1/8)`), or why none did. */
+  readonly rule: string
+}
+
+/** A compiled filter: `allows(ip)` per request, `explain(ip)` to see why. */
+export interface IpFilter {
+  /** Whether the client `ip` (a resolved `ip`) is let in. Never throws. */
+  allows(ip: string | undefined): boolean
+  /** The decision for `ip` and the rule that made it. */
+  explain(ip: string | undefined): FilterDecision
+  /** The status a refused request gets. */
+  readonly status: number
+}
+
+/**
+ * Compile allow and deny lists once. A client in `deny` is refused; otherwise, with `allow`, only a
+ * client in `allow` is let in; an unknown client (`ip` undefined, or text that is no address) matches
+ * no list, so it is refused when there is an allow list and let in when there is only a deny list.
+ * Match the resolved client (`resolveAddr(req, trust).ip`, an adapter's `req.ip`), never a header.
+ *
+ * @throws {TypeError} `invalid option allow: <value> (expected an address, subnet or range name, or a list of them)`
+ *   (also `deny`), `invalid option status: <value> (expected an HTTP status from 400 to 599)`, and
+ *   `compileTrust`'s errors for an entry (`invalid IP address: <value>`).
+ * @example
+ * const filter = compileIpFilter({ deny: ['203.0.113.0/24'], allow: ['10.0.0.0/8', '198.51.100.7'] })
+ * filter.allows('10.1.2.3') // true
+ * filter.explain('203.0.113.9') // { allowed: false, list: 'deny', rule: '203.0.113.0/24' }
+ */
+export function compileIpFilter(options: IpFilterOptions): IpFilter {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`invalid option options: ${describeValue(options)} (expected an object)`)
+  }
+  const listOptions = { ranges: options.ranges, extendedRanges: options.extendedRanges }
+  const allow = compileAddressList('allow', options.allow, listOptions)
+  const deny = compileAddressList('deny', options.deny, listOptions)
+  const status = statusOption(options.status, 403)
+  const explain = (ip: string | undefined): FilterDecision => {
+    if (deny !== undefined) {
+      const reason = reasonFor(deny, ip, 0)
+      if (reason.trusted) return { allowed: false, list: 'deny', rule: reason.rule }
+    }
+    if (allow === undefined) return { allowed: true, list: undefined, rule: 'not in the deny list' }
+    const reason = reasonFor(allow, ip, 0)
+    return reason.trusted
+      ? { allowed: true, list: 'allow', rule: reason.rule }
+      : { allowed: false, list: undefined, rule: `not in the allow list (${reason.rule})` }
+  }
+  return {
+    allows: (ip) => (deny === undefined || !deny(ip, 0)) && (allow === undefined || allow(ip, 0)),
+    explain,
+    status,
+  }
+}
+
+/** Options for the proxy-only check (`requireTrustedPeer`). */
+export interface TrustedPeerOptions {
+  /**
+   * Peers let in although they are not trusted proxies, such as a health checker that connects
+   * directly (the kubelet's node address): addresses, subnets and range names.
+   * @default undefined (none)
+   */
+  readonly allow?: AddressList | undefined
+  /**
+   * Request paths let in from any peer, compared exactly with the path (the query string left out),
+   * such as `/healthz`.
+   * @default [] (none)
+   */
+  readonly paths?: readonly string[] | undefined
+  /**
+   * The HTTP status a refused request gets.
+   * @default 403
+   */
+  readonly status?: number | undefined
+}
+
+/** A compiled proxy-only check. */
+export interface TrustedPeerCheck {
+  /**
+   * Whether a request with this socket and path is let in: its socket peer is a trusted proxy (the
+   * first hop `trust` trusts), or is in `allow`, or the path is in `paths`. Never throws.
+   */
+  admits(req: RequestLike, path: string): boolean
+  readonly status: number
+}
+
+/**
+ * Compile the proxy-only check for `trust`: a site that sits behind a CDN or load balancer is often
+ * reachable at its origin address too, where anyone can send any header; this refuses a request
+ * whose socket peer is not one of the proxies `trust` names.
+ *
+ * @throws {TypeError} `requireTrustedPeer: trust must be a function from compileTrust(setting, options), got <value>`,
+ *   `invalid option allow: …`, `invalid option paths: <value> (expected a list of paths starting with /)`,
+ *   `invalid option status: …`.
+ * @example
+ * const check = compileTrustedPeerCheck(compileTrust('cloudflare', { ranges: { cloudflare } }), { paths: ['/healthz'] })
+ * check.admits(req, '/') // false for a request straight from the internet
+ */
+export function compileTrustedPeerCheck(trust: TrustFn, options: TrustedPeerOptions = {}): TrustedPeerCheck {
+  if (typeof trust !== 'function') {
+    throw new TypeError(`requireTrustedPeer: trust must be a function from compileTrust(setting, options), got ${describeValue(trust)}`)
+  }
+  const allow = compileAddressList('allow', options.allow, {})
+  const paths = options.paths ?? []
+  if (!Array.isArray(paths) || !paths.every((path) => typeof path === 'string' && path.charCodeAt(0) === 0x2f)) { /* / */
+    throw new TypeError(`invalid option paths: ${describeValue(paths)} (expected a list of paths starting with /)`)
+  }
+  const exempt = new Set(paths)
+  const status = statusOption(options.status, 403)
+  const compiled = compiledOf(trust)
+  return {
+    admits(req, path) {
+      const socket = socketOf(req)
+      const peer = socket?.remoteAddress
+      // the walk's rule for hop 0: a socketless peer is trusted only with trustSocketless
+      if (peer === undefined ? compiled?.options.trustSocketless === true && socketless(socket) : isTrusted(trust, compiled?.shape, peer, 0)) return true
+      return (allow !== undefined && allow(peer, 0)) || exempt.has(path)
+    },
+    status,
+  }
+}
+
+/** The path of a request target, without its query string. */
+export function pathOf(url: string | undefined): string {
+  const target = url ?? '/'
+  const query = target.indexOf('?')
+  return query === -1 ? target : target.substring(0, query)
+}
+
+function compileAddressList(name: string, list: AddressList | undefined, options: TrustOptions): TrustFn | undefined {
+  if (list === undefined) return undefined
+  if (typeof list !== 'string' && !(Array.isArray(list) && list.every((entry) => typeof entry === 'string'))) {
+    throw new TypeError(`invalid option ${name}: ${describeValue(list)} (expected an address, subnet or range name, or a list of them)`)
+  }
+  const entries = typeof list === 'string' ? list.split(',').map((entry) => entry.trim()) : list
+  return compileTrust(entries, options)
+}
+
+function statusOption(value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback
+  if (!Number.isInteger(value) || value < 400 || value > 599) {
+    throw new TypeError(`invalid option status: ${describeValue(value)} (expected an HTTP status from 400 to 599)`)
+  }
+  return value
+}
+
+/** The body of a refused request: the status's reason phrase (RFC 9110 section 15.5.4 for 403). */
+export function refusalText(status: number): string {
+  return status === 403 ? 'Forbidden\n' : 'Request refused\n'
+}
+
+/** The parts of a Node `ServerResponse` a refusal writes. */
+export interface ResponseLike {
+  statusCode: number
+  setHeader(name: string, value: string): unknown
+  end(body: string): unknown
+}
+
+/** Answer a refused request on a Node response. */
+export function refuse(res: ResponseLike, status: number): void {
+  res.statusCode = status
+  res.setHeader('content-type', 'text/plain; charset=utf-8')
+  res.end(refusalText(status))
+}

@@ -1,0 +1,100 @@
+// filter.test.ts: the allow and deny lists and the proxy-only check, compiled and asked directly;
+// the frameworks and node:http over real sockets are in guards.test.ts.
+
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { compileTrust, type TrustFn } from '../../src/core/compile.js'
+import type { RequestLike } from '../../src/core/request.js'
+import { compileIpFilter, compileTrustedPeerCheck, pathOf, type IpFilterOptions, type TrustedPeerOptions } from '../../src/uses/filter.js'
+
+describe('compileIpFilter', () => {
+  const both: IpFilterOptions = { allow: ['10.0.0.0/8', '198.51.100.7'], deny: '10.9.0.0/16, 10.0.0.1' }
+  it.each([
+    { name: 'an allowed client', options: both, ip: '10.1.2.3', decision: { allowed: true, list: 'allow', rule: '10.0.0.0/8' } },
+    { name: 'a single allowed address', options: both, ip: '198.51.100.7', decision: { allowed: true, list: 'allow', rule: '198.51.100.7' } },
+    { name: 'deny wins over allow', options: both, ip: '10.9.1.1', decision: { allowed: false, list: 'deny', rule: '10.9.0.0/16' } },
+    { name: 'outside the allow list', options: both, ip: '203.0.113.5', decision: { allowed: false, list: undefined, rule: 'not in the allow list (no range matched)' } },
+    { name: 'an IPv4-mapped address matches its IPv4 entry', options: both, ip: '::ffff:10.1.2.3', decision: { allowed: true, list: 'allow', rule: '10.0.0.0/8' } },
+    { name: 'range names', options: { allow: 'loopback' }, ip: '127.0.0.9', decision: { allowed: true, list: 'allow', rule: 'loopback (127.0.0.1/8)' } },
+    { name: 'extended range names, with extendedRanges', options: { deny: 'cgnat', extendedRanges: true }, ip: '100.64.1.1', decision: { allowed: false, list: 'deny', rule: 'cgnat (100.64.0.0/10)' } },
+    { name: 'a deny list alone lets the rest in', options: { deny: ['203.0.113.0/24'] }, ip: '198.51.100.7', decision: { allowed: true, list: undefined, rule: 'not in the deny list' } },
+    { name: 'fail: an unknown client with an allow list is refused', options: both, ip: undefined, decision: { allowed: false, list: undefined, rule: 'not in the allow list (not an IP address)' } },
+    { name: 'fail: text that is no address with an allow list is refused', options: both, ip: 'evil', decision: { allowed: false, list: undefined, rule: 'not in the allow list (not an IP address)' } },
+    { name: 'an unknown client with a deny list alone is let in', options: { deny: '10.0.0.0/8' }, ip: undefined, decision: { allowed: true, list: undefined, rule: 'not in the deny list' } },
+    { name: 'no lists: everyone', options: {}, ip: '203.0.113.5', decision: { allowed: true, list: undefined, rule: 'not in the deny list' } },
+  ])('$name', ({ options, ip, decision }) => {
+    const filter = compileIpFilter(options)
+    expect(filter.explain(ip)).toEqual(decision)
+    expect(filter.allows(ip)).toBe(decision.allowed)
+    expect(filter.status).toBe(403)
+  })
+
+  it('takes another status', () => {
+    expect(compileIpFilter({ deny: '10.0.0.0/8', status: 404 }).status).toBe(404)
+  })
+
+  it.each([
+    { name: 'error: allow is not a list', options: { allow: true }, message: 'invalid option allow: true (expected an address, subnet or range name, or a list of them)' },
+    { name: 'error: deny holds a number', options: { deny: ['10.0.0.1', 7] }, message: 'invalid option deny: ["10.0.0.1",7] (expected an address, subnet or range name, or a list of them)' },
+    { name: 'error: an entry that is no address', options: { allow: ['10.0.0.300'] }, message: 'invalid IP address: 10.0.0.300' },
+    { name: 'error: status below 400', options: { status: 302 }, message: 'invalid option status: 302 (expected an HTTP status from 400 to 599)' },
+    { name: 'error: status not an integer', options: { status: 403.5 }, message: 'invalid option status: 403.5 (expected an HTTP status from 400 to 599)' },
+    { name: 'error: options not an object', options: null, message: 'invalid option options: null (expected an object)' },
+  ])('$name', ({ options, message }) => {
+    expect(() => compileIpFilter(options as unknown as IpFilterOptions)).toThrow(new TypeError(message))
+  })
+
+  it('allows and explain always agree, and never throw (generated addresses and text)', () => {
+    const filter = compileIpFilter(both)
+    fc.assert(fc.property(fc.oneof(fc.ipV4(), fc.ipV6(), fc.string({ maxLength: 30 }), fc.constant(undefined)), (ip) => {
+      expect(filter.allows(ip)).toBe(filter.explain(ip).allowed)
+    }), { numRuns: 3000 })
+  })
+})
+
+describe('compileTrustedPeerCheck', () => {
+  const from = (remoteAddress: string | undefined, extra: Record<string, unknown> = {}): RequestLike => ({ socket: { remoteAddress, ...extra }, headers: {} })
+  const trust = compileTrust('10.0.0.0/8')
+  it.each([
+    { name: 'a trusted proxy', trust, options: {}, req: from('10.0.0.2'), path: '/', admitted: true },
+    { name: 'fail: a direct client', trust, options: {}, req: from('203.0.113.5'), path: '/', admitted: false },
+    { name: 'a direct client to an exempt path', trust, options: { paths: ['/healthz'] }, req: from('203.0.113.5'), path: '/healthz', admitted: true },
+    { name: 'fail: a direct client to a path that only starts like an exempt one', trust, options: { paths: ['/healthz'] }, req: from('203.0.113.5'), path: '/healthz/x', admitted: false },
+    { name: 'an allowed peer (a health checker)', trust, options: { allow: '192.0.2.10' }, req: from('192.0.2.10'), path: '/', admitted: true },
+    { name: 'a hop count trusts every peer', trust: compileTrust(1), options: {}, req: from('203.0.113.5'), path: '/', admitted: true },
+    { name: 'a custom function is asked about hop 0', trust: ((addr: string | undefined, i: number) => i === 0 && addr === '192.0.2.1') as TrustFn, options: {}, req: from('192.0.2.1'), path: '/', admitted: true },
+    { name: 'fail: a socket without an address', trust, options: {}, req: from(undefined), path: '/', admitted: false },
+    { name: 'a unix socket with trustSocketless', trust: compileTrust('10.0.0.0/8', { trustSocketless: true }), options: {}, req: { headers: {} }, path: '/', admitted: true },
+    { name: 'fail: a closed TCP socket with trustSocketless', trust: compileTrust('10.0.0.0/8', { trustSocketless: true }), options: {}, req: from(undefined, { destroyed: true }), path: '/', admitted: false },
+  ])('$name', ({ trust: predicate, options, req, path, admitted }) => {
+    expect(compileTrustedPeerCheck(predicate, options as TrustedPeerOptions).admits(req, path)).toBe(admitted)
+  })
+
+  it.each([
+    { name: 'error: trust is not a function', trust: 'loopback', options: {}, message: 'requireTrustedPeer: trust must be a function from compileTrust(setting, options), got "loopback"' },
+    { name: 'error: a path without a leading slash', trust, options: { paths: ['healthz'] }, message: 'invalid option paths: ["healthz"] (expected a list of paths starting with /)' },
+    { name: 'error: paths not a list', trust, options: { paths: '/healthz' }, message: 'invalid option paths: "/healthz" (expected a list of paths starting with /)' },
+    { name: 'error: a bad status', trust, options: { status: 200 }, message: 'invalid option status: 200 (expected an HTTP status from 400 to 599)' },
+  ])('$name', ({ trust: predicate, options, message }) => {
+    expect(() => compileTrustedPeerCheck(predicate as TrustFn, options as TrustedPeerOptions)).toThrow(new TypeError(message))
+  })
+})
+
+describe('compileTrustedPeerCheck, generated', () => {
+  it('admits never throws, whatever the socket holds', () => {
+    const check = compileTrustedPeerCheck(compileTrust('10.0.0.0/8', { trustSocketless: true }), { allow: 'loopback', paths: ['/healthz'] })
+    fc.assert(fc.property(fc.option(fc.string({ maxLength: 40 }), { nil: undefined }), fc.boolean(), fc.string({ maxLength: 20 }), (remoteAddress, destroyed, path) => {
+      expect(typeof check.admits({ socket: { remoteAddress, destroyed } }, path)).toBe('boolean')
+    }), { numRuns: 2000 })
+  })
+})
+
+describe('pathOf', () => {
+  it.each([
+    { url: '/healthz?x=1', path: '/healthz' },
+    { url: '/a/b', path: '/a/b' },
+    { url: undefined, path: '/' },
+  ])('$url', ({ url, path }) => {
+    expect(pathOf(url)).toBe(path)
+  })
+})
