@@ -8,7 +8,7 @@ import { compiledOf, compileTrust, type TrustFn, type TrustSetting } from '../co
 import { otherCopy } from '../core/copies.js'
 import { describeValue, EXPRESS } from '../core/options.js'
 import { proxyaddr } from '../core/proxyaddr.js'
-import { hostnameOf, leftmostHost, leftmostProtocol, resolveAddr } from '../core/resolve.js'
+import { hostnameOf, leftmostHost, leftmostProtocol, resolveAddr, type ResolvedAddr } from '../core/resolve.js'
 import { headerValue, socketOf, type RequestLike } from '../core/request.js'
 import type { Monitor } from '../diagnostics/monitor.js'
 import { monitorFor, splitOptions, type AdapterOptions } from './warn.js'
@@ -64,16 +64,26 @@ function walksForHost(trust: TrustFn): boolean {
   return compiled.options.aligned || compiled.options.source === 'forwarded'
 }
 
-/** `trust(peer, 0)`: the one question Express's protocol and host getters ask. */
+/**
+ * `trust(peer, 0)`: the one question Express's protocol and host getters ask. The monitor is told
+ * the answer, so that it never asks a custom function again.
+ */
 function peerTrusted(req: ExpressRequest, trust: TrustFn): boolean {
   const socket = socketOf(req)
-  return Boolean(trust(socket ? socket.remoteAddress : undefined, 0))
+  const trusted = Boolean(trust(socket ? socket.remoteAddress : undefined, 0))
+  if (trust === watchedTrust) watching?.peer(req, trusted)
+  return trusted
+}
+
+/** `resolveAddr`, through the predicate's monitor when it has one: the walk it watches is the one that answers. */
+function answer(req: ExpressRequest, trust: TrustFn): ResolvedAddr {
+  return trust === watchedTrust && watching !== undefined ? watching.resolve(req) : resolveAddr(req, trust)
 }
 
 /** Express 5's `req.host`; Express 4's `req.hostname` reads the same value. */
 function hostOf(req: ExpressRequest): string | undefined {
   const trust = trustOf(req)
-  if (walksForHost(trust)) return resolveAddr(req, trust).host
+  if (walksForHost(trust)) return answer(req, trust).host
   // Express asks trust(peer, 0) only when there is an X-Forwarded-Host to believe
   return leftmostHost(req, headerValue(req.headers, 'x-forwarded-host') !== '' && peerTrusted(req, trust))
 }
@@ -100,12 +110,12 @@ const GETTERS: Readonly<Record<string, (this: ExpressRequest) => unknown>> = {
   },
   protocol() {
     const trust = trustOf(this)
-    if (walksForHost(trust)) return resolveAddr(this, trust).protocol
+    if (walksForHost(trust)) return answer(this, trust).protocol
     return leftmostProtocol(this, peerTrusted(this, trust))
   },
   secure() {
     const trust = trustOf(this)
-    if (walksForHost(trust)) return resolveAddr(this, trust).secure
+    if (walksForHost(trust)) return answer(this, trust).secure
     // Express's own: it reads req.protocol
     return this.protocol === 'https'
   },

@@ -15,9 +15,10 @@ import { Decision, presentAddress, walkHops, WalkRecord, type Rule } from '../co
 import { snapshotAges, snapshotsOf, staleRanges, type SnapshotAge } from './stale.js'
 import {
   alignedFallback, bothForwardingHeaders, display, forwardedLimit, forwardedMalformed, hopCount, hostProtoFromUntrusted,
-  leftmostNote, lintSetting, oddProto, peerWithoutAddress, protoNotHttp, shapeWarnings, shown, trustAllWithHeaders,
-  unreadForwardingHeader, untrustedPeer, type Warning,
+  leftmostNote, lintSetting, peerWithoutAddress, protoNotHttp, shapeWarnings, shown, trustAllWithHeaders,
+  unreadForwardingHeader, untrustedPeer, usedProto, type Warning,
 } from './warnings.js'
+import { quoted } from './escape.js'
 
 export { lintSetting, type Warning, type WarningCode } from './warnings.js'
 
@@ -325,8 +326,9 @@ function requestWarnings(req: RequestLike, walk: Walk): Warning[] {
     })
   }
 
-  const odd = peerTrusted && options.source !== 'forwarded' ? oddProto(headerValue(req.headers, 'x-forwarded-proto')) : undefined
-  if (odd !== undefined) warnings.push(protoNotHttp(odd, options.aligned))
+  // aligned and Forwarded protocols are normalised (HTTPS is https): only Express's exact reading can be wrong
+  const odd = peerTrusted && !options.aligned && options.source !== 'forwarded' ? usedProto(headerValue(req.headers, 'x-forwarded-proto')) : undefined
+  if (odd !== undefined) warnings.push(protoNotHttp(odd))
 
   const aligned = alignedClauses(req, walk)
   if (aligned.length > 0) warnings.push(alignedFallback(aligned))
@@ -370,12 +372,12 @@ function alignedClauses(req: RequestLike, walk: Walk): string[] {
       const value = element?.[name]
       why = value === undefined
         ? `the Forwarded element at hop ${stop.index} has no ${name}=`
-        : `the ${name}= at hop ${stop.index}, ${JSON.stringify(value)}, is not valid`
+        : `the ${name}= at hop ${stop.index}, ${quoted(value)}, is not valid`
     } else {
       const value = entryFromRight(headerValue(req.headers, header), stop.index)
       why = value === undefined
         ? `${display(header)} has fewer values than the ${stop.index} hops walked (a proxy set it rather than appended to it)`
-        : `the ${display(header)} value at hop ${stop.index}, ${JSON.stringify(value)}, is not valid`
+        : `the ${display(header)} value at hop ${stop.index}, ${quoted(value)}, is not valid`
     }
     clauses.push(`${fallback}: ${why}`)
   }

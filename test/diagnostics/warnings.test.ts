@@ -127,7 +127,8 @@ const DISPLAYED: Readonly<Record<string, string>> = { 'X-Forwarded-For': 'x-forw
 
 /** The quoted values of a message, in order. */
 function quoted(message: string): string[] {
-  return [...message.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => JSON.parse(`"${m[1] as string}"`) as string)
+  // escape.ts writes \xNN where JSON writes \u00NN
+  return [...message.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => JSON.parse(`"${(m[1] as string).replace(/\\\\|\\x([0-9a-f]{2})/g, (all, hex?: string) => (hex === undefined ? all : `\\u00${hex}`))}"`) as string)
 }
 
 function aligned(c: Case): boolean {
@@ -209,7 +210,10 @@ function checkWarnings(c: Case, trust: TrustFn, warnings: readonly Warning[]): v
         must(f.peerTrusted)
         must(f.source !== 'forwarded')
         must(odd !== undefined && !['http', 'https'].includes(odd))
-        must(h('x-forwarded-proto').split(',').map((v) => v.trim()).includes(odd as string))
+        // the value protocol was read from, exactly: Express's reading, neither aligned nor Forwarded
+        must(!aligned(c))
+        must(result.protocol === odd)
+        must((h('x-forwarded-proto').split(',')[0] as string).trim() === odd)
         break
       }
       case 'UNREAD_FORWARDING_HEADER': {
