@@ -155,3 +155,37 @@ describe('the proxy-addr route', () => {
     expect(emitted).not.toHaveBeenCalled()
   })
 })
+
+/** What a terminal acts on instead of showing: C0 and C1 controls, DEL, bidirectional overrides. */
+// eslint-disable-next-line no-control-regex
+const RAW_CONTROLS = /[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/
+
+describe.each(ADAPTERS.map((adapter) => [adapter.name, adapter] as const))('%s: the monitor never changes an answer', (_name, adapter) => {
+  it('a custom function that throws beyond the hops the walk asks: 200 with warn on, as with it off', async () => {
+    // the walk asks hop 0 only: the element left of the rightmost is malformed, so nothing is asked at hop 1
+    const fn = (_addr: string | undefined, i: number): boolean => {
+      if (i >= 1) throw new Error('asked too far')
+      return true
+    }
+    const headers = { forwarded: 'for="bad, for=10.0.0.1' }
+    const seen: Warning[] = []
+    const on = await adapter.start(fn, { source: 'forwarded', warn: (warning) => seen.push(warning) })
+    const off = await adapter.start(fn, { source: 'forwarded', warn: false })
+    expect(await ipFrom(EDGE, on, headers)).toBe(await ipFrom(EDGE, off, headers))
+    // Express's req.ip and Fastify's hook hand the monitor no walk: with a custom function it stays silent
+    if (!adapter.name.startsWith('Express') && !adapter.name.startsWith('Fastify')) expect(seen.map((w) => w.code)).toEqual(['FORWARDED_MALFORMED'])
+  })
+
+  it('a C1 control a client sent in X-Forwarded-Proto reaches process.emitWarning as a visible escape', async () => {
+    const emitted = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined)
+    const app = await adapter.start('loopback')
+    // Node's client sends header bytes 0x80-0xff as they are; the server reads them as the same code points
+    const reply = await requestFrom(EDGE, app, { headers: { host: HOST, 'x-forwarded-proto': '\x9b31mRED' } })
+    expect(reply.status).toBe(200)
+    const calls = emitted.mock.calls.filter(([, options]) => (options as { type?: string } | undefined)?.type === 'TrustProxyWarning')
+    expect(calls.map(([message]) => message)).toEqual([
+      'X-Forwarded-Proto holds "\\x9b31mRED", not "http" or "https": protocol is that value, compared exactly, so secure may be wrong',
+    ])
+    expect(calls.some(([message]) => RAW_CONTROLS.test(String(message)))).toBe(false)
+  })
+})
