@@ -7,7 +7,7 @@ import { compileTrust, type TrustFn, type TrustSetting } from '../../src/core/co
 import type { TrustOptions } from '../../src/core/options.js'
 import type { RequestLike } from '../../src/core/request.js'
 import { resolveAddr } from '../../src/core/resolve.js'
-import { createMonitor, type MonitorOptions } from '../../src/diagnostics/monitor.js'
+import { createMonitor, type Monitor, type MonitorOptions } from '../../src/diagnostics/monitor.js'
 import type { Warning, WarningCode } from '../../src/diagnostics/warnings.js'
 import { requestFrom } from '../fixtures/unit-requests.js'
 
@@ -167,6 +167,14 @@ describe('createMonitor: once per code, and then nothing', () => {
     expect(monitor.resolve(req)).toEqual(resolveAddr(req, compileTrust('10.0.0.1')))
     monitor.peer(req, true)
     expect(seen).toEqual(['PROTO_NOT_HTTP'])
+  })
+
+  it('resolve and peer: a request without a socket comes from a peer without an address', () => {
+    for (const look of [(m: Monitor) => m.resolve({ headers: {} }), (m: Monitor) => m.peer({ headers: {} }, false)]) {
+      const seen: WarningCode[] = []
+      look(createMonitor(compileTrust('loopback'), { onWarning: (w) => seen.push(w.code) }))
+      expect(seen).toEqual(['PEER_WITHOUT_ADDRESS'])
+    }
   })
 
   it('never throws, and answers as resolveAddr: a custom function that throws beyond the hops the walk asks', () => {
