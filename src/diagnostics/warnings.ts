@@ -39,6 +39,8 @@ export type WarningCode =
   | 'SETTING_ODD_ADDRESS'
   /** A setting subnet has host bits set (`10.0.0.1/8` means 10.0.0.0/8). */
   | 'SETTING_HOST_BITS'
+  /** A setting subnet of prefix 0 (`0.0.0.0/0`, `::/0`): every address of its family is trusted, as with `true`. */
+  | 'SETTING_WHOLE_FAMILY'
   /** A provider snapshot the setting uses was retrieved more than 180 days ago. */
   | 'RANGES_STALE'
 
@@ -263,8 +265,9 @@ export function shapeWarnings(shape: Shape | undefined): Warning[] {
  * Check a trust setting for what it shows alone: `true` (`TRUST_ALL`), a hop count (`HOP_COUNT`,
  * with how Express reads a count that is not a positive whole number), addresses in unusual
  * spellings that proxy-addr accepts (`'1'` is 0.0.0.1, not a hop count; `0177.0.0.1` is 127.0.0.1)
- * and subnets with host bits set (`10.0.0.1/8` is 10.0.0.0/8). Never throws: entries that do not
- * compile are left to `compileTrust` to report.
+ * subnets with host bits set (`10.0.0.1/8` is 10.0.0.0/8) and subnets of prefix 0 (`0.0.0.0/0`,
+ * `::/0`: `SETTING_WHOLE_FAMILY`, which trust a whole address family as `true` does). Never throws:
+ * entries that do not compile are left to `compileTrust` to report.
  *
  * @example
  * lintSetting('1') // [{ code: 'SETTING_ODD_ADDRESS', message: 'setting entry "1" is read as the address 0.0.0.1, not as a hop count', … }]
@@ -297,6 +300,8 @@ export function lintSetting(setting: TrustSetting): Warning[] {
           : `Write it as ${meant}, or compile with addresses: 'strict' to refuse such spellings`,
       })
     }
+    const whole = slash === -1 ? undefined : rangeOf(entry)
+    if (whole !== undefined && whole.family !== 0 && whole.prefix === 0) warnings.push(wholeFamily(entry, whole.family))
     const network = slash === -1 ? undefined : networkOf(entry, slash, kind)
     if (network !== undefined) {
       const one = `${text}/${kind === Kind.V6 ? 128 : 32}`
@@ -308,6 +313,20 @@ export function lintSetting(setting: TrustSetting): Warning[] {
     }
   }
   return warnings
+}
+
+/**
+ * A subnet of prefix 0. In the range table an IPv4-mapped IPv6 address is matched as the IPv4 address
+ * it holds, so `0.0.0.0/0` (and `::ffff:0.0.0.0/96`) matches every IPv4 and mapped address and `::/0`
+ * every other IPv6 address; proxy-addr 2.0.8 refuses both (`invalid range`), this package accepts them.
+ */
+function wholeFamily(entry: string, family: 4 | 6): Warning {
+  const which = family === 4 ? 'IPv4 address (and every IPv4-mapped IPv6 one)' : 'IPv6 address (but the IPv4-mapped ones)'
+  return {
+    code: 'SETTING_WHOLE_FAMILY',
+    message: `setting entry ${quoted(entry)} matches every ${which}: every such hop is trusted, as with true, so a client on one chooses its own ip`,
+    fix: "Trust your proxies' own addresses or subnets; no proxy needs a whole address family",
+  }
 }
 
 /** The network of a subnet entry written with host bits set (`10.0.0.0/8` for `10.0.0.1/8`), or undefined. */

@@ -3,6 +3,7 @@
 // resolveAddr and with the walk proxyaddr.all reports.
 
 import fc from 'fast-check'
+import ipaddr from 'ipaddr.js'
 import { describe, expect, it } from 'vitest'
 import { compileTrust, type TrustFn, type TrustSetting } from '../../src/core/compile.js'
 import { explain, lintSetting, type ExplainedHop, type Explanation, type StopReason, type WarningCode } from '../../src/diagnostics/explain.js'
@@ -888,10 +889,52 @@ describe('lintSetting', () => {
         },
       ],
     },
+    {
+      name: 'a whole family in a string: 0.0.0.0/0 and ::/0',
+      setting: '0.0.0.0/0, ::/0',
+      expected: [
+        {
+          code: 'SETTING_WHOLE_FAMILY',
+          message: 'setting entry "0.0.0.0/0" matches every IPv4 address (and every IPv4-mapped IPv6 one): every such hop is trusted, as with true, so a client on one chooses its own ip',
+          fix: "Trust your proxies' own addresses or subnets; no proxy needs a whole address family",
+        },
+        {
+          code: 'SETTING_WHOLE_FAMILY',
+          message: 'setting entry "::/0" matches every IPv6 address (but the IPv4-mapped ones): every such hop is trusted, as with true, so a client on one chooses its own ip',
+          fix: "Trust your proxies' own addresses or subnets; no proxy needs a whole address family",
+        },
+      ],
+    },
+    {
+      name: 'a whole family in an array, and in a mapped spelling',
+      setting: ['0.0.0.0/0', '::ffff:0.0.0.0/96'],
+      expected: ['0.0.0.0/0', '::ffff:0.0.0.0/96'].map((entry) => ({
+        code: 'SETTING_WHOLE_FAMILY',
+        message: `setting entry "${entry}" matches every IPv4 address (and every IPv4-mapped IPv6 one): every such hop is trusted, as with true, so a client on one chooses its own ip`,
+        fix: "Trust your proxies' own addresses or subnets; no proxy needs a whole address family",
+      })),
+    },
+    { name: 'not a whole family: a /1', setting: '0.0.0.0/1, ::/1', expected: [] },
   ]
 
   it.each(cases)('$name', ({ setting, expected }) => {
     expect(lintSetting(setting)).toEqual(expected)
+  })
+
+  it('SETTING_WHOLE_FAMILY is true: such an entry trusts every address it names, at every hop (property)', () => {
+    const v4 = compileTrust('0.0.0.0/0')
+    const mapped = compileTrust('::ffff:0.0.0.0/96')
+    const v6 = compileTrust('::/0')
+    fc.assert(fc.property(fc.ipV4(), fc.ipV6(), fc.nat(64), (a4, a6, i) => {
+      expect([v4(a4, i), v4(`::ffff:${a4}`, i), mapped(a4, i)]).toEqual([true, true, true])
+      // ipaddr.js 1.9.1, as proxy-addr, reads no other dotted form (::1.2.3.4) as an address
+      if (!ipaddr.isValid(a6)) return
+      // a mapped address is matched as the IPv4 address it holds: 0.0.0.0/0 trusts it, ::/0 does not
+      const isMapped = ipaddr.IPv6.parse(a6).isIPv4MappedAddress()
+      expect([v6(a6, i), v4(a6, i)]).toEqual([!isMapped, isMapped])
+    }), { numRuns: 3000, seed: 20_261_206 })
+    expect(explain(requestFrom('198.51.100.7', { 'x-forwarded-for': '203.0.113.5' }), v4, '0.0.0.0/0').warnings.map((w) => w.code))
+      .toEqual(['SETTING_WHOLE_FAMILY'])
   })
 })
 

@@ -254,6 +254,7 @@ function checkWarnings(c: Case, trust: TrustFn, warnings: readonly Warning[]): v
         break
       case 'SETTING_ODD_ADDRESS':
       case 'SETTING_HOST_BITS':
+      case 'SETTING_WHOLE_FAMILY':
         must(typeof c.setting === 'string' || Array.isArray(c.setting))
         break
     }
