@@ -4,7 +4,7 @@
 import { normalizeProtocol, isValidHost } from './authority.js'
 import { compiledOf, isTrusted, type TrustFn } from './compile.js'
 import { otherCopy } from './copies.js'
-import { EXPRESS, type ResolvedOptions } from './options.js'
+import { describeValue, EXPRESS, type ResolvedOptions } from './options.js'
 import { headerValue, socketOf, type RequestLike } from './request.js'
 import { hopsOf } from './sources/hops.js'
 import { entryFromRight } from './sources/xff.js'
@@ -36,14 +36,16 @@ export interface ResolvedAddr {
  * `app.set('trust proxy', setting)` and `trust = compileTrust(setting)`. Never throws on what the
  * request holds.
  *
- * @throws {TypeError} `req argument is required`, `trust argument is required` (a function).
+ * @throws {TypeError} `req argument is required`, `trust argument is required` (none given), and for a
+ *   setting given in place of its predicate, `trust argument must be a function that compileTrust
+ *   returned, not the setting <value>: …` (see `trustArgumentError`).
  * @example
  * const trust = compileTrust('loopback')
  * http.createServer((req, res) => res.end(resolveAddr(req, trust).ip))
  */
 export function resolveAddr(req: RequestLike, trust: TrustFn): ResolvedAddr {
   if (!req) throw new TypeError('req argument is required')
-  if (typeof trust !== 'function') throw new TypeError('trust argument is required')
+  if (typeof trust !== 'function') throw trustArgumentError(trust)
   const compiled = compiledOf(trust)
   if (compiled === undefined) {
     // compiled by another copy of this package: only that copy knows its options
@@ -62,6 +64,21 @@ export function resolveAddr(req: RequestLike, trust: TrustFn): ResolvedAddr {
   const ips: string[] = []
   for (let k = addrs.length - 1; k > 0; k--) ips.push(addrs[k] as string)
   return leftmost(req, ip, ips, peerTrusted)
+}
+
+/**
+ * The error for a trust argument that is not a function: none given, or a setting passed where its
+ * compiled predicate belongs (`resolveAddr(req, 'loopback')`), which would have to be compiled on
+ * every request; the message says how to compile it once.
+ *
+ * @example
+ * trustArgumentError('loopback').message
+ * // 'trust argument must be a function that compileTrust returned, not the setting "loopback": compile it once at startup, const trust = compileTrust("loopback"), and pass trust'
+ */
+export function trustArgumentError(trust: unknown): TypeError {
+  if (trust === undefined || trust === null) return new TypeError('trust argument is required')
+  const setting = describeValue(trust)
+  return new TypeError(`trust argument must be a function that compileTrust returned, not the setting ${setting}: compile it once at startup, const trust = compileTrust(${setting}), and pass trust`)
 }
 
 /** The answers for host and protocol as Express gives them, from whether the socket peer is trusted. */

@@ -7,7 +7,7 @@ import { compiledOf, reasonFor, type Shape, type TrustFn, type TrustSetting } fr
 import { otherCopy } from '../core/copies.js'
 import { EXPRESS, type ResolvedOptions } from '../core/options.js'
 import { headerValue, type RequestLike } from '../core/request.js'
-import { answersOf, type ResolvedAddr } from '../core/resolve.js'
+import { answersOf, trustArgumentError, type ResolvedAddr } from '../core/resolve.js'
 import { parseForwarded, type ForwardedElement } from '../core/rfc7239.js'
 import { hopsOf, type SourceEnd } from '../core/sources/hops.js'
 import { entryFromRight } from '../core/sources/xff.js'
@@ -107,7 +107,7 @@ const scratch = new Int32Array(4)
  * (`lintSetting`). Never throws on what the request holds; a custom trust function is called as the
  * walk calls it, once per hop asked. The cost is linear in the hops.
  *
- * @throws {TypeError} `req argument is required`, `trust argument is required` (a function).
+ * @throws {TypeError} `req argument is required`, and `trustArgumentError`'s for a trust that is not a function.
  * @example
  * const setting = 'loopback, 10.0.0.0/8'
  * const why = explain(req, compileTrust(setting), setting)
@@ -115,7 +115,7 @@ const scratch = new Int32Array(4)
  */
 export function explain(req: RequestLike, trust: TrustFn, setting?: TrustSetting): Explanation {
   if (!req) throw new TypeError('req argument is required')
-  if (typeof trust !== 'function') throw new TypeError('trust argument is required')
+  if (typeof trust !== 'function') throw trustArgumentError(trust)
   const compiled = compiledOf(trust)
   // compiled by another copy of this package: only that copy knows its options
   const other = compiled === undefined ? otherCopy(trust) : undefined

@@ -6,7 +6,7 @@ import { compiledOf, isTrusted, type TrustFn } from '../core/compile.js'
 import { otherCopy } from '../core/copies.js'
 import { describeValue, EXPRESS, type ResolvedOptions } from '../core/options.js'
 import { headerValue, socketless, socketOf, type RequestLike } from '../core/request.js'
-import { answersOf, resolveAddr, type ResolvedAddr } from '../core/resolve.js'
+import { answersOf, resolveAddr, trustArgumentError, type ResolvedAddr } from '../core/resolve.js'
 import { hopsOf, type SourceEnd } from '../core/sources/hops.js'
 import { walkHops, type Rule, type Walked } from '../core/walk.js'
 import {
@@ -95,7 +95,7 @@ interface Seen {
  * walks as `resolveAddr` would; with a custom function it checks only what needs no answer from it
  * (use `monitor.resolve`). Once every code the setting can show has been reported, it returns at once.
  *
- * @throws {TypeError} `trust argument is required` (a function), `invalid option onWarning: <value>
+ * @throws {TypeError} `trustArgumentError`'s for a trust that is not a function, `invalid option onWarning: <value>
  *   (expected a function)`, `unknown option: <name>`.
  * @example
  * const trust = compileTrust('loopback, 10.0.0.0/8')
@@ -106,7 +106,7 @@ interface Seen {
  * })
  */
 export function createMonitor(trust: TrustFn, options?: MonitorOptions): Monitor {
-  if (typeof trust !== 'function') throw new TypeError('trust argument is required')
+  if (typeof trust !== 'function') throw trustArgumentError(trust)
   if (options !== undefined && (options === null || typeof options !== 'object')) {
     throw new TypeError(`invalid option options: ${describeValue(options)} (expected an object)`)
   }

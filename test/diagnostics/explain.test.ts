@@ -944,7 +944,7 @@ describe('explain: errors', () => {
   })
 
   it('error: a trust setting that is not compiled', () => {
-    expect(() => explain(requestFrom(LOCAL), 'loopback' as unknown as TrustFn)).toThrow(new TypeError('trust argument is required'))
+    expect(() => explain(requestFrom(LOCAL), 'loopback' as unknown as TrustFn)).toThrow(new TypeError('trust argument must be a function that compileTrust returned, not the setting "loopback": compile it once at startup, const trust = compileTrust("loopback"), and pass trust'))
   })
 })
 

@@ -260,7 +260,7 @@ describe('createMonitor: where warnings go by default', () => {
 
 describe('createMonitor: errors', () => {
   it('error: a trust setting that is not compiled', () => {
-    expect(() => createMonitor('loopback' as unknown as TrustFn)).toThrow(new TypeError('trust argument is required'))
+    expect(() => createMonitor('loopback' as unknown as TrustFn)).toThrow(new TypeError('trust argument must be a function that compileTrust returned, not the setting "loopback": compile it once at startup, const trust = compileTrust("loopback"), and pass trust'))
   })
 
   it('error: options that are not an object', () => {
