@@ -2,12 +2,11 @@
 // where the walk stopped, which header each answer came from, and warnings about the setting.
 
 import { addressSpan, addressSpanEnd, Kind, parseAddress } from '../core/address.js'
-import { isValidHost, normalizeProtocol } from '../core/authority.js'
 import { compiledOf, reasonFor, type Shape, type TrustFn, type TrustSetting } from '../core/compile.js'
 import { otherCopy } from '../core/copies.js'
 import { EXPRESS, type ResolvedOptions } from '../core/options.js'
 import { headerValue, type RequestLike } from '../core/request.js'
-import { answersOf, trustArgumentError, type ResolvedAddr } from '../core/resolve.js'
+import { AnswerSources, answersOf, trustArgumentError, type ResolvedAddr } from '../core/resolve.js'
 import { parseForwarded, type ForwardedElement } from '../core/rfc7239.js'
 import { hopsOf, type SourceEnd } from '../core/sources/hops.js'
 import { entryFromRight } from '../core/sources/xff.js'
@@ -127,7 +126,8 @@ export function explain(req: RequestLike, trust: TrustFn, setting?: TrustSetting
 
   const record = new WalkRecord()
   const next = hopsOf(req, options)
-  const result = answersOf(req, options, walkHops(req, rule, next, record))
+  const sources = new AnswerSources()
+  const result = answersOf(req, options, walkHops(req, rule, next, record), sources)
   // the hops beyond those the walk read, from the same source, to list them as ignored
   while (next.next()) record.add(next.received, next.text, next.element)
   const count = record.received.length
@@ -176,7 +176,7 @@ export function explain(req: RequestLike, trust: TrustFn, setting?: TrustSetting
   }
 
   const peerTrusted = (hops[0] as ExplainedHop).trusted === true
-  const from = originsOf(req, options, result, walkStop.index, record.elements[walkStop.index], peerTrusted, source)
+  const from = originsOf(req, options, result, walkStop.index, sources, source)
   const warnings = warningsOf(req, {
     options, shape: compiled?.shape, hops, stop: walkStop, peerTrusted, entries: count - 1, junk, from,
     element: record.elements[walkStop.index],
@@ -223,38 +223,19 @@ function forwardingHeaders(req: RequestLike, options: ResolvedOptions): Record<s
 }
 
 /**
- * Which header each answer came from, following resolve.ts's choices: Express's leftmost
- * X-Forwarded-Host/-Proto when the peer is trusted, or, when aligned, the values written by the
- * proxy at the hop where the walk stopped.
+ * Which header each answer came from: the choice `answersOf` made (`sources`), named. Forwarded
+ * values come from X-Forwarded-Host and -Proto, or from the Forwarded element where the walk
+ * stopped; the others from Host (or `:authority`) and the socket.
  */
-function originsOf(
-  req: RequestLike, options: ResolvedOptions, result: ResolvedAddr, stop: number,
-  element: ForwardedElement | undefined, peerTrusted: boolean, source: string,
-): Origins {
+function originsOf(req: RequestLike, options: ResolvedOptions, result: ResolvedAddr, stop: number, sources: AnswerSources, source: string): Origins {
   const ip = stop === 0 ? 'socket' : source
   const ips = result.ips.length === 0 ? undefined : source
+  const forwarded = options.source === 'forwarded'
+  const protoHeader = forwarded ? 'forwarded' : 'x-forwarded-proto'
+  const hostHeader = forwarded ? 'forwarded' : 'x-forwarded-host'
   const own = headerValue(req.headers, 'host') === '' ? ':authority' : 'host'
-  let host: string
-  let protocol: string
-  if (!options.aligned && options.source !== 'forwarded') {
-    protocol = peerTrusted && headerValue(req.headers, 'x-forwarded-proto') !== '' ? 'x-forwarded-proto' : 'socket'
-    host = peerTrusted && headerValue(req.headers, 'x-forwarded-host') !== '' ? 'x-forwarded-host' : own
-  } else {
-    let forwardedProto: string | undefined
-    let forwardedHost: string | undefined
-    if (stop > 0 && options.source === 'forwarded') {
-      forwardedProto = element?.proto
-      forwardedHost = element?.host
-    } else if (stop > 0) {
-      forwardedProto = entryFromRight(headerValue(req.headers, 'x-forwarded-proto'), stop)
-      forwardedHost = entryFromRight(headerValue(req.headers, 'x-forwarded-host'), stop)
-    }
-    const forwarded = options.source === 'forwarded'
-    const protoHeader = forwarded ? 'forwarded' : 'x-forwarded-proto'
-    const hostHeader = forwarded ? 'forwarded' : 'x-forwarded-host'
-    protocol = forwardedProto !== undefined && normalizeProtocol(forwardedProto) !== undefined ? protoHeader : 'socket'
-    host = forwardedHost !== undefined && isValidHost(forwardedHost) ? hostHeader : own
-  }
+  const protocol = sources.protocol ? protoHeader : 'socket'
+  const host = sources.host ? hostHeader : own
   const hostFrom = result.host === undefined ? undefined : host
   return { ip, ips, host: hostFrom, hostname: result.hostname === undefined ? undefined : hostFrom, protocol, secure: protocol }
 }
