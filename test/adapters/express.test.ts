@@ -172,4 +172,13 @@ describe.each(FLAVORS)('$name', ({ express }) => {
     expect([read(req, 'protocol'), read(req, 'secure'), read(req, 'ip')]).toStrictEqual([{ value: 'https' }, { value: true }, { value: '203.0.113.9' }])
     expect(seen).toEqual([])
   })
+
+  it("with hostAndProto: 'aligned' and warn off, host and protocol come from resolveAddr's walk alone", () => {
+    const app = express()
+    trustProxy(app, 'loopback', { hostAndProto: 'aligned', warn: false })
+    const socket = { remoteAddress: '127.0.0.1' }
+    const headers = { host: 'backend', 'x-forwarded-for': '203.0.113.9', 'x-forwarded-proto': 'HTTPS', 'x-forwarded-host': 'shop.example' }
+    const req = Object.assign(Object.create(app.request) as Record<string, unknown>, { app, socket, connection: socket, headers })
+    expect([read(req, 'protocol'), read(req, 'hostname')]).toStrictEqual([{ value: 'https' }, { value: 'shop.example' }])
+  })
 })

@@ -741,6 +741,16 @@ describe('explain: warnings', () => {
   })
 })
 
+describe('explain: the setting\'s warnings when only the predicate is given', () => {
+  it.each([
+    { name: 'TRUST_ALL from true\'s shape', setting: true, codes: ['TRUST_ALL'] },
+    { name: 'HOP_COUNT from a count\'s shape', setting: 2, codes: ['HOP_COUNT'] },
+    { name: 'nothing from a list\'s shape (its entries are lintSetting\'s, with the setting)', setting: '10.0.0.0/8', codes: [] },
+  ])('$name', ({ setting, codes }) => {
+    expect(explain(requestFrom('127.0.0.1', { host: 'shop.example' }), compileTrust(setting)).warnings.map((w) => w.code)).toEqual(codes)
+  })
+})
+
 describe('lintSetting', () => {
   interface LintCase {
     readonly name: string
