@@ -3,8 +3,8 @@
 // headers added), each code's claim is checked against facts worked out without explain: the
 // headers as sent, the predicate's own answer for the peer, resolveAddr's answer and the walk
 // proxyaddr.all reports. Where a code's condition is simple to state, the converse is checked too:
-// it fires whenever its condition holds. A monitor's warnings are a subset of explain's, each under
-// its live condition.
+// it fires whenever its condition holds. A monitor's warnings (monitor(req), and monitor.resolve(req),
+// which also answers as resolveAddr) are a subset of explain's, each under its live condition.
 //
 // Runs: RUNS below per property (each test name states its count). The seed is fixed so that every
 // run checks the same inputs; set FC_SEED to explore others.
@@ -273,7 +273,10 @@ function checkWarnings(c: Case, trust: TrustFn, warnings: readonly Warning[]): v
 function checkMonitor(c: Case, trust: TrustFn, explained: readonly Warning[]): void {
   const seen: Warning[] = []
   createMonitor(trust, { onWarning: (w) => seen.push(w) })(c.req)
+  // and watching the walk that answers, as the adapters do: the same answers as resolveAddr
+  const watched = createMonitor(trust, { onWarning: (w) => seen.push(w) }).resolve(c.req)
   const f = factsOf(c, trust)
+  must(isDeepStrictEqual(watched, f.result))
   for (const w of seen) {
     must(explained.map((e) => e.code).includes(w.code))
     if (w.code === 'TRUST_ALL_WITH_HEADERS' || w.code === 'HOP_COUNT') {
