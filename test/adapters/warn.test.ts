@@ -3,9 +3,13 @@
 // when given one, off with false; answers never change; a healthy request never warns; the option
 // and Hono's `connection` are validated at setup. The proxy-addr route never warns.
 
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import http from 'node:http'
 import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { getRequestListener } from '@hono/node-server'
 import Fastify from 'fastify'
 import { Hono } from 'hono'
@@ -187,5 +191,42 @@ describe.each(ADAPTERS.map((adapter) => [adapter.name, adapter] as const))('%s: 
       'X-Forwarded-Proto holds "\\x9b31mRED", not "http" or "https": protocol is that value, compared exactly, so secure may be wrong',
     ])
     expect(calls.some(([message]) => RAW_CONTROLS.test(String(message)))).toBe(false)
+  })
+})
+
+describe('Express 5 in a process of its own: what reaches stderr', () => {
+  it('a C1 CSI a client sent in X-Forwarded-Proto is printed as \\x9b, never as the byte a terminal acts on', async () => {
+    const root = fileURLToPath(new URL('../..', import.meta.url))
+    const adapter = join(root, 'dist/cjs/adapters/express.js')
+    if (!existsSync(adapter)) throw new Error('dist/cjs/adapters/express.js is missing: run `node scripts/build.mjs` first')
+    // the adapter as an application loads it, with warn on (process.emitWarning, printed by Node)
+    const script = `
+      const express = require('express5')
+      const { trustProxy } = require(${JSON.stringify(adapter)})
+      const app = express()
+      trustProxy(app, 'loopback')
+      app.get('/', (req, res) => res.json({ ip: req.ip }))
+      const server = app.listen(0, ${JSON.stringify(APP)}, () => console.log(server.address().port))
+      process.on('SIGTERM', () => server.close(() => process.exit(0)))`
+    const child = spawn(process.execPath, ['-e', script], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+    const stderr: Buffer[] = []
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk))
+    const exited = new Promise((resolve) => child.once('exit', resolve))
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        child.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())))
+        child.once('exit', (code) => reject(new Error(`the app exited (${code}): ${Buffer.concat(stderr).toString()}`)))
+      })
+      const reply = await requestFrom(EDGE, { host: APP, port }, { headers: { host: HOST, 'x-forwarded-proto': '\x9b31mRED' } })
+      expect(reply.status).toBe(200)
+    } finally {
+      child.kill('SIGTERM')
+      await exited
+    }
+    const printed = Buffer.concat(stderr)
+    expect(printed.toString()).toContain('[PROTO_NOT_HTTP] TrustProxyWarning: X-Forwarded-Proto holds "\\x9b31mRED", not "http" or "https"')
+    // U+009B as UTF-8, and as a raw byte
+    expect(printed.includes(Buffer.from([0xc2, 0x9b]))).toBe(false)
+    expect(printed.includes(Buffer.from([0x9b]))).toBe(false)
   })
 })
