@@ -9,7 +9,8 @@ import { otherCopy } from '../core/copies.js'
 import { describeValue, EXPRESS } from '../core/options.js'
 import { proxyaddr } from '../core/proxyaddr.js'
 import { hostnameOf, leftmostHost, leftmostProtocol, resolveAddr, type ResolvedAddr } from '../core/resolve.js'
-import { headerValue, socketOf, type RequestLike } from '../core/request.js'
+import { forwardedFor, headerValue, socketOf, type RequestLike } from '../core/request.js'
+import { entryEndBefore } from '../core/sources/xff.js'
 import type { Monitor } from '../diagnostics/monitor.js'
 import { monitorFor, splitOptions, type AdapterOptions } from './warn.js'
 
@@ -43,6 +44,8 @@ function trustOf(req: ExpressRequest): TrustFn {
   return trust
 }
 
+// the predicate trustOf returned last and its monitor: every getter calls trustOf first, so within a
+// getter `watching` is the monitor of the predicate it holds (set synchronously, read before any await)
 let watchedTrust: TrustFn | undefined
 let watching: Monitor | undefined
 
@@ -65,19 +68,31 @@ function walksForHost(trust: TrustFn): boolean {
 }
 
 /**
+ * Whether `trust` is a custom function with Express's options (`compileTrust` hands such a function
+ * back as it is), which `req.ip` walks as proxy-addr does; not another copy's predicate.
+ */
+function customWithExpressOptions(trust: TrustFn): boolean {
+  const compiled = compiledOf(trust)
+  if (compiled === undefined) return otherCopy(trust) === undefined
+  return compiled.shape === undefined && compiled.options === EXPRESS
+}
+
+/**
  * `trust(peer, 0)`: the one question Express's protocol and host getters ask. The monitor is told
  * the answer, so that it never asks a custom function again.
  */
 function peerTrusted(req: ExpressRequest, trust: TrustFn): boolean {
   const socket = socketOf(req)
+  // taken before the call: a custom function may read another application's request getters
+  const watcher = watching
   const trusted = Boolean(trust(socket ? socket.remoteAddress : undefined, 0))
-  if (trust === watchedTrust) watching?.peer(req, trusted)
+  watcher?.peer(req, trusted)
   return trusted
 }
 
 /** `resolveAddr`, through the predicate's monitor when it has one: the walk it watches is the one that answers. */
 function answer(req: ExpressRequest, trust: TrustFn): ResolvedAddr {
-  return trust === watchedTrust && watching !== undefined ? watching.resolve(req) : resolveAddr(req, trust)
+  return watching === undefined ? resolveAddr(req, trust) : watching.resolve(req)
 }
 
 /** Express 5's `req.host`; Express 4's `req.hostname` reads the same value. */
@@ -96,7 +111,17 @@ function hostOf(req: ExpressRequest): string | undefined {
  */
 const GETTERS: Readonly<Record<string, (this: ExpressRequest) => unknown>> = {
   ip() {
-    return proxyaddr(this, trustOf(this))
+    const trust = trustOf(this)
+    const watcher = watching
+    if (watcher === undefined || !customWithExpressOptions(trust)) return proxyaddr(this, trust)
+    // a custom function, watched: the walk's own answers tell the monitor about the peer, which it
+    // never asks itself (proxyaddr.all calls the function exactly as proxyaddr does)
+    const addrs = proxyaddr.all(this, trust)
+    const header = forwardedFor(this.headers)
+    if (addrs.length > 1) watcher.peer(this, true)
+    // the walk asked trust(peer, 0) only when X-Forwarded-For had an entry, and here it said no
+    else if (entryEndBefore(header, header.length) !== -1) watcher.peer(this, false)
+    return addrs[addrs.length - 1]
   },
   ips() {
     const trust = trustOf(this)

@@ -181,4 +181,31 @@ describe.each(FLAVORS)('$name', ({ express }) => {
     const req = Object.assign(Object.create(app.request) as Record<string, unknown>, { app, socket, connection: socket, headers })
     expect([read(req, 'protocol'), read(req, 'hostname')]).toStrictEqual([{ value: 'https' }, { value: 'shop.example' }])
   })
+
+  it('an app that reads req.ip alone is watched with a custom function too, from the walk\'s own answers', () => {
+    const recorder = (calls: string[]): TrustFn => (addr, i) => {
+      calls.push(`${addr ?? '-'}@${i}`)
+      return addr === '127.0.0.1'
+    }
+    const theirs: string[] = []
+    const plain = express()
+    plain.set('trust proxy', recorder(theirs))
+    const ours: string[] = []
+    const seen: string[] = []
+    const app = express()
+    trustProxy(app, recorder(ours), { warn: (warning) => seen.push(warning.code) })
+    const ipOf = (target: App, peer: string, headers: Record<string, string>): Outcome => {
+      const socket = { remoteAddress: peer }
+      return read(Object.assign(Object.create(target.request) as Record<string, unknown>, { app: target, socket, connection: socket, headers }), 'ip')
+    }
+    const requests: [string, Record<string, string>][] = [
+      ['10.0.0.9', { host: 'backend' }],
+      ['10.0.0.9', { host: 'backend', 'x-forwarded-for': ' , ' }],
+      ['10.0.0.9', { host: 'backend', 'x-forwarded-for': '203.0.113.9' }],
+      ['127.0.0.1', { host: 'backend', 'x-forwarded-for': '203.0.113.9', 'x-forwarded-proto': 'HTTPS' }],
+    ]
+    for (const [peer, headers] of requests) expect(ipOf(app, peer, headers)).toStrictEqual(ipOf(plain, peer, headers))
+    expect(ours).toStrictEqual(theirs)
+    expect(seen).toEqual(['UNTRUSTED_PEER_WITH_HEADERS', 'PROTO_NOT_HTTP'])
+  })
 })
