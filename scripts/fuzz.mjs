@@ -1,6 +1,9 @@
 // fuzz.mjs: generated hostile requests through the built package: resolveAddr, proxyaddr,
-// proxyaddr.all, explain and the text, JSON and HTML renderers, asserting that nothing throws and that
-// the README's guarantees hold. `npm run fuzz` runs 1,000,000 requests; `--count N` another number,
+// proxyaddr.all, explain, the live monitor (createMonitor: monitor(req) and monitor.resolve), the
+// text, JSON and HTML renderers and the whoami server's handler (its bodies and log lines),
+// asserting that nothing throws, that the README's guarantees hold, that every live warning is one
+// explain gives for the same request, and that no sink (a warning, process.emitWarning, a log line,
+// a text/plain, JSON or HTML body) holds a raw control or bidirectional character. `npm run fuzz` runs 1,000,000 requests; `--count N` another number,
 // `--seed S` another sequence (the same seed gives the same requests). Exits 1 on the first failure,
 // printing the request that caused it.
 
@@ -11,6 +14,7 @@ const require = createRequire(import.meta.url)
 // the CommonJS entry is proxy-addr's function, with the package's API on it
 const trustApi = require('../dist/cjs/cjs.js')
 const { renderText, renderJson, renderHtml } = require('../dist/cjs/diagnostics/render.js')
+const { whoami } = require('../dist/cjs/cli/serve.js')
 
 const { values } = parseArgs({ options: { count: { type: 'string' }, seed: { type: 'string' } }, strict: true })
 const COUNT = values.count === undefined ? 1_000_000 : Number(values.count)
@@ -141,6 +145,34 @@ const RAW_TEXT = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/
 // eslint-disable-next-line no-control-regex
 const SGR = /\x1b\[\d+m/g
 
+// a warning is one line: not even a line end of a client's may reach it raw
+// eslint-disable-next-line no-control-regex
+const RAW_LINE = /[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/
+
+// process.emitWarning, the monitor's default sink, collected instead of printed
+const emitted = []
+process.emitWarning = (message, options) => { emitted.push({ message, options }) }
+
+/** A request target with a hostile ?format= and other query text. */
+function target() {
+  const format = pick(['text', 'json', 'html', 'xml', '', withControls(pick(JUNK)), '%C2%9B31m', '%E2%80%AE', '%22%5C', '%ZZ'])
+  return pick(['/', '//', '/?', '/path']) + (random() < 0.7 ? `?format=${format}` : `?x=${encodeURIComponent(withControls(pick(JUNK)).toWellFormed())}`)
+}
+
+/** The whoami handler's answer and log line for one request, through stand-ins for Node's objects. */
+function served(trust, setting, options, req) {
+  const out = { status: 0, headers: {}, body: '', log: '' }
+  const res = {
+    headersSent: false,
+    writeHead(status, headers) { out.status = status; out.headers = headers; this.headersSent = true },
+    end(body) { out.body += body ?? '' },
+    destroy() { out.status = -1 },
+  }
+  const log = { write: (text) => { out.log += text } }
+  whoami({ trust, setting, context: { trust: String(setting), options } }, log)({ ...req, method: pick(['GET', 'HEAD', withControls('GET')]), url: target() }, res)
+  return out
+}
+
 let failures = 0
 function fail(message, req, where) {
   failures++
@@ -150,6 +182,8 @@ function fail(message, req, where) {
 
 const started = process.hrtime.bigint()
 let rendered = 0
+let watchedCount = 0
+let servedCount = 0
 for (let n = 0; n < COUNT; n++) {
   const { setting, options, trust } = pick(TRUSTS)
   const req = { socket: socket(), headers: headers() }
@@ -177,6 +211,55 @@ for (let n = 0; n < COUNT; n++) {
   if (r.secure && r.protocol !== 'https' && r.protocol !== 'wss') fail(`secure for protocol ${r.protocol}`, req, where)
   if (r.protocol === 'https' && !r.secure) fail('https without secure', req, where)
 
+  // the live monitor: a fresh one now and then, so that codes not yet reported are looked for
+  if ((n & 1) === 0) {
+    watchedCount++
+    const codes = new Set(why.warnings.map((w) => w.code))
+    const seen = []
+    let calls = 0
+    // a custom function is compiled again, counting: the monitor must ask it nothing of its own
+    const counted = typeof setting === 'function' ? trustApi.compileTrust((addr, i) => { calls++; return setting(addr, i) }, options) : trust
+    let watched
+    let asked
+    try {
+      trustApi.createMonitor(counted, { onWarning: (w) => seen.push(w) })(req)
+      if (calls !== 0) fail(`monitor(req) called a custom function ${calls} times`, req, where)
+      trustApi.resolveAddr(req, counted)
+      asked = calls
+      calls = 0
+      watched = trustApi.createMonitor(counted, { onWarning: (w) => seen.push(w) }).resolve(req)
+      // the default sink
+      trustApi.createMonitor(trust).resolve(req)
+    } catch (error) {
+      fail(`the monitor threw ${error && error.stack}`, req, where)
+    }
+    // never more than resolveAddr (which, with Express's options, may ask an untrusted peer twice:
+    // once walking, once for host and protocol, as Express's getters do)
+    if (calls > asked) fail(`monitor.resolve called a custom function ${calls} times, resolveAddr ${asked}`, req, where)
+    if (JSON.stringify(watched) !== JSON.stringify(r)) fail('monitor.resolve answers otherwise than resolveAddr', req, where)
+    for (const w of seen) {
+      if (!codes.has(w.code)) fail(`the monitor warned ${w.code}, which explain does not give`, req, where)
+      if (RAW_LINE.test(w.message) || RAW_LINE.test(w.fix)) fail(`warning ${w.code} holds a raw control`, req, where)
+    }
+    for (const { message, options: o } of emitted.splice(0)) {
+      if (RAW_LINE.test(message) || RAW_LINE.test(o.detail)) fail(`process.emitWarning got a raw control (${o.code})`, req, where)
+    }
+  }
+
+  // the whoami server's handler: its body and log line
+  if ((n & 7) === 0) {
+    servedCount++
+    let out
+    try {
+      out = served(trust, setting, options, req)
+    } catch (error) {
+      fail(`the whoami handler threw ${error && error.stack}`, req, where)
+    }
+    if (![200, 400, 406].includes(out.status)) fail(`whoami answered ${out.status}`, req, where)
+    if (RAW_TEXT.test(out.body.replace(SGR, ''))) fail(`a ${out.status} body holds a raw control`, req, where)
+    if (RAW_LINE.test(out.log.slice(0, -1)) || !out.log.endsWith('\n')) fail('a log line holds a raw control', req, where)
+  }
+
   // the renderers, for a quarter of the requests (they cost most)
   if ((n & 3) === 0) {
     rendered++
@@ -192,10 +275,11 @@ for (let n = 0; n < COUNT; n++) {
     }
     if (RAW_TEXT.test(text) || RAW_TEXT.test(colored.replace(SGR, ''))) fail('text output holds a raw control character', req, where)
     if (RAW_TEXT.test(json)) fail('JSON output holds a raw control character', req, where)
+    if (RAW_TEXT.test(html)) fail('HTML output holds a raw control character', req, where)
     if (JSON.parse(json).result.ip !== (r.ip ?? null)) fail('JSON output does not read back', req, where)
     if (!html.startsWith('<!doctype html>') || /<script/i.test(html)) fail('the HTML page is not the page', req, where)
   }
   if (n > 0 && n % 100_000 === 0) console.log(`fuzz: ${n} requests…`)
 }
 const seconds = Number(process.hrtime.bigint() - started) / 1e9
-console.log(`fuzz: ${COUNT} requests (${TRUSTS.length} settings × options, seed ${SEED}), ${rendered} rendered three ways, ${failures} failures, ${seconds.toFixed(1)} s`)
+console.log(`fuzz: ${COUNT} requests (${TRUSTS.length} settings × options, seed ${SEED}), ${watchedCount} watched by fresh monitors, ${servedCount} served by whoami, ${rendered} rendered three ways, ${failures} failures, ${seconds.toFixed(1)} s`)

@@ -112,7 +112,7 @@ describe('request shapes', () => {
 
   it('resolveAddr wants a compiled predicate, and says so, where a setting would be compiled on every request', () => {
     expect(outcome(() => resolveAddr({ headers: {} }, 'loopback' as never))).toEqual({
-      ok: false, type: 'TypeError', message: 'trust argument is required',
+      ok: false, type: 'TypeError', message: 'trust argument must be a function that compileTrust returned, not the setting "loopback": compile it once at startup, const trust = compileTrust("loopback"), and pass trust',
     })
   })
 })

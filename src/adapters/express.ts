@@ -8,8 +8,9 @@ import { compiledOf, compileTrust, type TrustFn, type TrustSetting } from '../co
 import { otherCopy } from '../core/copies.js'
 import { describeValue, EXPRESS } from '../core/options.js'
 import { proxyaddr } from '../core/proxyaddr.js'
-import { hostnameOf, leftmostHost, leftmostProtocol, resolveAddr } from '../core/resolve.js'
-import { headerValue, socketOf, type RequestLike } from '../core/request.js'
+import { hostnameOf, leftmostHost, leftmostProtocol, resolveAddr, type ResolvedAddr } from '../core/resolve.js'
+import { forwardedFor, headerValue, socketOf, type RequestLike } from '../core/request.js'
+import { entryEndBefore } from '../core/sources/xff.js'
 import type { Monitor } from '../diagnostics/monitor.js'
 import { compileIpFilter, compileTrustedPeerCheck, pathOf, refuse, type IpFilterOptions, type ResponseLike, type TrustedPeerCheck, type TrustedPeerOptions } from '../uses/filter.js'
 import { monitorFor, splitOptions, type AdapterOptions } from './warn.js'
@@ -45,6 +46,8 @@ function trustOf(req: ExpressRequest): TrustFn {
   return trust
 }
 
+// the predicate trustOf returned last and its monitor: every getter calls trustOf first, so within a
+// getter `watching` is the monitor of the predicate it holds (set synchronously, read before any await)
 let watchedTrust: TrustFn | undefined
 let watching: Monitor | undefined
 
@@ -67,16 +70,38 @@ function walksForHost(trust: TrustFn): boolean {
   return compiled.options.aligned || compiled.options.source === 'forwarded' || compiled.options.proofHeader !== ''
 }
 
-/** `trust(peer, 0)`: the one question Express's protocol and host getters ask. */
+/**
+ * Whether `trust` is a custom function with Express's options (`compileTrust` hands such a function
+ * back as it is), which `req.ip` walks as proxy-addr does; not another copy's predicate.
+ */
+function customWithExpressOptions(trust: TrustFn): boolean {
+  const compiled = compiledOf(trust)
+  if (compiled === undefined) return otherCopy(trust) === undefined
+  return compiled.shape === undefined && compiled.options === EXPRESS
+}
+
+/**
+ * `trust(peer, 0)`: the one question Express's protocol and host getters ask. The monitor is told
+ * the answer, so that it never asks a custom function again.
+ */
 function peerTrusted(req: ExpressRequest, trust: TrustFn): boolean {
   const socket = socketOf(req)
-  return Boolean(trust(socket ? socket.remoteAddress : undefined, 0))
+  // taken before the call: a custom function may read another application's request getters
+  const watcher = watching
+  const trusted = Boolean(trust(socket ? socket.remoteAddress : undefined, 0))
+  watcher?.peer(req, trusted)
+  return trusted
+}
+
+/** `resolveAddr`, through the predicate's monitor when it has one: the walk it watches is the one that answers. */
+function answer(req: ExpressRequest, trust: TrustFn): ResolvedAddr {
+  return watching === undefined ? resolveAddr(req, trust) : watching.resolve(req)
 }
 
 /** Express 5's `req.host`; Express 4's `req.hostname` reads the same value. */
 function hostOf(req: ExpressRequest): string | undefined {
   const trust = trustOf(req)
-  if (walksForHost(trust)) return resolveAddr(req, trust).host
+  if (walksForHost(trust)) return answer(req, trust).host
   // Express asks trust(peer, 0) only when there is an X-Forwarded-Host to believe
   return leftmostHost(req, headerValue(req.headers, 'x-forwarded-host') !== '' && peerTrusted(req, trust))
 }
@@ -89,7 +114,17 @@ function hostOf(req: ExpressRequest): string | undefined {
  */
 const GETTERS: Readonly<Record<string, (this: ExpressRequest) => unknown>> = {
   ip() {
-    return proxyaddr(this, trustOf(this))
+    const trust = trustOf(this)
+    const watcher = watching
+    if (watcher === undefined || !customWithExpressOptions(trust)) return proxyaddr(this, trust)
+    // a custom function, watched: the walk's own answers tell the monitor about the peer, which it
+    // never asks itself (proxyaddr.all calls the function exactly as proxyaddr does)
+    const addrs = proxyaddr.all(this, trust)
+    const header = forwardedFor(this.headers)
+    if (addrs.length > 1) watcher.peer(this, true)
+    // the walk asked trust(peer, 0) only when X-Forwarded-For had an entry, and here it said no
+    else if (entryEndBefore(header, header.length) !== -1) watcher.peer(this, false)
+    return addrs[addrs.length - 1]
   },
   ips() {
     const trust = trustOf(this)
@@ -103,12 +138,12 @@ const GETTERS: Readonly<Record<string, (this: ExpressRequest) => unknown>> = {
   },
   protocol() {
     const trust = trustOf(this)
-    if (walksForHost(trust)) return resolveAddr(this, trust).protocol
+    if (walksForHost(trust)) return answer(this, trust).protocol
     return leftmostProtocol(this, peerTrusted(this, trust))
   },
   secure() {
     const trust = trustOf(this)
-    if (walksForHost(trust)) return resolveAddr(this, trust).secure
+    if (walksForHost(trust)) return answer(this, trust).secure
     // Express's own: it reads req.protocol
     return this.protocol === 'https'
   },

@@ -73,7 +73,8 @@ export function trustProxy(setting: TrustSetting, options?: AdapterOptions): Fas
     }
     fastify.decorateRequest('trustProxy', {
       getter(this: FastifyRequest) {
-        return resolveAddr(this.raw, trust)
+        // with warn, the walk that answers is the monitor's: a custom function is asked nothing more
+        return monitor === undefined ? resolveAddr(this.raw, trust) : monitor.resolve(this.raw)
       },
     })
     done()

@@ -116,8 +116,8 @@ export function trustProxy(setting: TrustSetting, options?: HonoTrustOptions): M
   const monitor = monitorFor(trust, warn)
   return async (c, next) => {
     const req = fromFetch(c.req.raw, connection(c))
-    monitor?.(req)
-    c.set('trustProxy', resolveAddr(req, trust))
+    // with warn, the monitor watches the walk that answers, and asks nothing more
+    c.set('trustProxy', monitor === undefined ? resolveAddr(req, trust) : monitor.resolve(req))
     await next()
   }
 }

@@ -100,8 +100,8 @@ export function trustProxy(setting: TrustSetting, options?: AdapterOptions): Mid
   const trust = compileTrust(setting, trustOptions)
   const monitor = monitorFor(trust, warn)
   return (ctx, next) => {
-    monitor?.(ctx.req)
-    const addr = resolveAddr(ctx.req, trust)
+    // with warn, the monitor watches the walk that answers, and asks nothing more
+    const addr = monitor === undefined ? resolveAddr(ctx.req, trust) : monitor.resolve(ctx.req)
     ctx.state.trustProxy = addr
     // the host the walk selected, as Koa itself reads a host, so that ctx.host, ctx.hostname,
     // ctx.URL and ctx.href (built from ctx.host) name the same host

@@ -217,8 +217,11 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         return 0
       case undefined:
         throw new UsageError('missing command: explain, serve or ranges (see proxy-trust --help)')
-      default:
-        throw new UsageError(`unknown command ${JSON.stringify(command)}: expected explain, serve or ranges (see proxy-trust --help)`)
+      default: {
+        const near = nearest(command, ['explain', 'serve', 'ranges'])
+        const hint = near === undefined ? '' : `; did you mean ${near}?`
+        throw new UsageError(`unknown command ${JSON.stringify(command)}: expected explain, serve or ranges${hint} (see proxy-trust --help)`)
+      }
     }
   } catch (error) {
     if (!(error instanceof UsageError)) throw error

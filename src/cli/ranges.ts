@@ -42,7 +42,8 @@ Example:
 /** The range names that `--ranges FILE` and each `--range NAME=CIDR[,CIDR…]` (or `--range PROVIDER`) give. */
 export function rangesOf(file: string | undefined, specs: readonly string[]): RangeNames | undefined {
   if (file === undefined && specs.length === 0) return undefined
-  const names: Record<string, RangeValue> = {}
+  // no prototype: a name such as __proto__ is a key like any other, for the validator to refuse
+  const names = Object.create(null) as Record<string, RangeValue>
   if (file !== undefined) {
     try {
       Object.assign(names, loadRanges(file))

@@ -180,7 +180,7 @@ function answer(settings: WhoamiSettings, log: Log, req: http.IncomingMessage, r
   if (typeof asked === 'object') {
     // RFC 9110 section 15.5.7: none of the representations asked for is on offer
     res.writeHead(406, { 'content-type': CONTENT_TYPES.text, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' })
-    res.end(`unknown format ${JSON.stringify(asked.unknown)}: expected ${MEDIA_TYPES.map(([name]) => name).join(', ')}\n`)
+    res.end(`unknown format ${quoted(asked.unknown)}: expected ${MEDIA_TYPES.map(([name]) => name).join(', ')}\n`)
     log.write(`${new Date().toISOString()} ${printable(req.method)} ${quoted(url)} 406 unknown format\n`)
     return
   }

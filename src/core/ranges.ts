@@ -57,6 +57,13 @@ function fail(what: string, value: unknown, expected: string): never {
   throw new TypeError(`invalid ${what}: ${describeValue(value)} (expected ${expected})`)
 }
 
+/** Whether `text` is a calendar day as YYYY-MM-DD: the pattern, and a day the month has (no 2025-02-31). */
+function isDay(text: string): boolean {
+  if (!DAY.test(text)) return false
+  const date = new Date(`${text}T00:00:00Z`)
+  return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(text)
+}
+
 /** Whether a value has the shape of a snapshot (rather than a list of entries). */
 function isSnapshot(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
@@ -91,7 +98,7 @@ function compileValue(name: string, value: unknown, strict: boolean): NamedRange
   const { name: provider, source, retrieved, v4, v6 } = value
   if (typeof provider !== 'string' || !NAME.test(provider.toLowerCase())) fail(`range ${name} name`, provider, 'the provider\'s name')
   if (typeof source !== 'string' || source === '') fail(`range ${name} source`, source, 'the URL the list came from')
-  if (typeof retrieved !== 'string' || !DAY.test(retrieved)) fail(`range ${name} retrieved`, retrieved, 'a day as YYYY-MM-DD')
+  if (typeof retrieved !== 'string' || !isDay(retrieved)) fail(`range ${name} retrieved`, retrieved, 'a day as YYYY-MM-DD')
   if (!Array.isArray(v4)) fail(`range ${name} v4`, v4, 'a list of IPv4 subnets')
   if (!Array.isArray(v6)) fail(`range ${name} v6`, v6, 'a list of IPv6 subnets')
   if (v4.length + v6.length === 0) fail(`range ${name}`, value, 'a snapshot with at least one subnet')

@@ -4,7 +4,7 @@
 import { normalizeProtocol, isValidHost } from './authority.js'
 import { compiledOf, isTrusted, type TrustFn } from './compile.js'
 import { otherCopy } from './copies.js'
-import { EXPRESS, type ResolvedOptions } from './options.js'
+import { describeValue, EXPRESS, type ResolvedOptions } from './options.js'
 import { headerValue, socketOf, type RequestLike } from './request.js'
 import { hopsOf } from './sources/hops.js'
 import { entryFromRight } from './sources/xff.js'
@@ -36,14 +36,16 @@ export interface ResolvedAddr {
  * `app.set('trust proxy', setting)` and `trust = compileTrust(setting)`. Never throws on what the
  * request holds.
  *
- * @throws {TypeError} `req argument is required`, `trust argument is required` (a function).
+ * @throws {TypeError} `req argument is required`, `trust argument is required` (none given), and for a
+ *   setting given in place of its predicate, `trust argument must be a function that compileTrust
+ *   returned, not the setting <value>: …` (see `trustArgumentError`).
  * @example
  * const trust = compileTrust('loopback')
  * http.createServer((req, res) => res.end(resolveAddr(req, trust).ip))
  */
 export function resolveAddr(req: RequestLike, trust: TrustFn): ResolvedAddr {
   if (!req) throw new TypeError('req argument is required')
-  if (typeof trust !== 'function') throw new TypeError('trust argument is required')
+  if (typeof trust !== 'function') throw trustArgumentError(trust)
   const compiled = compiledOf(trust)
   if (compiled === undefined) {
     // compiled by another copy of this package: only that copy knows its options
@@ -61,13 +63,45 @@ export function resolveAddr(req: RequestLike, trust: TrustFn): ResolvedAddr {
   const peerTrusted = addrs.length > 1 || isTrusted(trust, shape, addrs[0], 0)
   const ips: string[] = []
   for (let k = addrs.length - 1; k > 0; k--) ips.push(addrs[k] as string)
-  return leftmost(req, ip, ips, peerTrusted)
+  return leftmost(req, ip, ips, peerTrusted, null)
+}
+
+/**
+ * The error for a trust argument that is not a function: none given, or a setting passed where its
+ * compiled predicate belongs (`resolveAddr(req, 'loopback')`), which would have to be compiled on
+ * every request; the message says how to compile it once.
+ *
+ * @example
+ * trustArgumentError('loopback').message
+ * // 'trust argument must be a function that compileTrust returned, not the setting "loopback": compile it once at startup, const trust = compileTrust("loopback"), and pass trust'
+ */
+export function trustArgumentError(trust: unknown): TypeError {
+  if (trust === undefined || trust === null) return new TypeError('trust argument is required')
+  const setting = describeValue(trust)
+  return new TypeError(`trust argument must be a function that compileTrust returned, not the setting ${setting}: compile it once at startup, const trust = compileTrust(${setting}), and pass trust`)
+}
+
+/**
+ * Which of its inputs `answersOf` took host and protocol from, for a reader that shows it
+ * (explain): filled only when one is passed, so that resolving pays nothing for it. The choice is
+ * made once, where the answer is made.
+ */
+export class AnswerSources {
+  /** Whether protocol is a forwarded value (X-Forwarded-Proto, or Forwarded's proto=) rather than the socket's. */
+  protocol = false
+  /** Whether host is a forwarded value (X-Forwarded-Host, or Forwarded's host=) rather than Host or :authority. */
+  host = false
 }
 
 /** The answers for host and protocol as Express gives them, from whether the socket peer is trusted. */
-function leftmost(req: RequestLike, ip: string | undefined, ips: string[], peerTrusted: boolean): ResolvedAddr {
+function leftmost(req: RequestLike, ip: string | undefined, ips: string[], peerTrusted: boolean, sources: AnswerSources | null): ResolvedAddr {
   const protocol = leftmostProtocol(req, peerTrusted)
   const host = leftmostHost(req, peerTrusted)
+  if (sources !== null) {
+    // what leftmostProtocol and leftmostHost read: the header, when the peer is trusted and it is set
+    sources.protocol = peerTrusted && headerValue(req.headers, 'x-forwarded-proto') !== ''
+    sources.host = peerTrusted && headerValue(req.headers, 'x-forwarded-host') !== ''
+  }
   return { ip, ips, host, hostname: host === undefined ? undefined : hostnameOf(host), protocol, secure: protocol === 'https' }
 }
 
@@ -109,14 +143,15 @@ function ownHost(req: RequestLike): string {
 }
 
 /**
- * The answers a walk with `options` gives (`explain` builds its result with this too). Every hop
+ * The answers a walk with `options` gives (`explain` builds its result with this too, passing
+ * `sources` to learn which input each of host and protocol came from). Every hop
  * walked past is an address or, in lenient mode, text; only the hop where the walk stopped can have
  * none, and then `ips` is empty, so that its first element is never a proxy taken for the client.
  */
-export function answersOf(req: RequestLike, options: ResolvedOptions, walked: Walked): ResolvedAddr {
+export function answersOf(req: RequestLike, options: ResolvedOptions, walked: Walked, sources: AnswerSources | null = null): ResolvedAddr {
   const ips: string[] = []
   if (walked.ip !== undefined) for (let k = walked.addrs.length - 1; k > 0; k--) ips.push(walked.addrs[k] as string)
-  if (!options.aligned && options.source !== 'forwarded') return leftmost(req, walked.ip, ips, walked.peerTrusted)
+  if (!options.aligned && options.source !== 'forwarded') return leftmost(req, walked.ip, ips, walked.peerTrusted, sources)
 
   // the values written by the outermost trusted proxy: the hop where the walk stopped
   const hop = walked.addrs.length - 1
@@ -129,11 +164,17 @@ export function answersOf(req: RequestLike, options: ResolvedOptions, walked: Wa
     forwardedProto = entryFromRight(headerValue(req.headers, 'x-forwarded-proto'), hop)
     forwardedHost = entryFromRight(headerValue(req.headers, 'x-forwarded-host'), hop)
   }
-  const protocol = (forwardedProto === undefined ? undefined : normalizeProtocol(forwardedProto)) ?? ownProtocol(req)
+  const forwardedProtocol = forwardedProto === undefined ? undefined : normalizeProtocol(forwardedProto)
+  const protocol = forwardedProtocol ?? ownProtocol(req)
   let host: string | undefined = forwardedHost
-  if (host === undefined || !isValidHost(host)) {
+  const hostForwarded = host !== undefined && isValidHost(host)
+  if (!hostForwarded) {
     const own = ownHost(req)
     host = isValidHost(own) ? own : undefined
+  }
+  if (sources !== null) {
+    sources.protocol = forwardedProtocol !== undefined
+    sources.host = hostForwarded
   }
   return {
     ip: walked.ip,

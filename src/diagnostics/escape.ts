@@ -85,7 +85,14 @@ export function jsonSafe(json: string): string {
   return json.replace(JSON_RAW, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
 }
 
-/** Text for HTML content and attribute values. */
+/**
+ * Text for HTML content and attribute values: controls and bidirectional code points shown as the
+ * terminal shows them (`visible`: a browser would apply a bidi override, and copy a C1 control into
+ * whatever the reader pastes it), then the HTML specials as character references.
+ *
+ * @example
+ * escapeHtml('<b>\u202e') // '&#60;b&#62;\\u202e'
+ */
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+  return visible(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 }

@@ -2,12 +2,11 @@
 // where the walk stopped, which header each answer came from, and warnings about the setting.
 
 import { addressSpan, addressSpanEnd, Kind, parseAddress } from '../core/address.js'
-import { isValidHost, normalizeProtocol } from '../core/authority.js'
 import { compiledOf, reasonFor, type Shape, type TrustFn, type TrustSetting } from '../core/compile.js'
 import { otherCopy } from '../core/copies.js'
 import { EXPRESS, type ResolvedOptions } from '../core/options.js'
 import { headerValue, type RequestLike } from '../core/request.js'
-import { answersOf, type ResolvedAddr } from '../core/resolve.js'
+import { AnswerSources, answersOf, trustArgumentError, type ResolvedAddr } from '../core/resolve.js'
 import { parseForwarded, type ForwardedElement } from '../core/rfc7239.js'
 import { hopsOf, type SourceEnd } from '../core/sources/hops.js'
 import { entryFromRight } from '../core/sources/xff.js'
@@ -16,9 +15,10 @@ import { snapshotAges, snapshotsOf, staleRanges, type SnapshotAge } from './stal
 import { suggest, type Suggestion } from './suggest.js'
 import {
   alignedFallback, bothForwardingHeaders, display, forwardedLimit, forwardedMalformed, hopCount, hostProtoFromUntrusted,
-  leftmostNote, lintSetting, oddProto, peerWithoutAddress, protoNotHttp, shapeWarnings, shown, trustAllWithHeaders,
-  unreadForwardingHeader, untrustedPeer, type Warning,
+  leftmostNote, lintSetting, peerWithoutAddress, protoNotHttp, shapeWarnings, shown, trustAllWithHeaders,
+  unreadForwardingHeader, untrustedPeer, usedProto, type Warning,
 } from './warnings.js'
+import { quoted } from './escape.js'
 
 /** The warnings about the setting itself: under them a suggestion is shown even when it keeps the client. */
 const SETTING_CODES: ReadonlySet<string> = new Set(['TRUST_ALL', 'TRUST_ALL_WITH_HEADERS', 'HOP_COUNT', 'SETTING_ODD_ADDRESS', 'SETTING_HOST_BITS'])
@@ -112,7 +112,7 @@ const scratch = new Int32Array(4)
  * (`lintSetting`). Never throws on what the request holds; a custom trust function is called as the
  * walk calls it, once per hop asked. The cost is linear in the hops.
  *
- * @throws {TypeError} `req argument is required`, `trust argument is required` (a function).
+ * @throws {TypeError} `req argument is required`, and `trustArgumentError`'s for a trust that is not a function.
  * @example
  * const setting = 'loopback, 10.0.0.0/8'
  * const why = explain(req, compileTrust(setting), setting)
@@ -120,7 +120,7 @@ const scratch = new Int32Array(4)
  */
 export function explain(req: RequestLike, trust: TrustFn, setting?: TrustSetting): Explanation {
   if (!req) throw new TypeError('req argument is required')
-  if (typeof trust !== 'function') throw new TypeError('trust argument is required')
+  if (typeof trust !== 'function') throw trustArgumentError(trust)
   const compiled = compiledOf(trust)
   // compiled by another copy of this package: only that copy knows its options
   const other = compiled === undefined ? otherCopy(trust) : undefined
@@ -132,7 +132,8 @@ export function explain(req: RequestLike, trust: TrustFn, setting?: TrustSetting
 
   const record = new WalkRecord()
   const next = hopsOf(req, options)
-  const result = answersOf(req, options, walkHops(req, rule, next, record))
+  const sources = new AnswerSources()
+  const result = answersOf(req, options, walkHops(req, rule, next, record), sources)
   // the hops beyond those the walk read, from the same source, to list them as ignored
   while (next.next()) record.add(next.received, next.text, next.element)
   const count = record.received.length
@@ -181,7 +182,7 @@ export function explain(req: RequestLike, trust: TrustFn, setting?: TrustSetting
   }
 
   const peerTrusted = (hops[0] as ExplainedHop).trusted === true
-  const from = originsOf(req, options, result, walkStop.index, record.elements[walkStop.index], peerTrusted, source)
+  const from = originsOf(req, options, result, walkStop.index, sources, source)
   const warnings = warningsOf(req, {
     options, shape: compiled?.shape, hops, stop: walkStop, peerTrusted, entries: count - 1, junk, from,
     element: record.elements[walkStop.index],
@@ -240,38 +241,19 @@ function forwardingHeaders(req: RequestLike, options: ResolvedOptions): Record<s
 }
 
 /**
- * Which header each answer came from, following resolve.ts's choices: Express's leftmost
- * X-Forwarded-Host/-Proto when the peer is trusted, or, when aligned, the values written by the
- * proxy at the hop where the walk stopped.
+ * Which header each answer came from: the choice `answersOf` made (`sources`), named. Forwarded
+ * values come from X-Forwarded-Host and -Proto, or from the Forwarded element where the walk
+ * stopped; the others from Host (or `:authority`) and the socket.
  */
-function originsOf(
-  req: RequestLike, options: ResolvedOptions, result: ResolvedAddr, stop: number,
-  element: ForwardedElement | undefined, peerTrusted: boolean, source: string,
-): Origins {
+function originsOf(req: RequestLike, options: ResolvedOptions, result: ResolvedAddr, stop: number, sources: AnswerSources, source: string): Origins {
   const ip = stop === 0 ? 'socket' : source
   const ips = result.ips.length === 0 ? undefined : source
+  const forwarded = options.source === 'forwarded'
+  const protoHeader = forwarded ? 'forwarded' : 'x-forwarded-proto'
+  const hostHeader = forwarded ? 'forwarded' : 'x-forwarded-host'
   const own = headerValue(req.headers, 'host') === '' ? ':authority' : 'host'
-  let host: string
-  let protocol: string
-  if (!options.aligned && options.source !== 'forwarded') {
-    protocol = peerTrusted && headerValue(req.headers, 'x-forwarded-proto') !== '' ? 'x-forwarded-proto' : 'socket'
-    host = peerTrusted && headerValue(req.headers, 'x-forwarded-host') !== '' ? 'x-forwarded-host' : own
-  } else {
-    let forwardedProto: string | undefined
-    let forwardedHost: string | undefined
-    if (stop > 0 && options.source === 'forwarded') {
-      forwardedProto = element?.proto
-      forwardedHost = element?.host
-    } else if (stop > 0) {
-      forwardedProto = entryFromRight(headerValue(req.headers, 'x-forwarded-proto'), stop)
-      forwardedHost = entryFromRight(headerValue(req.headers, 'x-forwarded-host'), stop)
-    }
-    const forwarded = options.source === 'forwarded'
-    const protoHeader = forwarded ? 'forwarded' : 'x-forwarded-proto'
-    const hostHeader = forwarded ? 'forwarded' : 'x-forwarded-host'
-    protocol = forwardedProto !== undefined && normalizeProtocol(forwardedProto) !== undefined ? protoHeader : 'socket'
-    host = forwardedHost !== undefined && isValidHost(forwardedHost) ? hostHeader : own
-  }
+  const protocol = sources.protocol ? protoHeader : 'socket'
+  const host = sources.host ? hostHeader : own
   const hostFrom = result.host === undefined ? undefined : host
   return { ip, ips, host: hostFrom, hostname: result.hostname === undefined ? undefined : hostFrom, protocol, secure: protocol }
 }
@@ -343,8 +325,9 @@ function requestWarnings(req: RequestLike, walk: Walk): Warning[] {
     })
   }
 
-  const odd = peerTrusted && options.source !== 'forwarded' ? oddProto(headerValue(req.headers, 'x-forwarded-proto')) : undefined
-  if (odd !== undefined) warnings.push(protoNotHttp(odd, options.aligned))
+  // aligned and Forwarded protocols are normalised (HTTPS is https): only Express's exact reading can be wrong
+  const odd = peerTrusted && !options.aligned && options.source !== 'forwarded' ? usedProto(headerValue(req.headers, 'x-forwarded-proto')) : undefined
+  if (odd !== undefined) warnings.push(protoNotHttp(odd))
 
   const aligned = alignedClauses(req, walk)
   if (aligned.length > 0) warnings.push(alignedFallback(aligned))
@@ -388,12 +371,12 @@ function alignedClauses(req: RequestLike, walk: Walk): string[] {
       const value = element?.[name]
       why = value === undefined
         ? `the Forwarded element at hop ${stop.index} has no ${name}=`
-        : `the ${name}= at hop ${stop.index}, ${JSON.stringify(value)}, is not valid`
+        : `the ${name}= at hop ${stop.index}, ${quoted(value)}, is not valid`
     } else {
       const value = entryFromRight(headerValue(req.headers, header), stop.index)
       why = value === undefined
         ? `${display(header)} has fewer values than the ${stop.index} hops walked (a proxy set it rather than appended to it)`
-        : `the ${display(header)} value at hop ${stop.index}, ${JSON.stringify(value)}, is not valid`
+        : `the ${display(header)} value at hop ${stop.index}, ${quoted(value)}, is not valid`
     }
     clauses.push(`${fallback}: ${why}`)
   }

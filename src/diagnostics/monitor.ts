@@ -1,17 +1,17 @@
 // monitor.ts: warnings from live traffic. A monitor looks at each request for the few signs that a
 // trust setting is wrong which no healthy deployment shows, reports each once, and stops looking
-// once there is nothing left to report.
+// once there is nothing left to report. It reads only what the walk reads, from the walk itself.
 
-import { compiledOf, type TrustFn } from '../core/compile.js'
+import { compiledOf, isTrusted, type TrustFn } from '../core/compile.js'
 import { otherCopy } from '../core/copies.js'
 import { describeValue, EXPRESS, type ResolvedOptions } from '../core/options.js'
 import { headerValue, socketless, socketOf, type RequestLike } from '../core/request.js'
-import { parseForwarded } from '../core/rfc7239.js'
-import { hopsOf } from '../core/sources/hops.js'
-import { explain } from './explain.js'
+import { answersOf, resolveAddr, trustArgumentError, type ResolvedAddr } from '../core/resolve.js'
+import { hopsOf, type SourceEnd } from '../core/sources/hops.js'
+import { walkHops, type Rule, type Walked } from '../core/walk.js'
 import {
-  forwardedMalformed, hopCount, isLocalPeer, isPublicPeer, oddProto, peerWithoutAddress, protoNotHttp, publicPeerNote,
-  trustAllWithHeaders, untrustedPeer, type Warning,
+  forwardedMalformed, hopCount, isLocalPeer, isPublicPeer, protoNotHttp, peerWithoutAddress, publicPeerNote,
+  trustAllWithHeaders, untrustedPeer, usedProto, type Warning,
 } from './warnings.js'
 
 /** Options for `createMonitor(trust, options)`. */
@@ -24,8 +24,24 @@ export interface MonitorOptions {
   readonly onWarning?: ((warning: Warning) => void) | undefined
 }
 
-/** Looks at one request (once: the same request again is not looked at); returns nothing, changes nothing, never throws. */
-export type Monitor = (req: RequestLike) => void
+/**
+ * Looks at one request (once: the same request again is not looked at); returns nothing, changes
+ * nothing, never throws, and never calls a custom trust function (see `createMonitor`).
+ */
+export interface Monitor {
+  (req: RequestLike): void
+  /**
+   * `resolveAddr(req, trust)`, from one walk that the monitor watches as it goes: a custom trust
+   * function is called exactly as `resolveAddr` calls it (what it throws reaches the caller, as from
+   * `resolveAddr`), and nothing more. The adapters answer through this.
+   */
+  resolve(req: RequestLike): ResolvedAddr
+  /**
+   * Looks at a request whose socket peer the caller has asked the trust function about already
+   * (`trusted`): Express's getters ask `trust(peer, 0)` themselves, and the monitor asks nothing again.
+   */
+  peer(req: RequestLike, trusted: boolean): void
+}
 
 /** The codes a monitor can report, one bit each. */
 const TRUST_ALL = 1
@@ -44,10 +60,19 @@ function emitWarning(warning: Warning): void {
   })
 }
 
+/** What a walk showed the monitor, beyond the request itself. */
+interface Seen {
+  /** Whether the socket peer is trusted. */
+  readonly peerTrusted: boolean
+  /** The walk, when there was one (`resolve`): how far it went, and why its source ended. */
+  readonly walked: Walked | undefined
+  readonly end: SourceEnd | undefined
+}
+
 /**
- * A monitor for a trust setting in production: call it with each request (the framework adapters do,
- * unless `warn: false`), and it reports, once per code, the signs of a wrong setting that live
- * traffic shows without false alarms:
+ * A monitor for a trust setting in production (the framework adapters run one unless `warn:
+ * false`). It reports, once per code, the signs of a wrong setting that live traffic shows without
+ * false alarms:
  *
  * - `TRUST_ALL_WITH_HEADERS`, `HOP_COUNT`: the setting is `true` or a hop count, and a peer with a
  *   public address sent forwarding headers (the app is reachable directly, or through a proxy whose
@@ -55,27 +80,33 @@ function emitWarning(warning: Warning): void {
  * - `UNTRUSTED_PEER_WITH_HEADERS`: a loopback, link-local, unique-local or RFC 6598 peer sent
  *   forwarded addresses and is not trusted (a proxy you forgot to trust);
  * - `PEER_WITHOUT_ADDRESS`: a peer without an address that is not trusted (a unix socket);
- * - `PROTO_NOT_HTTP`: a trusted peer sent an X-Forwarded-Proto value other than `http` or `https`;
+ * - `PROTO_NOT_HTTP`: a trusted peer sent an X-Forwarded-Proto whose value `protocol` is read from
+ *   (the first, as Express reads it) is not exactly `http` or `https` (with `hostAndProto:
+ *   'aligned'`, which accepts any case, and with the Forwarded source, it cannot be wrong this way);
  * - `FORWARDED_MALFORMED`: a malformed Forwarded element ended a walk that would have gone on.
  *
- * The messages are those of `explain` for the same request (with the peer named for the first
- * two). A healthy request never warns. Once every code the setting can show has been reported,
- * the monitor returns at once. Answers never change: it only reads the request, and asks the
- * trust predicate about the socket peer (hop 0): a custom predicate once per request (when it
- * throws, the request is left unchecked), a compiled one once per change of peer address.
+ * The messages are those of `explain` for the same request (with the peer named for the first two),
+ * every value a client wrote escaped (see `escape.ts`). A healthy request never warns.
  *
- * @throws {TypeError} `trust argument is required` (a function), `invalid option onWarning: <value>
+ * What it reads and asks: `monitor.resolve(req)` is `resolveAddr`'s walk itself, watched, so it
+ * reads what that walk reads and calls a custom function exactly as it does. `monitor(req)` alone
+ * never calls a custom function: it asks a compiled predicate (which calls nothing) about the peer,
+ * reads the first forwarded hop, the first X-Forwarded-Proto value and, with the Forwarded source,
+ * walks as `resolveAddr` would; with a custom function it checks only what needs no answer from it
+ * (use `monitor.resolve`). Once every code the setting can show has been reported, it returns at once.
+ *
+ * @throws {TypeError} `trustArgumentError`'s for a trust that is not a function, `invalid option onWarning: <value>
  *   (expected a function)`, `unknown option: <name>`.
  * @example
  * const trust = compileTrust('loopback, 10.0.0.0/8')
  * const monitor = createMonitor(trust)
  * http.createServer((req, res) => {
- *   monitor(req) // (node:1234) [UNTRUSTED_PEER_WITH_HEADERS] TrustProxyWarning: the peer "10.0.1.5", …
- *   res.end(resolveAddr(req, trust).ip)
+ *   // (node:1234) [UNTRUSTED_PEER_WITH_HEADERS] TrustProxyWarning: the peer "10.0.1.5", …
+ *   res.end(monitor.resolve(req).ip)
  * })
  */
 export function createMonitor(trust: TrustFn, options?: MonitorOptions): Monitor {
-  if (typeof trust !== 'function') throw new TypeError('trust argument is required')
+  if (typeof trust !== 'function') throw trustArgumentError(trust)
   if (options !== undefined && (options === null || typeof options !== 'object')) {
     throw new TypeError(`invalid option options: ${describeValue(options)} (expected an object)`)
   }
@@ -91,15 +122,20 @@ export function createMonitor(trust: TrustFn, options?: MonitorOptions): Monitor
   const compiled = compiledOf(trust)
   const shape = compiled?.shape
   const settings: ResolvedOptions = compiled?.options ?? EXPRESS
+  const rule: Rule = compiled ?? { shape: undefined, call: trust, options: EXPRESS }
   const addressHeader = settings.source === 'header' ? settings.header : settings.source
+  // the protocol answer is X-Forwarded-Proto's first value, compared exactly, only here
+  const exactProto = !settings.aligned && settings.source !== 'forwarded'
   // only the codes this setting can show: a monitor with none left costs one comparison
   let pending = UNTRUSTED_PEER | NO_ADDRESS
   if (shape?.kind === 'all') pending |= TRUST_ALL
   if (shape?.kind === 'hops' && shape.hops > 0) pending |= HOP_COUNT
-  pending |= settings.source === 'forwarded' ? MALFORMED : PROTO
+  if (settings.source === 'forwarded') pending |= MALFORMED
+  if (exactProto) pending |= PROTO
   // compiled by another copy of this package, whose options only it knows: only what the peer's own
   // answer shows
-  if (compiled === undefined && otherCopy(trust) !== undefined) pending = NO_ADDRESS
+  const other = compiled === undefined && otherCopy(trust) !== undefined
+  if (other) pending = NO_ADDRESS
 
   const fire = (bit: number, warning: Warning): void => {
     pending &= ~bit
@@ -110,87 +146,100 @@ export function createMonitor(trust: TrustFn, options?: MonitorOptions): Monitor
     }
   }
 
-  /** Whether the request carries forwarded addresses (or a single-address header that is not one). */
-  const carries = (req: RequestLike): boolean => {
+  /** Whether the request carries forwarded addresses (or a single-address header that is not one): its first hop, read. */
+  const carries = (req: RequestLike, seen: Seen): boolean => {
+    if (seen.walked !== undefined && seen.walked.addrs.length > 1) return true
     const hops = hopsOf(req, settings)
     return hops.next() || (settings.source === 'header' && hops.end === 'malformed')
   }
 
   /** The forwarding headers the request carries, as explain lists them. */
-  const sent = (req: RequestLike): string[] => {
-    const names = carries(req) ? [addressHeader] : []
+  const sent = (req: RequestLike, seen: Seen): string[] => {
+    const names = carries(req, seen) ? [addressHeader] : []
     if (headerValue(req.headers, 'x-forwarded-host') !== '') names.push('x-forwarded-host')
     if (headerValue(req.headers, 'x-forwarded-proto') !== '') names.push('x-forwarded-proto')
     return names
   }
 
-  // the last peer asked about: requests on a kept-alive connection come from the same one, and a
-  // compiled predicate gives the same answer for the same address
-  let lastPeer: string | undefined
-  let lastTrusted = false
-  const cache = shape !== undefined
-
-  // the request looked at last: getters that call the monitor each (Express's) look once; holding it
-  // until the next request keeps one request alive a little longer, and nothing more
-  let lastReq: RequestLike | undefined
-
-  return (req) => {
-    if (pending === 0 || !req || req === lastReq) return
-    lastReq = req
-    const socket = socketOf(req)
-    const peer = socket ? socket.remoteAddress : undefined
-    let peerTrusted: boolean
-    if (cache && peer === lastPeer && peer !== undefined) {
-      peerTrusted = lastTrusted
-    } else if (peer === undefined && settings.trustSocketless && socketless(socket)) {
-      // as the walk decides it: a peer that never had an address, trusted by trustSocketless
-      peerTrusted = true
-    } else {
-      try {
-        peerTrusted = Boolean(trust(peer, 0))
-      } catch {
-        // a custom predicate that throws is the application's to meet where it asks; not here
-        return
-      }
-      lastPeer = peer
-      lastTrusted = peerTrusted
-    }
-
-    if (!peerTrusted) {
+  /** The checks, on what the walk (or the caller) found. Reads headers, asks nothing. */
+  const check = (req: RequestLike, peer: string | undefined, seen: Seen): void => {
+    if (!seen.peerTrusted) {
       if ((pending & NO_ADDRESS) !== 0 && (peer === undefined || peer === '')) fire(NO_ADDRESS, peerWithoutAddress())
-      if ((pending & UNTRUSTED_PEER) !== 0 && isLocalPeer(peer) && carries(req)) fire(UNTRUSTED_PEER, untrustedPeer(peer, addressHeader))
+      if ((pending & UNTRUSTED_PEER) !== 0 && isLocalPeer(peer) && carries(req, seen)) fire(UNTRUSTED_PEER, untrustedPeer(peer, addressHeader))
       return
     }
     if ((pending & (TRUST_ALL | HOP_COUNT)) !== 0 && isPublicPeer(peer)) {
-      const names = sent(req)
+      const names = sent(req, seen)
       if (names.length > 0) {
         if (shape?.kind === 'all') fire(TRUST_ALL, trustAllWithHeaders(names, peer))
         else if (shape?.kind === 'hops') fire(HOP_COUNT, hopCount(shape.hops, publicPeerNote(peer as string, names)))
       }
     }
     if ((pending & PROTO) !== 0) {
-      const proto = headerValue(req.headers, 'x-forwarded-proto')
-      // the usual values first, without splitting
-      const odd = proto === '' || proto === 'https' || proto === 'http' ? undefined : oddProto(proto)
-      if (odd !== undefined) fire(PROTO, protoNotHttp(odd, settings.aligned))
+      const odd = usedProto(headerValue(req.headers, 'x-forwarded-proto'))
+      if (odd !== undefined) fire(PROTO, protoNotHttp(odd))
     }
-    if ((pending & MALFORMED) !== 0) {
-      const header = headerValue(req.headers, 'forwarded')
-      if (header !== '' && parseForwarded(header, settings.maxForwarded).malformed && walkedIntoDamage(req, trust)) {
-        fire(MALFORMED, forwardedMalformed())
-      }
-    }
+    // the walk ran out of elements at a malformed one: the last element read was trusted (or, with
+    // none, the peer was), or the walk would have stopped before reading on
+    if ((pending & MALFORMED) !== 0 && seen.end === 'malformed') fire(MALFORMED, forwardedMalformed())
   }
-}
 
-/**
- * Whether a malformed Forwarded element ended a walk that would have gone on: the last element read
- * before it is trusted (or, with none, the peer is). A client's damage left of the first untrusted
- * element ends nothing that matters. Rare, so the full explanation is affordable here.
- */
-function walkedIntoDamage(req: RequestLike, trust: TrustFn): boolean {
-  const { stop, hops } = explain(req, trust)
-  if (stop.reason !== 'malformed') return false
-  const last = hops[stop.index]
-  return stop.index === 0 || (last !== undefined && last.valid && Boolean(trust(last.address, stop.index)))
+  // the request looked at last: getters that call the monitor each (Express's) look once; holding it
+  // until the next request keeps one request alive a little longer, and nothing more
+  let lastReq: RequestLike | undefined
+
+  /** Whether to look at `req`: something left to report, and not looked at already; it is then marked as looked at. */
+  const fresh = (req: RequestLike): boolean => {
+    if (pending === 0 || !req || req === lastReq) return false
+    lastReq = req
+    return true
+  }
+
+  const monitor = (req: RequestLike): void => {
+    if (pending === 0 || !req || req === lastReq) return
+    const socket = socketOf(req)
+    const peer = socket ? socket.remoteAddress : undefined
+    const socketlessPeer = peer === undefined && settings.trustSocketless && socketless(socket)
+    // a custom function is never called here (a socketless peer is trusted without asking): the
+    // request is left for `resolve` or `peer`, which have its answer
+    if (shape === undefined && !socketlessPeer && !other) return
+    lastReq = req
+    if (shape === undefined && !socketlessPeer) {
+      // another copy's predicate is compiled (it calls nothing of the application's): its answer
+      // for a missing peer address is all that shows without its options
+      if (peer === undefined || peer === '') check(req, peer, { peerTrusted: Boolean(trust(peer, 0)), walked: undefined, end: undefined })
+      return
+    }
+    if ((pending & MALFORMED) !== 0 && headerValue(req.headers, 'forwarded') !== '') {
+      // the walk, as resolveAddr walks it: a compiled predicate calls nothing
+      const hops = hopsOf(req, settings)
+      const walked = walkHops(req, rule, hops, null)
+      check(req, peer, { peerTrusted: walked.peerTrusted, walked, end: hops.end })
+      return
+    }
+    // as the walk decides the peer: a compiled predicate's answer, which calls nothing
+    const peerTrusted = socketlessPeer || isTrusted(trust, shape, peer, 0)
+    check(req, peer, { peerTrusted, walked: undefined, end: undefined })
+  }
+
+  monitor.resolve = (req: RequestLike): ResolvedAddr => {
+    if (other) {
+      monitor(req)
+      return resolveAddr(req, trust)
+    }
+    if (!fresh(req)) return resolveAddr(req, trust)
+    const hops = hopsOf(req, settings)
+    const walked = walkHops(req, rule, hops, null)
+    const socket = socketOf(req)
+    check(req, socket ? socket.remoteAddress : undefined, { peerTrusted: walked.peerTrusted, walked, end: hops.end })
+    return answersOf(req, settings, walked)
+  }
+
+  monitor.peer = (req: RequestLike, trusted: boolean): void => {
+    if (!fresh(req)) return
+    const socket = socketOf(req)
+    check(req, socket ? socket.remoteAddress : undefined, { peerTrusted: trusted, walked: undefined, end: undefined })
+  }
+
+  return monitor
 }

@@ -5,6 +5,7 @@ import type { Explanation, ExplainedHop } from './explain.js'
 import type { TrustSetting } from '../core/compile.js'
 import type { TrustOptions } from '../core/options.js'
 import { escapeHtml, jsonSafe, printable, visible } from './escape.js'
+import { ageText } from './stale.js'
 
 /** What was asked, which the explanation itself does not hold: the setting and options as given. */
 export interface RenderContext {
@@ -41,7 +42,7 @@ export function describeOptions(options: TrustOptions): string {
 
 /** The snapshots a setting uses, one line: `cdn (cloudflare, retrieved 2026-08-22, 101 days ago)`. */
 export function describeRanges(explanation: Explanation): string {
-  return explanation.ranges.map((age) => `${age.name} (${age.provider}, retrieved ${age.retrieved}, ${age.days} days ago)`).join(', ')
+  return explanation.ranges.map((age) => `${age.name} (${age.provider}, retrieved ${age.retrieved}, ${ageText(age.days)})`).join(', ')
 }
 
 function yesNo(value: boolean | undefined): string {

@@ -32,11 +32,26 @@ export function snapshotAges(snapshots: readonly SnapshotUse[], now: number): Sn
   }))
 }
 
-/** RANGES_STALE for each snapshot older than `STALE_DAYS`. */
+/**
+ * A snapshot's age in words: `101 days ago`, `1 day ago`, `today`, or, for a day still to come
+ * (the file's date or this machine's clock is wrong), `in 3 days, a day still to come`.
+ */
+export function ageText(days: number): string {
+  if (days < 0) return `in ${-days} ${days === -1 ? 'day' : 'days'}, a day still to come`
+  if (days === 0) return 'today'
+  return `${days} ${days === 1 ? 'day' : 'days'} ago`
+}
+
+/**
+ * RANGES_STALE for each snapshot older than `STALE_DAYS`, and for each dated after today: its age
+ * is unknown, so it cannot be vouched for (a file dated 2999-12-31 would otherwise never go stale).
+ */
 export function staleRanges(ages: readonly SnapshotAge[]): Warning[] {
-  return ages.filter((age) => age.days > STALE_DAYS).map((age) => ({
+  return ages.filter((age) => age.days > STALE_DAYS || age.days < 0).map((age) => ({
     code: 'RANGES_STALE',
-    message: `range ${age.name} is a ${age.provider} snapshot retrieved ${age.retrieved}, ${age.days} days ago (more than ${STALE_DAYS})`,
+    message: age.days < 0
+      ? `range ${age.name} is a ${age.provider} snapshot dated ${age.retrieved}, ${ageText(age.days)}: its age is unknown (the file's date or this machine's clock is wrong)`
+      : `range ${age.name} is a ${age.provider} snapshot retrieved ${age.retrieved}, ${age.days} days ago (more than ${STALE_DAYS})`,
     fix: `refresh it: proxy-trust ranges fetch ${age.provider} --out ranges.json, and load the file with loadRanges or --ranges`,
   }))
 }

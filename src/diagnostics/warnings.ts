@@ -5,6 +5,7 @@
 import { formatAddress, Kind, parseAddress, parseRange, type Range } from '../core/address.js'
 import { compileTrust, type Shape, type TrustFn, type TrustSetting } from '../core/compile.js'
 import type { ResolvedOptions } from '../core/options.js'
+import { quoted } from './escape.js'
 
 /** The stable identifiers of the warnings `lintSetting`, `explain` and `createMonitor` give. */
 export type WarningCode =
@@ -38,6 +39,8 @@ export type WarningCode =
   | 'SETTING_ODD_ADDRESS'
   /** A setting subnet has host bits set (`10.0.0.1/8` means 10.0.0.0/8). */
   | 'SETTING_HOST_BITS'
+  /** A setting subnet of prefix 0 (`0.0.0.0/0`, `::/0`): every address of its family is trusted, as with `true`. */
+  | 'SETTING_WHOLE_FAMILY'
   /** A provider snapshot the setting uses was retrieved more than 180 days ago. */
   | 'RANGES_STALE'
 
@@ -66,14 +69,18 @@ export function display(name: string): string {
   return DISPLAY[name] ?? name
 }
 
-/** A value for messages: quoted text, or `no address`. */
+/**
+ * A value for messages: quoted, with every control, bidirectional code point, quote and backslash
+ * escaped (`quoted` in escape.ts), so that a message that reaches a log or a terminal is driven by
+ * nothing a client wrote; or `no address`.
+ */
 export function shown(text: string | undefined): string {
-  return text === undefined ? 'no address' : JSON.stringify(text)
+  return text === undefined ? 'no address' : quoted(text)
 }
 
 /** The socket peer, for messages. */
 function peerName(peer: string | undefined): string {
-  return peer === undefined || peer === '' ? 'the peer without an address' : `the peer ${JSON.stringify(peer)}`
+  return peer === undefined || peer === '' ? 'the peer without an address' : `the peer ${quoted(peer)}`
 }
 
 /** The loopback, link-local, unique-local and shared (RFC 6598) ranges: where a forgotten proxy lives. */
@@ -176,16 +183,26 @@ export function hostProtoFromUntrusted(names: readonly string[], peer: string | 
   }
 }
 
-/** The first X-Forwarded-Proto value that is not exactly `http` or `https`, or undefined. */
-export function oddProto(header: string): string | undefined {
-  if (header === '') return undefined
-  return header.split(',').map((value) => value.trim()).find((value) => value !== 'http' && value !== 'https')
+/**
+ * The X-Forwarded-Proto value Express's `protocol` is read from (the first, trimmed) when it is not
+ * exactly `http` or `https`; undefined when it is, or when there is none. Only that value is read,
+ * as `leftmostProtocol` reads it: the values after it change no answer, and may be many.
+ */
+export function usedProto(header: string): string | undefined {
+  if (header === '' || header === 'https' || header === 'http') return undefined
+  const comma = header.indexOf(',')
+  const value = (comma === -1 ? header : header.substring(0, comma)).trim()
+  return value === 'http' || value === 'https' ? undefined : value
 }
 
-export function protoNotHttp(odd: string, aligned: boolean): Warning {
+/**
+ * `odd`: the X-Forwarded-Proto value `protocol` was read from, as Express reads it (exactly): only
+ * without `hostAndProto: 'aligned'` and the Forwarded source, whose protocols are normalised.
+ */
+export function protoNotHttp(odd: string): Warning {
   return {
     code: 'PROTO_NOT_HTTP',
-    message: `X-Forwarded-Proto holds ${JSON.stringify(odd)}, not "http" or "https"${aligned ? '' : ': protocol is compared exactly, so secure may be wrong'}`,
+    message: `X-Forwarded-Proto holds ${quoted(odd)}, not "http" or "https": protocol is that value, compared exactly, so secure may be wrong`,
     fix: 'Have the proxy send exactly http or https (nginx: proxy_set_header X-Forwarded-Proto $scheme)',
   }
 }
@@ -248,8 +265,9 @@ export function shapeWarnings(shape: Shape | undefined): Warning[] {
  * Check a trust setting for what it shows alone: `true` (`TRUST_ALL`), a hop count (`HOP_COUNT`,
  * with how Express reads a count that is not a positive whole number), addresses in unusual
  * spellings that proxy-addr accepts (`'1'` is 0.0.0.1, not a hop count; `0177.0.0.1` is 127.0.0.1)
- * and subnets with host bits set (`10.0.0.1/8` is 10.0.0.0/8). Never throws: entries that do not
- * compile are left to `compileTrust` to report.
+ * subnets with host bits set (`10.0.0.1/8` is 10.0.0.0/8) and subnets of prefix 0 (`0.0.0.0/0`,
+ * `::/0`: `SETTING_WHOLE_FAMILY`, which trust a whole address family as `true` does). Never throws:
+ * entries that do not compile are left to `compileTrust` to report.
  *
  * @example
  * lintSetting('1') // [{ code: 'SETTING_ODD_ADDRESS', message: 'setting entry "1" is read as the address 0.0.0.1, not as a hop count', … }]
@@ -276,23 +294,39 @@ export function lintSetting(setting: TrustSetting): Warning[] {
       const count = /^[0-9]+$/.test(entry)
       warnings.push({
         code: 'SETTING_ODD_ADDRESS',
-        message: `setting entry ${JSON.stringify(entry)} is read as the address ${meant}${count ? ', not as a hop count' : ''}`,
+        message: `setting entry ${quoted(entry)} is read as the address ${meant}${count ? ', not as a hop count' : ''}`,
         fix: count
           ? `For a hop count pass the number ${entry}, not a string; for an address write ${meant}`
           : `Write it as ${meant}, or compile with addresses: 'strict' to refuse such spellings`,
       })
     }
+    const whole = slash === -1 ? undefined : rangeOf(entry)
+    if (whole !== undefined && whole.family !== 0 && whole.prefix === 0) warnings.push(wholeFamily(entry, whole.family))
     const network = slash === -1 ? undefined : networkOf(entry, slash, kind)
     if (network !== undefined) {
       const one = `${text}/${kind === Kind.V6 ? 128 : 32}`
       warnings.push({
         code: 'SETTING_HOST_BITS',
-        message: `setting entry ${JSON.stringify(entry)} has host bits set: it means ${network}`,
+        message: `setting entry ${quoted(entry)} has host bits set: it means ${network}`,
         fix: `Write the network address, ${network}, or ${one} for the one host`,
       })
     }
   }
   return warnings
+}
+
+/**
+ * A subnet of prefix 0. In the range table an IPv4-mapped IPv6 address is matched as the IPv4 address
+ * it holds, so `0.0.0.0/0` (and `::ffff:0.0.0.0/96`) matches every IPv4 and mapped address and `::/0`
+ * every other IPv6 address; proxy-addr 2.0.8 refuses both (`invalid range`), this package accepts them.
+ */
+function wholeFamily(entry: string, family: 4 | 6): Warning {
+  const which = family === 4 ? 'IPv4 address (and every IPv4-mapped IPv6 one)' : 'IPv6 address (but the IPv4-mapped ones)'
+  return {
+    code: 'SETTING_WHOLE_FAMILY',
+    message: `setting entry ${quoted(entry)} matches every ${which}: every such hop is trusted, as with true, so a client on one chooses its own ip`,
+    fix: "Trust your proxies' own addresses or subnets; no proxy needs a whole address family",
+  }
 }
 
 /** The network of a subnet entry written with host bits set (`10.0.0.0/8` for `10.0.0.1/8`), or undefined. */

@@ -4,7 +4,7 @@
 import { createRequire } from 'node:module'
 import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { trustProxy, type ExpressApp } from '../../src/adapters/express.js'
-import type { TrustFn } from '../../src/index.js'
+import type { TrustFn, Warning } from '../../src/index.js'
 
 const require = createRequire(import.meta.url)
 
@@ -132,5 +132,80 @@ describe.each(FLAVORS)('$name', ({ express }) => {
     expect(app.get('trust proxy fn')).toBe(trust)
     expect(read(req, 'protocol')).toStrictEqual({ error: 'lookup failed' })
     expect(read(req, 'hostname')).toStrictEqual({ error: 'lookup failed' })
+  })
+
+  it('with warn on, one request\'s getters call a custom function exactly as Express\'s do, and the monitor still reports', () => {
+    const GETTERS = ['protocol', 'secure', 'hostname', 'subdomains', 'ip', 'ips']
+    /** The calls made to `fn` while each getter of one request from `peer` is read in turn. */
+    const sequence = (app: App, calls: string[], peer: string): Outcome[] => {
+      calls.length = 0
+      const socket = { remoteAddress: peer, encrypted: false }
+      const req = Object.assign(Object.create(app.request) as Record<string, unknown>, { app, socket, connection: socket, headers: { ...HEADERS, 'x-forwarded-proto': 'HTTPS' } })
+      return GETTERS.map((getter) => read(req, getter))
+    }
+    const recorder = (calls: string[]): TrustFn => (addr, i) => {
+      calls.push(`${addr ?? '-'}@${i}`)
+      return addr === '127.0.0.1' || addr === '10.0.0.1'
+    }
+    const theirs: string[] = []
+    const plain = express()
+    plain.set('trust proxy', recorder(theirs))
+    const ours: string[] = []
+    const seen: Warning[] = []
+    const app = express()
+    trustProxy(app, recorder(ours), { warn: (warning) => seen.push(warning) })
+    for (const peer of ['127.0.0.1', '10.0.0.9']) {
+      expect(sequence(app, ours, peer)).toStrictEqual(sequence(plain, theirs, peer))
+      expect(ours).toStrictEqual(theirs)
+    }
+    expect(theirs.length).toBeGreaterThan(0)
+    expect(seen.map((w) => w.code)).toEqual(['PROTO_NOT_HTTP', 'UNTRUSTED_PEER_WITH_HEADERS'])
+  })
+
+  it("with hostAndProto: 'aligned', HTTPS from a trusted proxy is https, and the monitor says nothing of it", () => {
+    const app = express()
+    const seen: Warning[] = []
+    trustProxy(app, 'loopback', { hostAndProto: 'aligned', warn: (warning) => seen.push(warning) })
+    const socket = { remoteAddress: '127.0.0.1' }
+    const headers = { host: 'backend', 'x-forwarded-for': '203.0.113.9', 'x-forwarded-proto': 'HTTPS' }
+    const req = Object.assign(Object.create(app.request) as Record<string, unknown>, { app, socket, connection: socket, headers })
+    expect([read(req, 'protocol'), read(req, 'secure'), read(req, 'ip')]).toStrictEqual([{ value: 'https' }, { value: true }, { value: '203.0.113.9' }])
+    expect(seen).toEqual([])
+  })
+
+  it("with hostAndProto: 'aligned' and warn off, host and protocol come from resolveAddr's walk alone", () => {
+    const app = express()
+    trustProxy(app, 'loopback', { hostAndProto: 'aligned', warn: false })
+    const socket = { remoteAddress: '127.0.0.1' }
+    const headers = { host: 'backend', 'x-forwarded-for': '203.0.113.9', 'x-forwarded-proto': 'HTTPS', 'x-forwarded-host': 'shop.example' }
+    const req = Object.assign(Object.create(app.request) as Record<string, unknown>, { app, socket, connection: socket, headers })
+    expect([read(req, 'protocol'), read(req, 'hostname')]).toStrictEqual([{ value: 'https' }, { value: 'shop.example' }])
+  })
+
+  it('an app that reads req.ip alone is watched with a custom function too, from the walk\'s own answers', () => {
+    const recorder = (calls: string[]): TrustFn => (addr, i) => {
+      calls.push(`${addr ?? '-'}@${i}`)
+      return addr === '127.0.0.1'
+    }
+    const theirs: string[] = []
+    const plain = express()
+    plain.set('trust proxy', recorder(theirs))
+    const ours: string[] = []
+    const seen: string[] = []
+    const app = express()
+    trustProxy(app, recorder(ours), { warn: (warning) => seen.push(warning.code) })
+    const ipOf = (target: App, peer: string, headers: Record<string, string>): Outcome => {
+      const socket = { remoteAddress: peer }
+      return read(Object.assign(Object.create(target.request) as Record<string, unknown>, { app: target, socket, connection: socket, headers }), 'ip')
+    }
+    const requests: [string, Record<string, string>][] = [
+      ['10.0.0.9', { host: 'backend' }],
+      ['10.0.0.9', { host: 'backend', 'x-forwarded-for': ' , ' }],
+      ['10.0.0.9', { host: 'backend', 'x-forwarded-for': '203.0.113.9' }],
+      ['127.0.0.1', { host: 'backend', 'x-forwarded-for': '203.0.113.9', 'x-forwarded-proto': 'HTTPS' }],
+    ]
+    for (const [peer, headers] of requests) expect(ipOf(app, peer, headers)).toStrictEqual(ipOf(plain, peer, headers))
+    expect(ours).toStrictEqual(theirs)
+    expect(seen).toEqual(['UNTRUSTED_PEER_WITH_HEADERS', 'PROTO_NOT_HTTP'])
   })
 })

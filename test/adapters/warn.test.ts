@@ -3,9 +3,13 @@
 // when given one, off with false; answers never change; a healthy request never warns; the option
 // and Hono's `connection` are validated at setup. The proxy-addr route never warns.
 
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import http from 'node:http'
 import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { getRequestListener } from '@hono/node-server'
 import Fastify from 'fastify'
 import { Hono } from 'hono'
@@ -153,5 +157,76 @@ describe('the proxy-addr route', () => {
     expect(proxyaddr(req, compileTrust(EDGE))).toBe(STRANGER)
     expect(proxyaddr.all(req, EDGE)).toEqual([STRANGER])
     expect(emitted).not.toHaveBeenCalled()
+  })
+})
+
+/** What a terminal acts on instead of showing: C0 and C1 controls, DEL, bidirectional overrides. */
+// eslint-disable-next-line no-control-regex
+const RAW_CONTROLS = /[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/
+
+describe.each(ADAPTERS.map((adapter) => [adapter.name, adapter] as const))('%s: the monitor never changes an answer', (_name, adapter) => {
+  it('a custom function that throws beyond the hops the walk asks: 200 with warn on, as with it off', async () => {
+    // the walk asks hop 0 only: the element left of the rightmost is malformed, so nothing is asked at hop 1
+    const fn = (_addr: string | undefined, i: number): boolean => {
+      if (i >= 1) throw new Error('asked too far')
+      return true
+    }
+    const headers = { forwarded: 'for="bad, for=10.0.0.1' }
+    const seen: Warning[] = []
+    const on = await adapter.start(fn, { source: 'forwarded', warn: (warning) => seen.push(warning) })
+    const off = await adapter.start(fn, { source: 'forwarded', warn: false })
+    expect(await ipFrom(EDGE, on, headers)).toBe(await ipFrom(EDGE, off, headers))
+    // Express's req.ip hands the monitor no walk: with a custom function it stays silent there
+    expect(seen.map((w) => w.code)).toEqual(adapter.name.startsWith('Express') ? [] : ['FORWARDED_MALFORMED'])
+  })
+
+  it('a C1 control a client sent in X-Forwarded-Proto reaches process.emitWarning as a visible escape', async () => {
+    const emitted = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined)
+    const app = await adapter.start('loopback')
+    // Node's client sends header bytes 0x80-0xff as they are; the server reads them as the same code points
+    const reply = await requestFrom(EDGE, app, { headers: { host: HOST, 'x-forwarded-proto': '\x9b31mRED' } })
+    expect(reply.status).toBe(200)
+    const calls = emitted.mock.calls.filter(([, options]) => (options as { type?: string } | undefined)?.type === 'TrustProxyWarning')
+    expect(calls.map(([message]) => message)).toEqual([
+      'X-Forwarded-Proto holds "\\x9b31mRED", not "http" or "https": protocol is that value, compared exactly, so secure may be wrong',
+    ])
+    expect(calls.some(([message]) => RAW_CONTROLS.test(String(message)))).toBe(false)
+  })
+})
+
+describe('Express 5 in a process of its own: what reaches stderr', () => {
+  it('a C1 CSI a client sent in X-Forwarded-Proto is printed as \\x9b, never as the byte a terminal acts on', async () => {
+    const root = fileURLToPath(new URL('../..', import.meta.url))
+    const adapter = join(root, 'dist/cjs/adapters/express.js')
+    if (!existsSync(adapter)) throw new Error('dist/cjs/adapters/express.js is missing: run `node scripts/build.mjs` first')
+    // the adapter as an application loads it, with warn on (process.emitWarning, printed by Node)
+    const script = `
+      const express = require('express5')
+      const { trustProxy } = require(${JSON.stringify(adapter)})
+      const app = express()
+      trustProxy(app, 'loopback')
+      app.get('/', (req, res) => res.json({ ip: req.ip }))
+      const server = app.listen(0, ${JSON.stringify(APP)}, () => console.log(server.address().port))
+      process.on('SIGTERM', () => server.close(() => process.exit(0)))`
+    const child = spawn(process.execPath, ['-e', script], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+    const stderr: Buffer[] = []
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk))
+    const exited = new Promise((resolve) => child.once('exit', resolve))
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        child.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())))
+        child.once('exit', (code) => reject(new Error(`the app exited (${code}): ${Buffer.concat(stderr).toString()}`)))
+      })
+      const reply = await requestFrom(EDGE, { host: APP, port }, { headers: { host: HOST, 'x-forwarded-proto': '\x9b31mRED' } })
+      expect(reply.status).toBe(200)
+    } finally {
+      child.kill('SIGTERM')
+      await exited
+    }
+    const printed = Buffer.concat(stderr)
+    expect(printed.toString()).toContain('[PROTO_NOT_HTTP] TrustProxyWarning: X-Forwarded-Proto holds "\\x9b31mRED", not "http" or "https"')
+    // U+009B as UTF-8, and as a raw byte
+    expect(printed.includes(Buffer.from([0xc2, 0x9b]))).toBe(false)
+    expect(printed.includes(Buffer.from([0x9b]))).toBe(false)
   })
 })

@@ -154,6 +154,8 @@ describe('main: help, version and usage errors', () => {
   const usageCases: readonly UsageCase[] = [
     { name: 'no command', argv: [], stderr: 'missing command: explain, serve or ranges (see proxy-trust --help)' },
     { name: 'an unknown command', argv: ['whoami'], stderr: 'unknown command "whoami": expected explain, serve or ranges (see proxy-trust --help)' },
+    { name: 'a mistyped command, with the one meant', argv: ['explian'], stderr: 'unknown command "explian": expected explain, serve or ranges; did you mean explain? (see proxy-trust --help)' },
+    { name: 'a mistyped command in capitals', argv: ['SERV'], stderr: 'unknown command "SERV": expected explain, serve or ranges; did you mean serve? (see proxy-trust --help)' },
     { name: 'an unknown option', argv: ['explain', '--bogus'], stderr: "unknown option '--bogus' (see proxy-trust explain --help)" },
     { name: 'an option without its value', argv: ['explain', '--trust'], stderr: "option '--trust <value>' argument missing (see proxy-trust explain --help)" },
     { name: 'a positional argument', argv: ['explain', 'loopback'], stderr: "unexpected argument 'loopback' (see proxy-trust explain --help)" },

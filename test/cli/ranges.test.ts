@@ -328,6 +328,7 @@ describe('--ranges and --range', () => {
   it.each([
     ['error: a provider it does not know', undefined, ['akamai'], 'invalid --range "akamai": expected NAME=CIDR[,CIDR...] or a provider (cloudflare, fastly, cloudfront, google-lb)'],
     ['error: a bad name', undefined, ['Office=203.0.113.0/24'], 'invalid --range: invalid range name: "Office" (expected a lower-case token: a-z, then a-z, 0-9, - or _)'],
+    ['error: __proto__ as a name, refused rather than dropped', undefined, ['__proto__=8.8.8.8'], 'invalid --range: invalid range name: "__proto__" (expected a lower-case token: a-z, then a-z, 0-9, - or _)'],
     ['error: a bad entry', undefined, ['office=203.0.113.0/24,nope'], 'invalid --range: invalid range office entry: "nope" (invalid IP address: nope)'],
     ['error: a missing file', '/nonexistent/ranges.json', [], 'invalid --ranges "/nonexistent/ranges.json": invalid ranges file /nonexistent/ranges.json: ENOENT: no such file or directory, open \'/nonexistent/ranges.json\''],
   ])('%s', async (_name, file, specs, message) => {

@@ -97,6 +97,10 @@ describe('serve never dies on a request (the built executable, over raw sockets)
     { name: 'two slashes and a bracket', line: 'GET //[ HTTP/1.1', status: 200, body: /^trust: loopback / },
     { name: 'two slashes and a query', line: 'GET //?format=json HTTP/1.1', status: 200, body: /^\{\n {2}"trust": "loopback",/ },
     { name: 'a path with a bad percent escape in the query', line: 'GET /?format=%ZZ%% HTTP/1.1', status: 406, body: /^unknown format "%ZZ%%": expected text, json, html\n$/ },
+    {
+      name: 'a format holding a C1 control, a bidi override and a quote, shown as escapes in the 406 body',
+      line: 'GET /?format=%C2%9B31m%E2%80%AE%22 HTTP/1.1', status: 406, body: /^unknown format "\\x9b31m\\u202e\\"": expected text, json, html\n$/,
+    },
     { name: 'a bad percent escape beside the format', line: 'GET /?x=%ZZ%%&format=json HTTP/1.1', status: 200, body: /^\{\n/ },
     { name: 'the asterisk form', line: 'OPTIONS * HTTP/1.1', status: 200, body: /^trust: / },
     { name: 'an absolute URL', line: 'GET http://whoami.example/?format=json HTTP/1.1', status: 200, body: /^\{\n/ },

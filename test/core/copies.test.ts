@@ -166,7 +166,7 @@ describe('the protocol', () => {
 describe('explain', () => {
   it.each([
     { name: 'error: no request', req: undefined, trust: here.compileTrust('loopback'), message: 'req argument is required' },
-    { name: 'error: a trust that is not a function', req: REPRO, trust: 'loopback', message: 'trust argument is required' },
+    { name: 'error: a trust that is not a function', req: REPRO, trust: 'loopback', message: 'trust argument must be a function that compileTrust returned, not the setting "loopback": compile it once at startup, const trust = compileTrust("loopback"), and pass trust' },
   ])('$name', ({ req, trust, message }) => {
     expect(() => here.explain(req as unknown as RequestLike, trust as unknown as here.TrustFn)).toThrow(new TypeError(message))
   })

@@ -102,6 +102,8 @@ describe('the ranges option', () => {
     { name: 'error: a snapshot without a name', ranges: { cdn: { ...cdn, name: undefined } }, message: 'invalid range cdn name: undefined (expected the provider\'s name)' },
     { name: 'error: a snapshot without a source', ranges: { cdn: { ...cdn, source: '' } }, message: 'invalid range cdn source: "" (expected the URL the list came from)' },
     { name: 'error: a snapshot with a bad day', ranges: { cdn: { ...cdn, retrieved: '2026-13-01' } }, message: 'invalid range cdn retrieved: "2026-13-01" (expected a day as YYYY-MM-DD)' },
+    { name: 'error: a snapshot dated a day its month does not have', ranges: { cdn: { ...cdn, retrieved: '2025-02-31' } }, message: 'invalid range cdn retrieved: "2025-02-31" (expected a day as YYYY-MM-DD)' },
+    { name: 'error: a snapshot dated February 29th of a common year', ranges: { cdn: { ...cdn, retrieved: '2025-02-29' } }, message: 'invalid range cdn retrieved: "2025-02-29" (expected a day as YYYY-MM-DD)' },
     { name: 'error: a snapshot with a time', ranges: { cdn: { ...cdn, retrieved: '2026-01-02T00:00:00Z' } }, message: 'invalid range cdn retrieved: "2026-01-02T00:00:00Z" (expected a day as YYYY-MM-DD)' },
     { name: 'error: a snapshot without v4', ranges: { cdn: { ...cdn, v4: undefined } }, message: 'invalid range cdn v4: undefined (expected a list of IPv4 subnets)' },
     { name: 'error: a snapshot without v6', ranges: { cdn: { ...cdn, v6: '2001:db8::/32' } }, message: 'invalid range cdn v6: "2001:db8::/32" (expected a list of IPv6 subnets)' },

@@ -327,10 +327,15 @@ describe('resolveAddr', () => {
     expect(() => resolveAddr(req as RequestLike, compileTrust(true))).toThrow(new TypeError('req argument is required'))
   })
 
-  it.each<[string, unknown]>([['undefined', undefined], ['a setting string', 'loopback'], ['true', true], ['an array', ['loopback']]])(
-    'error: %s as the predicate',
-    (_name, trust) => {
-      expect(() => resolveAddr(requestFrom(LOCAL), trust as TrustFn)).toThrow(new TypeError('trust argument is required'))
+  it.each<[string, unknown, string]>([
+    ['undefined', undefined, 'trust argument is required'],
+    ['a setting string', 'loopback', 'trust argument must be a function that compileTrust returned, not the setting "loopback": compile it once at startup, const trust = compileTrust("loopback"), and pass trust'],
+    ['true', true, 'trust argument must be a function that compileTrust returned, not the setting true: compile it once at startup, const trust = compileTrust(true), and pass trust'],
+    ['an array', ['loopback'], 'trust argument must be a function that compileTrust returned, not the setting ["loopback"]: compile it once at startup, const trust = compileTrust(["loopback"]), and pass trust'],
+  ])(
+    'error: %s as the predicate, with how to compile it once',
+    (_name, trust, message) => {
+      expect(() => resolveAddr(requestFrom(LOCAL), trust as TrustFn)).toThrow(new TypeError(message))
     },
   )
 

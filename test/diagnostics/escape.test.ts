@@ -73,6 +73,10 @@ describe('escapes', () => {
     expect(escapeHtml(`<a href="x" title='y'>&</a>`)).toBe('&#60;a href=&#34;x&#34; title=&#39;y&#39;&#62;&#38;&#60;/a&#62;')
   })
 
+  it('escapeHtml shows C1 controls and bidirectional overrides as the terminal does, never raw', () => {
+    expect(escapeHtml('a\x9b31m\u202e<b>\u2066')).toBe('a\\x9b31m\\u202e&#60;b&#62;\\u2066')
+  })
+
   it('property: visible, printable and quoted never leave a control raw; jsonSafe keeps the value', () => {
     fc.assert(fc.property(hostileText, (text) => {
       expect(visible(text)).not.toMatch(RAW_CONTROL)
@@ -91,7 +95,7 @@ describe('escapes', () => {
 describe('renderers and the command line escape what a request carries', () => {
   const settings = [true, 'loopback', 2] as const
 
-  it('property: text and JSON never hold a raw control, HTML never a value as it stands', () => {
+  it('property: text, JSON, HTML and every warning never hold a raw control, HTML never a value as it stands', () => {
     fc.assert(fc.property(
       fc.constantFrom(...settings), hostileText, hostileText, hostileText, hostileText, fc.boolean(),
       (setting, xff, host, proto, forwarded, strict) => {
@@ -102,6 +106,9 @@ describe('renderers and the command line escape what a request carries', () => {
         const explanation = explain(req, compileTrust(setting, options), setting)
         const context = { trust: xff, options }
         expect(renderText(explanation, context, false)).not.toMatch(RAW_CONTROL_BUT_NEWLINE)
+        expect(renderHtml(explanation, context)).not.toMatch(RAW_CONTROL_BUT_NEWLINE)
+        // the warnings themselves, whatever sink they reach (process.emitWarning, a log, a body)
+        for (const w of explanation.warnings) expect(w.message + w.fix).not.toMatch(RAW_CONTROL)
         // with colour, the only ESC is the renderer's own SGR sequences
         // eslint-disable-next-line no-control-regex
         expect(renderText(explanation, context, true).replace(/\x1b\[\d+m/g, '')).not.toMatch(RAW_CONTROL_BUT_NEWLINE)

@@ -3,6 +3,7 @@
 // resolveAddr and with the walk proxyaddr.all reports.
 
 import fc from 'fast-check'
+import ipaddr from 'ipaddr.js'
 import { describe, expect, it } from 'vitest'
 import { compileTrust, type TrustFn, type TrustSetting } from '../../src/core/compile.js'
 import { explain, lintSetting, type ExplainedHop, type Explanation, type StopReason, type WarningCode } from '../../src/diagnostics/explain.js'
@@ -460,14 +461,19 @@ describe('explain: warnings', () => {
       codes: ['PROTO_NOT_HTTP'],
     },
     {
-      name: 'PROTO_NOT_HTTP: an empty value in a list',
-      setting: 'loopback', req: requestFrom(LOCAL, XFF('203.0.113.5', { 'x-forwarded-proto': 'https, ' })),
+      name: 'PROTO_NOT_HTTP: an empty first value, which protocol is',
+      setting: 'loopback', req: requestFrom(LOCAL, XFF('203.0.113.5', { 'x-forwarded-proto': ' , https' })),
       codes: ['PROTO_NOT_HTTP'],
     },
     {
-      name: 'PROTO_NOT_HTTP: aligned mode too',
-      setting: 'loopback', options: { hostAndProto: 'aligned' }, req: requestFrom(LOCAL, XFF('203.0.113.5', { 'x-forwarded-proto': 'wss' })),
-      codes: ['PROTO_NOT_HTTP'],
+      name: 'not PROTO_NOT_HTTP: an odd value after the first, which no answer reads',
+      setting: 'loopback', req: requestFrom(LOCAL, XFF('203.0.113.5', { 'x-forwarded-proto': 'https, ' })),
+      codes: [],
+    },
+    {
+      name: 'not PROTO_NOT_HTTP: aligned mode normalises the protocol (HTTPS is https)',
+      setting: 'loopback', options: { hostAndProto: 'aligned' }, req: requestFrom(LOCAL, XFF('203.0.113.5', { 'x-forwarded-proto': 'HTTPS' })),
+      codes: [],
     },
     {
       name: 'UNREAD_FORWARDING_HEADER: Forwarded, read as X-Forwarded-For',
@@ -655,13 +661,13 @@ describe('explain: warnings', () => {
     {
       name: 'PROTO_NOT_HTTP in Express mode warns about secure',
       setting: 'loopback', req: requestFrom(LOCAL, { 'x-forwarded-proto': 'HTTPS' }),
-      message: 'X-Forwarded-Proto holds "HTTPS", not "http" or "https": protocol is compared exactly, so secure may be wrong',
+      message: 'X-Forwarded-Proto holds "HTTPS", not "http" or "https": protocol is that value, compared exactly, so secure may be wrong',
       fix: 'Have the proxy send exactly http or https (nginx: proxy_set_header X-Forwarded-Proto $scheme)',
     },
     {
-      name: 'PROTO_NOT_HTTP in aligned mode',
-      setting: 'loopback', options: { hostAndProto: 'aligned' }, req: requestFrom(LOCAL, { 'x-forwarded-proto': 'HTTPS' }),
-      message: 'X-Forwarded-Proto holds "HTTPS", not "http" or "https"',
+      name: 'PROTO_NOT_HTTP shows C1 controls and bidi overrides a client wrote as escapes',
+      setting: 'loopback', req: requestFrom(LOCAL, { 'x-forwarded-proto': '\x9b31mRED\u202e"' }),
+      message: 'X-Forwarded-Proto holds "\\x9b31mRED\\u202e\\"", not "http" or "https": protocol is that value, compared exactly, so secure may be wrong',
       fix: 'Have the proxy send exactly http or https (nginx: proxy_set_header X-Forwarded-Proto $scheme)',
     },
     {
@@ -732,6 +738,16 @@ describe('explain: warnings', () => {
   it.each(texts)('$name: message and fix', ({ setting, options, req, message, fix }) => {
     const warnings = explainWith(setting, req, options).warnings.filter((w) => w.code !== 'TRUST_ALL_WITH_HEADERS' || setting === true)
     expect(warnings.map(({ message, fix }) => ({ message, fix }))).toContainEqual({ message, fix })
+  })
+})
+
+describe('explain: the setting\'s warnings when only the predicate is given', () => {
+  it.each([
+    { name: 'TRUST_ALL from true\'s shape', setting: true, codes: ['TRUST_ALL'] },
+    { name: 'HOP_COUNT from a count\'s shape', setting: 2, codes: ['HOP_COUNT'] },
+    { name: 'nothing from a list\'s shape (its entries are lintSetting\'s, with the setting)', setting: '10.0.0.0/8', codes: [] },
+  ])('$name', ({ setting, codes }) => {
+    expect(explain(requestFrom('127.0.0.1', { host: 'shop.example' }), compileTrust(setting)).warnings.map((w) => w.code)).toEqual(codes)
   })
 })
 
@@ -883,10 +899,52 @@ describe('lintSetting', () => {
         },
       ],
     },
+    {
+      name: 'a whole family in a string: 0.0.0.0/0 and ::/0',
+      setting: '0.0.0.0/0, ::/0',
+      expected: [
+        {
+          code: 'SETTING_WHOLE_FAMILY',
+          message: 'setting entry "0.0.0.0/0" matches every IPv4 address (and every IPv4-mapped IPv6 one): every such hop is trusted, as with true, so a client on one chooses its own ip',
+          fix: "Trust your proxies' own addresses or subnets; no proxy needs a whole address family",
+        },
+        {
+          code: 'SETTING_WHOLE_FAMILY',
+          message: 'setting entry "::/0" matches every IPv6 address (but the IPv4-mapped ones): every such hop is trusted, as with true, so a client on one chooses its own ip',
+          fix: "Trust your proxies' own addresses or subnets; no proxy needs a whole address family",
+        },
+      ],
+    },
+    {
+      name: 'a whole family in an array, and in a mapped spelling',
+      setting: ['0.0.0.0/0', '::ffff:0.0.0.0/96'],
+      expected: ['0.0.0.0/0', '::ffff:0.0.0.0/96'].map((entry) => ({
+        code: 'SETTING_WHOLE_FAMILY',
+        message: `setting entry "${entry}" matches every IPv4 address (and every IPv4-mapped IPv6 one): every such hop is trusted, as with true, so a client on one chooses its own ip`,
+        fix: "Trust your proxies' own addresses or subnets; no proxy needs a whole address family",
+      })),
+    },
+    { name: 'not a whole family: a /1', setting: '0.0.0.0/1, ::/1', expected: [] },
   ]
 
   it.each(cases)('$name', ({ setting, expected }) => {
     expect(lintSetting(setting)).toEqual(expected)
+  })
+
+  it('SETTING_WHOLE_FAMILY is true: such an entry trusts every address it names, at every hop (property)', () => {
+    const v4 = compileTrust('0.0.0.0/0')
+    const mapped = compileTrust('::ffff:0.0.0.0/96')
+    const v6 = compileTrust('::/0')
+    fc.assert(fc.property(fc.ipV4(), fc.ipV6(), fc.nat(64), (a4, a6, i) => {
+      expect([v4(a4, i), v4(`::ffff:${a4}`, i), mapped(a4, i)]).toEqual([true, true, true])
+      // ipaddr.js 1.9.1, as proxy-addr, reads no other dotted form (::1.2.3.4) as an address
+      if (!ipaddr.isValid(a6)) return
+      // a mapped address is matched as the IPv4 address it holds: 0.0.0.0/0 trusts it, ::/0 does not
+      const isMapped = ipaddr.IPv6.parse(a6).isIPv4MappedAddress()
+      expect([v6(a6, i), v4(a6, i)]).toEqual([!isMapped, isMapped])
+    }), { numRuns: 3000, seed: 20_261_206 })
+    expect(explain(requestFrom('198.51.100.7', { 'x-forwarded-for': '203.0.113.5' }), v4, '0.0.0.0/0').warnings.map((w) => w.code))
+      .toEqual(['SETTING_WHOLE_FAMILY'])
   })
 })
 
@@ -896,7 +954,7 @@ describe('explain: errors', () => {
   })
 
   it('error: a trust setting that is not compiled', () => {
-    expect(() => explain(requestFrom(LOCAL), 'loopback' as unknown as TrustFn)).toThrow(new TypeError('trust argument is required'))
+    expect(() => explain(requestFrom(LOCAL), 'loopback' as unknown as TrustFn)).toThrow(new TypeError('trust argument must be a function that compileTrust returned, not the setting "loopback": compile it once at startup, const trust = compileTrust("loopback"), and pass trust'))
   })
 })
 

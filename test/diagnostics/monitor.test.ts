@@ -6,7 +6,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { compileTrust, type TrustFn, type TrustSetting } from '../../src/core/compile.js'
 import type { TrustOptions } from '../../src/core/options.js'
 import type { RequestLike } from '../../src/core/request.js'
-import { createMonitor, type MonitorOptions } from '../../src/diagnostics/monitor.js'
+import { resolveAddr } from '../../src/core/resolve.js'
+import { createMonitor, type Monitor, type MonitorOptions } from '../../src/diagnostics/monitor.js'
 import type { Warning, WarningCode } from '../../src/diagnostics/warnings.js'
 import { requestFrom } from '../fixtures/unit-requests.js'
 
@@ -60,7 +61,12 @@ describe('createMonitor: the live codes', () => {
       setting: 'loopback', options: { trustSocketless: true }, req: { socket: { remoteAddress: undefined, destroyed: true }, headers: {} }, codes: ['PEER_WITHOUT_ADDRESS'],
     },
     { name: 'PROTO_NOT_HTTP: a trusted peer sends HTTPS', setting: 'loopback', req: requestFrom('127.0.0.1', { ...XFF, 'x-forwarded-proto': 'HTTPS' }), codes: ['PROTO_NOT_HTTP'] },
-    { name: 'PROTO_NOT_HTTP: a list with an empty value', setting: 'loopback', req: requestFrom('127.0.0.1', { ...XFF, 'x-forwarded-proto': 'https,' }), codes: ['PROTO_NOT_HTTP'] },
+    { name: 'PROTO_NOT_HTTP: an empty first value, which protocol is', setting: 'loopback', req: requestFrom('127.0.0.1', { ...XFF, 'x-forwarded-proto': ',https' }), codes: ['PROTO_NOT_HTTP'] },
+    { name: 'not PROTO_NOT_HTTP: an odd value after the first, which no answer reads', setting: 'loopback', req: requestFrom('127.0.0.1', { ...XFF, 'x-forwarded-proto': 'https,' }), codes: [] },
+    {
+      name: 'not PROTO_NOT_HTTP: aligned mode normalises HTTPS to https, a right answer',
+      setting: 'loopback', options: { hostAndProto: 'aligned' }, req: requestFrom('127.0.0.1', { ...XFF, 'x-forwarded-proto': 'HTTPS' }), codes: [],
+    },
     { name: 'not PROTO_NOT_HTTP: a list of http and https', setting: 'loopback', req: requestFrom('127.0.0.1', { ...XFF, 'x-forwarded-proto': 'https, http' }), codes: [] },
     { name: 'not PROTO_NOT_HTTP: from an untrusted peer', setting: 'loopback', req: requestFrom('203.0.113.9', { 'x-forwarded-proto': 'HTTPS' }), codes: [] },
     {
@@ -116,32 +122,83 @@ describe('createMonitor: once per code, and then nothing', () => {
     expect(codes).toEqual(['UNTRUSTED_PEER_WITH_HEADERS', 'PROTO_NOT_HTTP'])
   })
 
-  it('stops asking the trust predicate once every code it can show has fired', () => {
+  it('never calls a custom function on its own: it checks a request only with the walk\'s answers', () => {
     const calls: (string | undefined)[] = []
     const custom: TrustFn = (addr) => {
       calls.push(addr)
       return addr === '10.0.0.1'
     }
-    const monitor = createMonitor(custom, { onWarning: () => undefined })
+    const seen: WarningCode[] = []
+    const monitor = createMonitor(custom, { onWarning: (w) => seen.push(w.code) })
     monitor(requestFrom('10.0.0.2', XFF))
     monitor(requestFrom(undefined, {}))
-    monitor(requestFrom('10.0.0.1', { 'x-forwarded-proto': 'ftp' }))
-    expect(calls).toEqual(['10.0.0.2', undefined, '10.0.0.1'])
-    monitor(requestFrom('10.0.0.2', XFF))
-    expect(calls).toHaveLength(3)
+    expect(calls).toEqual([])
+    expect(seen).toEqual([])
+    // with the walk's answer (resolve) or the caller's (peer), it checks
+    monitor.resolve(requestFrom('10.0.0.2', XFF))
+    monitor.peer(requestFrom(undefined, {}), false)
+    monitor.peer(requestFrom('10.0.0.1', { 'x-forwarded-proto': 'ftp' }), true)
+    expect(seen).toEqual(['UNTRUSTED_PEER_WITH_HEADERS', 'PEER_WITHOUT_ADDRESS', 'PROTO_NOT_HTTP'])
+    expect(calls).toEqual(['10.0.0.2'])
+  })
+
+  it('resolve asks a custom function exactly what resolveAddr asks, and answers as it does', () => {
+    const asked = (into: string[]): TrustFn => (addr, i) => {
+      into.push(`${addr ?? '-'}@${i}`)
+      return i < 2
+    }
+    const req = requestFrom('127.0.0.1', { 'x-forwarded-for': '203.0.113.5, 10.0.0.3, 10.0.0.2, 10.0.0.1', 'x-forwarded-proto': 'HTTPS' })
+    for (const options of [undefined, { source: 'forwarded' as const }, { hostAndProto: 'aligned' as const }]) {
+      const walk: string[] = []
+      const watched: string[] = []
+      const expected = resolveAddr(req, compileTrust(asked(walk), options))
+      const monitor = createMonitor(compileTrust(asked(watched), options), { onWarning: () => undefined })
+      expect(monitor.resolve(req)).toEqual(expected)
+      expect(watched).toEqual(walk)
+    }
   })
 
   it('looks at a request once, however many getters call it', () => {
-    const calls: (string | undefined)[] = []
-    const monitor = createMonitor((addr) => {
-      calls.push(addr)
-      return false
-    }, { onWarning: () => undefined })
-    const req = requestFrom('203.0.113.9', XFF)
+    const seen: WarningCode[] = []
+    const monitor = createMonitor(compileTrust('10.0.0.1'), { onWarning: (w) => seen.push(w.code) })
+    const req = requestFrom('10.0.0.1', { 'x-forwarded-proto': 'HTTPS' })
     monitor(req)
     monitor(req)
-    monitor(requestFrom('203.0.113.9', XFF))
-    expect(calls).toEqual(['203.0.113.9', '203.0.113.9'])
+    expect(monitor.resolve(req)).toEqual(resolveAddr(req, compileTrust('10.0.0.1')))
+    monitor.peer(req, true)
+    expect(seen).toEqual(['PROTO_NOT_HTTP'])
+  })
+
+  it('resolve and peer: a request without a socket comes from a peer without an address', () => {
+    for (const look of [(m: Monitor) => m.resolve({ headers: {} }), (m: Monitor) => m.peer({ headers: {} }, false)]) {
+      const seen: WarningCode[] = []
+      look(createMonitor(compileTrust('loopback'), { onWarning: (w) => seen.push(w.code) }))
+      expect(seen).toEqual(['PEER_WITHOUT_ADDRESS'])
+    }
+  })
+
+  it('never throws, and answers as resolveAddr: a custom function that throws beyond the hops the walk asks', () => {
+    // the walk asks hop 0 only: the element left of it is malformed
+    const fn: TrustFn = (_addr, i) => {
+      if (i >= 1) throw new Error('asked too far')
+      return true
+    }
+    const trust = compileTrust(fn, { source: 'forwarded' })
+    const req = requestFrom('127.0.0.1', { forwarded: 'for="bad, for=10.0.0.1' })
+    const seen: WarningCode[] = []
+    const monitor = createMonitor(trust, { onWarning: (w) => seen.push(w.code) })
+    expect(() => monitor(req)).not.toThrow()
+    expect(monitor.resolve(req)).toEqual(resolveAddr(req, trust))
+    expect(seen).toEqual(['FORWARDED_MALFORMED'])
+  })
+
+  it('says nothing of damage left of the first untrusted hop, which no walk reads', () => {
+    const seen: WarningCode[] = []
+    const monitor = createMonitor(compileTrust('loopback', { source: 'forwarded' }), { onWarning: (w) => seen.push(w.code) })
+    const req = requestFrom('127.0.0.1', { forwarded: `for="${'x'.repeat(16_384)}, for=203.0.113.5` })
+    monitor(req)
+    monitor.resolve(requestFrom('127.0.0.1', { forwarded: `for="${'x'.repeat(16_384)}, for=203.0.113.5` }))
+    expect(seen).toEqual([])
   })
 
   it('asks a compiled predicate again only when the peer changes', () => {
@@ -155,9 +212,10 @@ describe('createMonitor: once per code, and then nothing', () => {
     expect(seen).toEqual(['PROTO_NOT_HTTP', 'UNTRUSTED_PEER_WITH_HEADERS', 'PEER_WITHOUT_ADDRESS'])
   })
 
-  it('never fails a request: a custom predicate that throws leaves it unchecked', () => {
+  it('never fails a request: a custom predicate that throws is never called by the monitor itself', () => {
     const monitor = createMonitor(() => { throw new Error('boom') }, { onWarning: () => undefined })
     expect(() => monitor(requestFrom('10.0.0.2', XFF))).not.toThrow()
+    expect(() => monitor.peer(requestFrom('10.0.0.2', XFF), false)).not.toThrow()
   })
 
   it('never fails a request: what onWarning throws is caught', () => {
@@ -202,7 +260,7 @@ describe('createMonitor: where warnings go by default', () => {
 
 describe('createMonitor: errors', () => {
   it('error: a trust setting that is not compiled', () => {
-    expect(() => createMonitor('loopback' as unknown as TrustFn)).toThrow(new TypeError('trust argument is required'))
+    expect(() => createMonitor('loopback' as unknown as TrustFn)).toThrow(new TypeError('trust argument must be a function that compileTrust returned, not the setting "loopback": compile it once at startup, const trust = compileTrust("loopback"), and pass trust'))
   })
 
   it('error: options that are not an object', () => {

@@ -6,7 +6,7 @@ import { compileTrust } from '../../src/core/compile.js'
 import type { RangeSnapshot } from '../../src/core/ranges.js'
 import { explain } from '../../src/diagnostics/explain.js'
 import { renderHtml, renderText } from '../../src/diagnostics/render.js'
-import { snapshotAges, snapshotsOf, staleRanges, STALE_DAYS } from '../../src/diagnostics/stale.js'
+import { ageText, snapshotAges, snapshotsOf, staleRanges, STALE_DAYS } from '../../src/diagnostics/stale.js'
 
 const DAY = 86_400_000
 
@@ -68,6 +68,29 @@ describe('explain with provider snapshots', () => {
     const trust = compileTrust('cdn, office', { ranges: { cdn: snapshot('2020-01-01'), office: ['10.0.0.0/8'] } })
     const why = explain({ socket: { remoteAddress: '192.0.2.1' }, headers: { 'x-forwarded-for': '203.0.113.5' } }, trust)
     expect(why.warnings.map((warning) => warning.code)).toEqual(['UNTRUSTED_PEER_WITH_HEADERS', 'RANGES_STALE'])
+  })
+
+  it('warns RANGES_STALE for a snapshot dated after today, whose age is unknown, and shows it as to come', () => {
+    const trust = compileTrust('cdn', { ranges: { cdn: snapshot('2999-12-31') } })
+    const why = explain(request, trust, 'cdn')
+    const days = -(why.ranges[0]?.days as number)
+    expect(days).toBeGreaterThan(300_000)
+    expect(why.warnings).toEqual([{
+      code: 'RANGES_STALE',
+      message: `range cdn is a examplecdn snapshot dated 2999-12-31, in ${days} days, a day still to come: its age is unknown (the file's date or this machine's clock is wrong)`,
+      fix: 'refresh it: proxy-trust ranges fetch examplecdn --out ranges.json, and load the file with loadRanges or --ranges',
+    }])
+    expect(renderText(why, { trust: 'cdn', options: {} }, false)).toContain(`ranges: cdn (examplecdn, retrieved 2999-12-31, in ${days} days, a day still to come)`)
+  })
+
+  it.each([
+    [-2, 'in 2 days, a day still to come'],
+    [-1, 'in 1 day, a day still to come'],
+    [0, 'today'],
+    [1, '1 day ago'],
+    [101, '101 days ago'],
+  ])('ageText(%i) is %j', (days, text) => {
+    expect(ageText(days)).toBe(text)
   })
 
   it('shows none for a setting without snapshots', () => {

@@ -3,8 +3,8 @@
 // headers added), each code's claim is checked against facts worked out without explain: the
 // headers as sent, the predicate's own answer for the peer, resolveAddr's answer and the walk
 // proxyaddr.all reports. Where a code's condition is simple to state, the converse is checked too:
-// it fires whenever its condition holds. A monitor's warnings are a subset of explain's, each under
-// its live condition.
+// it fires whenever its condition holds. A monitor's warnings (monitor(req), and monitor.resolve(req),
+// which also answers as resolveAddr) are a subset of explain's, each under its live condition.
 //
 // Runs: RUNS below per property (each test name states its count). The seed is fixed so that every
 // run checks the same inputs; set FC_SEED to explore others.
@@ -127,7 +127,8 @@ const DISPLAYED: Readonly<Record<string, string>> = { 'X-Forwarded-For': 'x-forw
 
 /** The quoted values of a message, in order. */
 function quoted(message: string): string[] {
-  return [...message.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => JSON.parse(`"${m[1] as string}"`) as string)
+  // escape.ts writes \xNN where JSON writes \u00NN
+  return [...message.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => JSON.parse(`"${(m[1] as string).replace(/\\\\|\\x([0-9a-f]{2})/g, (all, hex?: string) => (hex === undefined ? all : `\\u00${hex}`))}"`) as string)
 }
 
 function aligned(c: Case): boolean {
@@ -209,7 +210,10 @@ function checkWarnings(c: Case, trust: TrustFn, warnings: readonly Warning[]): v
         must(f.peerTrusted)
         must(f.source !== 'forwarded')
         must(odd !== undefined && !['http', 'https'].includes(odd))
-        must(h('x-forwarded-proto').split(',').map((v) => v.trim()).includes(odd as string))
+        // the value protocol was read from, exactly: Express's reading, neither aligned nor Forwarded
+        must(!aligned(c))
+        must(result.protocol === odd)
+        must((h('x-forwarded-proto').split(',')[0] as string).trim() === odd)
         break
       }
       case 'UNREAD_FORWARDING_HEADER': {
@@ -250,6 +254,7 @@ function checkWarnings(c: Case, trust: TrustFn, warnings: readonly Warning[]): v
         break
       case 'SETTING_ODD_ADDRESS':
       case 'SETTING_HOST_BITS':
+      case 'SETTING_WHOLE_FAMILY':
         must(typeof c.setting === 'string' || Array.isArray(c.setting))
         break
     }
@@ -268,7 +273,10 @@ function checkWarnings(c: Case, trust: TrustFn, warnings: readonly Warning[]): v
 function checkMonitor(c: Case, trust: TrustFn, explained: readonly Warning[]): void {
   const seen: Warning[] = []
   createMonitor(trust, { onWarning: (w) => seen.push(w) })(c.req)
+  // and watching the walk that answers, as the adapters do: the same answers as resolveAddr
+  const watched = createMonitor(trust, { onWarning: (w) => seen.push(w) }).resolve(c.req)
   const f = factsOf(c, trust)
+  must(isDeepStrictEqual(watched, f.result))
   for (const w of seen) {
     must(explained.map((e) => e.code).includes(w.code))
     if (w.code === 'TRUST_ALL_WITH_HEADERS' || w.code === 'HOP_COUNT') {
