@@ -96,3 +96,14 @@ export function jsonSafe(json: string): string {
 export function escapeHtml(text: string): string {
   return visible(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 }
+
+/**
+ * `escapeHtml` for text whose line breaks are its own (a form's textarea, code to paste): each line
+ * escaped as `escapeHtml` escapes it, the breaks kept as line feeds (a CR LF pair read as one break).
+ *
+ * @example
+ * escapeHtmlLines('a: 1\r\nb: <2>') // 'a: 1\nb: &#60;2&#62;'
+ */
+export function escapeHtmlLines(text: string): string {
+  return text.split(/\r?\n/).map(escapeHtml).join('\n')
+}

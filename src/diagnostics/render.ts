@@ -4,7 +4,7 @@
 import type { Explanation, ExplainedHop } from './explain.js'
 import type { TrustSetting } from '../core/compile.js'
 import type { TrustOptions } from '../core/options.js'
-import { escapeHtml, jsonSafe, printable, visible } from './escape.js'
+import { escapeHtml, escapeHtmlLines, jsonSafe, printable, visible } from './escape.js'
 import { ageText } from './stale.js'
 
 /** What was asked, which the explanation itself does not hold: the setting and options as given. */
@@ -301,7 +301,7 @@ function settingHtml(explanation: Explanation, context: RenderContext): string {
   if (suggestion !== undefined) {
     // the code says what to paste, with the options it needs (a provider's ranges by name, not listed)
     lines.push(`<dt>Suggested</dt><dd class="suggested"><code id="suggestion">${escapeHtml(settingText(suggestion.setting))}</code>` +
-      `<pre class="suggestion"><code>${escapeHtml(suggestion.code)}</code></pre></dd>`)
+      `<pre class="suggestion"><code>${escapeHtmlLines(suggestion.code)}</code></pre></dd>`)
   } else if (explanation.warnings.length > 0) {
     // the top of the page holds a few; the warnings below hold every one
     const fixes = [...new Set(explanation.warnings.map((warning) => warning.fix))]
@@ -401,7 +401,7 @@ function playgroundForm(fields: PlaygroundFields): string {
 <label for="remote">Peer address (<code>--remote</code>; empty for a socket without one)</label>
 <input id="remote" name="remote" value="${escapeHtml(fields.remote)}" autocomplete="off" spellcheck="false">
 <label for="headers">Request headers (<code>--header</code>, one <code>Name: value</code> a line)</label>
-<textarea id="headers" name="headers" rows="6" spellcheck="false">${escapeHtml(fields.headers)}</textarea>
+<textarea id="headers" name="headers" rows="6" spellcheck="false">${escapeHtmlLines(fields.headers)}</textarea>
 <button type="submit">Explain this request</button>
 </form>`
 }

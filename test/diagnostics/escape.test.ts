@@ -5,7 +5,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { main, type Io } from '../../src/cli/command.js'
 import { compileTrust } from '../../src/core/compile.js'
-import { escapeHtml, hasControls, jsonSafe, printable, quoted, visible } from '../../src/diagnostics/escape.js'
+import { escapeHtml, escapeHtmlLines, hasControls, jsonSafe, printable, quoted, visible } from '../../src/diagnostics/escape.js'
 import { explain } from '../../src/diagnostics/explain.js'
 import { renderHtml, renderJson, renderText } from '../../src/diagnostics/render.js'
 import { requestFrom } from '../fixtures/unit-requests.js'
@@ -67,6 +67,14 @@ describe('escapes', () => {
     const json = jsonSafe(JSON.stringify(value))
     expect(json).toBe('{"text":"a\\u007f\\u009b\\u202e\\u2066b","n":1}')
     expect(JSON.parse(json)).toEqual(value)
+  })
+
+  it.each([
+    ['keeps line feeds and reads CR LF as one break', 'a: 1\r\nb: 2\nc', 'a: 1\nb: 2\nc'],
+    ['escapes each line as escapeHtml does', '<b>\u202e\n\x9b31m', '&#60;b&#62;\\u202e\n\\x9b31m'],
+    ['a lone CR is a control, shown', 'a\rb', 'a\\rb'],
+  ])('escapeHtmlLines %s', (_name, text, expected) => {
+    expect(escapeHtmlLines(text)).toBe(expected)
   })
 
   it('escapeHtml writes the five HTML metacharacters as references', () => {
