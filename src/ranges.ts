@@ -1,6 +1,7 @@
 // ranges.ts: the `proxy-trust/ranges` entry: provider snapshots to pass as the `ranges` option,
-// and `loadRanges` for the file `proxy-trust ranges fetch` writes.
+// `loadRanges` for the file `proxy-trust ranges fetch` writes, and the provider-list check.
 
 export { cloudflare, fastly, cloudfront, googleLoadBalancers } from './core/snapshots.js'
-export { loadRanges } from './core/ranges-file.js'
+export { loadRanges } from './ranges/file.js'
+export { CHANGE_BOUND, WIDEST } from './ranges/validate.js'
 export type { RangeNames, RangeSnapshot, RangeValue } from './core/ranges.js'

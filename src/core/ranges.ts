@@ -3,6 +3,7 @@
 
 import { parseRange, type Range } from './address.js'
 import { describeValue } from './options.js'
+import { listProblem } from '../ranges/validate.js'
 
 /**
  * A provider's published address list as retrieved on one day, from `proxy-trust/ranges` or
@@ -97,6 +98,9 @@ function compileValue(name: string, value: unknown, strict: boolean): NamedRange
   if (v4.length + v6.length === 0) fail(`range ${name}`, value, 'a snapshot with at least one subnet')
   const four = compileEntries(name, v4, strict, 4)
   const six = compileEntries(name, v6, strict, 6)
+  // a provider's list, wherever it came from, passes the one check (too wide, special-purpose)
+  const problem = listProblem({ v4: v4 as string[], v6: v6 as string[] })
+  if (problem !== undefined) throw new TypeError(`invalid range ${name}: ${problem} (a provider's list never holds it; check the list at its source)`)
   return {
     ranges: [...four.ranges, ...six.ranges],
     labels: [...four.labels, ...six.labels],

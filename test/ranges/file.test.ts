@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { compileTrust } from '../../src/core/compile.js'
-import { loadRanges } from '../../src/core/ranges-file.js'
+import { loadRanges } from '../../src/ranges/file.js'
 import { cloudflare } from '../../src/core/snapshots.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'proxy-trust-load-'))
