@@ -203,7 +203,8 @@ async function fetchCommand(args: readonly string[], io: Io): Promise<number> {
         const before = existing[snapshot.name]
         const change = changeOf(isSnapshot(before) ? before : provider.snapshot, snapshot)
         if (!change.beyond) continue
-        io.stderr.write(`${snapshot.name}: ${visible(describeChange(change))}\n`)
+        // each line escaped on its own: the subnets come from the network
+        io.stderr.write(`${snapshot.name}: ${describeChange(change).split('\n').map(visible).join('\n')}\n`)
         if (!accept) return `${snapshot.name}: a change beyond a factor of ${CHANGE_BOUND}: check the list at its source, then pass --accept-change to write it`
         io.stderr.write(`${snapshot.name}: change accepted (--accept-change)\n`)
       }

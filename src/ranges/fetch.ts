@@ -61,7 +61,7 @@ interface Body {
 }
 
 /** Why a redirect from `from` to `to` may not be followed, or undefined when it may. */
-function redirectProblem(from: URL, to: URL, allow: boolean): string | undefined {
+export function redirectProblem(from: URL, to: URL, allow: boolean): string | undefined {
   if (to.protocol !== 'https:' && to.protocol !== 'http:') return `redirected to ${to.href}, which is not http or https`
   if (allow) return undefined
   if (from.protocol === 'https:' && to.protocol === 'http:') return `redirected from https to plain http (${to.href}); pass --allow-redirects to follow it`
@@ -70,7 +70,7 @@ function redirectProblem(from: URL, to: URL, allow: boolean): string | undefined
 }
 
 /** The response's body as text, refusing it once it passes `maxBytes` (counted after decompression). */
-async function boundedText(response: Response, url: string, maxBytes: number): Promise<string> {
+async function boundedText(response: Response, maxBytes: number): Promise<string> {
   const reader = (response.body as ReadableStream<Uint8Array>).getReader()
   const chunks: Uint8Array[] = []
   let size = 0
@@ -80,7 +80,7 @@ async function boundedText(response: Response, url: string, maxBytes: number): P
     size += value.byteLength
     if (size > maxBytes) {
       await reader.cancel()
-      throw new Error(`${url}: the body is larger than ${maxBytes} bytes`)
+      throw new Error(`the body is larger than ${maxBytes} bytes`)
     }
     chunks.push(value)
   }
@@ -90,7 +90,7 @@ async function boundedText(response: Response, url: string, maxBytes: number): P
 /** One URL, with redirects checked one by one, within `signal`. */
 async function fetchBody(start: string, options: FetchOptions, known: Validators | undefined, signal: AbortSignal): Promise<Body> {
   let url = new URL(start)
-  for (let redirects = 0; ; redirects++) {
+  for (let redirects = 0; redirects <= MAX_REDIRECTS; redirects++) {
     const headers: Record<string, string> = {}
     if (known?.etag !== undefined) headers['if-none-match'] = known.etag
     if (known?.lastModified !== undefined) headers['if-modified-since'] = known.lastModified
@@ -98,7 +98,6 @@ async function fetchBody(start: string, options: FetchOptions, known: Validators
     const location = response.headers.get('location')
     if (response.status >= 300 && response.status < 400 && response.status !== 304 && location !== null) {
       await response.body?.cancel()
-      if (redirects === MAX_REDIRECTS) throw new Error(`${start}: more than ${MAX_REDIRECTS} redirects`)
       const next = new URL(location, url)
       const problem = redirectProblem(url, next, options.allowRedirects === true)
       if (problem !== undefined) throw new Error(`${url.href}: ${problem}`)
@@ -109,8 +108,8 @@ async function fetchBody(start: string, options: FetchOptions, known: Validators
       ...(response.headers.get('etag') === null ? {} : { etag: response.headers.get('etag') as string }),
       ...(response.headers.get('last-modified') === null ? {} : { lastModified: response.headers.get('last-modified') as string }),
     }
+    // a 304 has no body (RFC 9110 section 15.4.5): nothing to cancel
     if (response.status === 304 && known !== undefined) {
-      await response.body?.cancel()
       return { text: undefined, url: url.href, validators: { ...known, ...validators } }
     }
     if (response.status !== 200) {
@@ -119,13 +118,14 @@ async function fetchBody(start: string, options: FetchOptions, known: Validators
     }
     let text: string
     try {
-      text = await boundedText(response, url.href, options.maxBytes ?? MAX_BODY_BYTES)
+      text = await boundedText(response, options.maxBytes ?? MAX_BODY_BYTES)
     } catch (error) {
       if (signal.aborted) throw error
-      throw new Error((error as Error).message.startsWith(url.href) ? (error as Error).message : `${url.href}: ${(error as Error).message}`)
+      throw new Error(`${url.href}: ${(error as Error).message}`)
     }
     return { text, url: url.href, validators }
   }
+  throw new Error(`${start}: more than ${MAX_REDIRECTS} redirects`)
 }
 
 /**
@@ -140,6 +140,8 @@ async function fetchBody(start: string, options: FetchOptions, known: Validators
 export async function fetchList(provider: Provider, urls: readonly string[], options: FetchOptions = {}): Promise<Fetched> {
   const timeout = options.timeout ?? FETCH_TIMEOUT_MS
   const signal = AbortSignal.timeout(timeout)
+  const deadline = Date.now() + timeout
+  const late = `${urls.join(' ')}: no answer within ${timeout} ms`
   const work = (async (): Promise<Fetched> => {
     const bodies: Body[] = []
     for (let k = 0; k < urls.length; k++) bodies.push(await fetchBody(urls[k] as string, options, options.validators?.[k], signal))
@@ -151,14 +153,15 @@ export async function fetchList(provider: Provider, urls: readonly string[], opt
       if ((bodies[k] as Body).text === undefined) bodies[k] = await fetchBody(urls[k] as string, options, undefined, signal)
     }
     const subnets = provider.parse(bodies.map((body) => body.text as string))
-    // parsing is linear, but counts against the same deadline: the bound is end to end
-    if (signal.aborted) throw new Error('parsed too late')
+    // parsing is linear, but counts against the same deadline: the bound is end to end (the
+    // signal's timer cannot fire while the parse runs, so the clock is read)
+    if (Date.now() > deadline) throw new Error(late)
     return { status: 'ok', subnets, urls: bodies.map((body) => body.url), validators: bodies.map((body) => body.validators) }
   })()
   try {
     return await work
   } catch (error) {
-    if (signal.aborted) throw new Error(`${urls.join(' ')}: no answer within ${timeout} ms`)
+    if (signal.aborted) throw new Error(late)
     throw error
   }
 }

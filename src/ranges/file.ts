@@ -4,7 +4,7 @@
 // opened exclusively, with the file's mode kept and symlinks followed, then renamed into place.
 
 import { randomBytes } from 'node:crypto'
-import { closeSync, fchmodSync, fsyncSync, lstatSync, openSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeSync } from 'node:fs'
+import { closeSync, existsSync, fchmodSync, fsyncSync, lstatSync, openSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { compileRanges, type RangeNames } from '../core/ranges.js'
@@ -118,16 +118,9 @@ export async function updateRangesFile(file: string, update: (existing: RangeNam
   const lock = `${target}.lock`
   await takeLock(lock, wait)
   try {
-    let existing: RangeNames = {}
-    let mode = NEW_MODE
-    let found = true
-    try {
-      mode = statSync(target).mode & 0o7777
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
-      found = false
-    }
-    if (found) existing = loadRanges(target)
+    const found = existsSync(target)
+    const existing: RangeNames = found ? loadRanges(target) : {}
+    const mode = found ? statSync(target).mode & 0o7777 : NEW_MODE
     const names = update(existing)
     if (typeof names === 'string') return names
     const temporary = join(dirname(target), `.${basename(target)}.${randomBytes(12).toString('hex')}.tmp`)

@@ -187,14 +187,14 @@ function distance(a: string, b: string): number {
 
 /**
  * The provider named `name`, or a UsageError-ready message: `unknown provider "cloudfare": did you
- * mean cloudflare? (expected …)` when one provider's name is within two edits of it.
+ * mean cloudflare? expected …` when one provider's name is within two edits of it.
  */
 export function providerNamed(name: string): Provider | string {
   const provider = PROVIDERS.find((known) => known.name === name)
   if (provider !== undefined) return provider
   const expected = PROVIDERS.map((known) => known.name).join(', ')
-  // only short names are compared: a long argument is no typo of a provider's name
-  const near = name.length <= 32 ? PROVIDERS.find((known) => distance(name.toLowerCase(), known.name) <= 2) : undefined
+  // the distance costs the argument's length times a provider name's (at most ten): linear
+  const near = PROVIDERS.find((known) => distance(name.toLowerCase(), known.name) <= 2)
   const hint = near === undefined ? '' : ` did you mean ${near.name}?`
   return `unknown provider ${JSON.stringify(name)}:${hint} expected ${expected}`
 }

@@ -3,7 +3,7 @@
 // of explain and serve.
 
 import { once } from 'node:events'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -20,7 +20,7 @@ function fixture(name: string): string {
 }
 
 /** What the local server answers for each path: a fixture copy of an official file, or a failure. */
-const ROUTES: Record<string, { status: number; body: string }> = {
+const ROUTES: Record<string, { status: number; body: string; location?: string }> = {
   '/ips-v4': { status: 200, body: fixture('cloudflare-ips-v4.txt') },
   '/ips-v6': { status: 200, body: fixture('cloudflare-ips-v6.txt') },
   '/public-ip-list': { status: 200, body: fixture('fastly-public-ip-list.json') },
@@ -33,6 +33,12 @@ const ROUTES: Record<string, { status: number; body: string }> = {
   '/v6-in-v4': { status: 200, body: '2606:4700::/32\n' },
   '/not-json': { status: 200, body: '<html>' },
   '/hostile': { status: 200, body: '\x1b[2J\u202e/24\n' },
+  '/ips-v6-global': { status: 200, body: `${fixture('cloudflare-ips-v6.txt')}2000::/3\n` },
+  '/ips-v6-nat64': { status: 200, body: `${fixture('cloudflare-ips-v6.txt')}64:ff9b::/96\n` },
+  '/ips-v4-wide': { status: 200, body: `${fixture('cloudflare-ips-v4.txt')}32.0.0.0/3\n` },
+  '/ips-v4-half': { status: 200, body: fixture('cloudflare-ips-v4.txt').split('\n').slice(0, 3).join('\n') },
+  '/moved': { status: 302, body: '', location: '/public-ip-list' },
+  '/moved-away': { status: 302, body: '', location: 'http://localhost:{port}/public-ip-list' },
 }
 
 let server: http.Server
@@ -42,7 +48,8 @@ let dir = ''
 beforeAll(async () => {
   server = http.createServer((req, res) => {
     const route = ROUTES[req.url ?? ''] ?? { status: 404, body: '' }
-    res.writeHead(route.status, { 'content-type': 'text/plain' }).end(route.body)
+    const location = route.location?.replace('{port}', String((server.address() as AddressInfo).port))
+    res.writeHead(route.status, { 'content-type': 'text/plain', ...(location === undefined ? {} : { location }) }).end(route.body)
   })
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
@@ -176,6 +183,10 @@ describe('proxy-trust ranges fetch', () => {
     { name: 'fail: IPv6 where IPv4 belongs', args: ['cloudflare', '--url', '/v6-in-v4', '--url', '/ips-v6'], message: 'cloudflare: ips-v4: "2606:4700::/32" is not an IPv4 subnet' },
     { name: 'fail: a private range', args: ['cloudflare', '--url', '/private', '--url', '/ips-v6'], message: 'cloudflare: 10.0.0.0/8 overlaps 10.0.0.0/8 (private, RFC 1918), which no public proxy connects from' },
     { name: 'fail: a whole address family', args: ['cloudflare', '--url', '/everything', '--url', '/ips-v6'], message: 'cloudflare: 0.0.0.0/0 is wider than a provider publishes (IPv4 subnets must be /8 or longer)' },
+    { name: 'fail: every global IPv6 address added (2000::/3)', args: ['cloudflare', '--url', '/ips-v4', '--url', '/ips-v6-global'], message: 'cloudflare: 2000::/3 is wider than a provider publishes (IPv6 subnets must be /16 or longer)' },
+    { name: 'fail: an eighth of IPv4 added (32.0.0.0/3)', args: ['cloudflare', '--url', '/ips-v4-wide', '--url', '/ips-v6'], message: 'cloudflare: 32.0.0.0/3 is wider than a provider publishes (IPv4 subnets must be /8 or longer)' },
+    { name: 'fail: the NAT64 prefix added', args: ['cloudflare', '--url', '/ips-v4', '--url', '/ips-v6-nat64'], message: 'cloudflare: 64:ff9b::/96 overlaps 64:ff9b::/96 (IPv4/IPv6 translation, RFC 6052), which no public proxy connects from' },
+    { name: 'fail: a redirect to another host', args: ['fastly', '--url', '/moved-away'], message: 'fastly: {base}/moved-away: redirected to another host (http://localhost:{port}/public-ip-list); pass --allow-redirects to follow it, or give that URL' },
     { name: 'fail: shrunk beyond the bound', args: ['cloudflare', '--url', '/one', '--url', '/ips-v6'], message: 'cloudflare: a change beyond a factor of 2: check the list at its source, then pass --accept-change to write it' },
     { name: 'fail: a list that would drive the terminal, shown escaped', args: ['cloudflare', '--url', '/hostile', '--url', '/ips-v6'], message: 'cloudflare: ips-v4: "\\u001b[2J\\u202e/24" is not a subnet (invalid IP address: \\x1b[2J\\u202e)' },
     { name: 'fail: a later provider fails', args: ['fastly', 'cloudflare', '--url', '/public-ip-list', '--url', '/missing', '--url', '/ips-v6'], message: 'cloudflare: {base}/missing: HTTP 404' },
@@ -186,7 +197,7 @@ describe('proxy-trust ranges fetch', () => {
     const { code, stderr } = await run(['ranges', 'fetch', ...argv, '--out', out])
     expect(code).toBe(1)
     const [problem, ...rest] = stderr.split('\n').slice(-3)
-    if (typeof message === 'string') expect(problem).toBe(message.replace('{base}', base))
+    if (typeof message === 'string') expect(problem).toBe(message.replace('{base}', base).replace('{port}', base.replace(/^.*:/, '')))
     else expect(problem).toMatch(message)
     expect(rest).toEqual([`proxy-trust: nothing written to ${out}`, ''])
     expect(existsSync(out)).toBe(false)
@@ -202,7 +213,69 @@ describe('proxy-trust ranges fetch', () => {
     expect(readFileSync(out, 'utf8')).toBe('{"Office": ["203.0.113.0/24"]}')
   })
 
+  it('records the URL read after a redirect on the same host as the source', async () => {
+    const out = outFile()
+    const { code, stderr } = await run(['ranges', 'fetch', 'fastly', '--out', out, '--url', `${base}/moved`])
+    expect([code, stderr.split('\n')[0]]).toEqual([0, `fastly: 19 IPv4 and 2 IPv6 subnets from ${base}/public-ip-list`])
+    expect((loadRanges(out).fastly as { source: string }).source).toBe(`${base}/public-ip-list`)
+  })
+
+  it('follows a redirect to another host with --allow-redirects, and records where it went', async () => {
+    const out = outFile()
+    const { code } = await run(['ranges', 'fetch', 'fastly', '--out', out, '--url', `${base}/moved-away`, '--allow-redirects'])
+    expect(code).toBe(0)
+    expect((loadRanges(out).fastly as { source: string }).source).toBe(`http://localhost:${base.replace(/^.*:/, '')}/public-ip-list`)
+  })
+
+  it('prints a change beyond the bound and writes it only with --accept-change', async () => {
+    const out = outFile()
+    const argv = ['ranges', 'fetch', 'cloudflare', '--out', out, '--url', `${base}/ips-v4-half`, '--url', `${base}/ips-v6`]
+    const refused = await run(argv)
+    const removed = cloudflare.v4.slice(3).map((entry) => `  - ${entry}`)
+    expect(refused.code).toBe(1)
+    expect(refused.stderr.split('\n').slice(1)).toEqual([
+      'cloudflare: 10 subnets against 22 before (0 added, 12 removed)', ...removed,
+      'cloudflare: a change beyond a factor of 2: check the list at its source, then pass --accept-change to write it',
+      `proxy-trust: nothing written to ${out}`, '',
+    ])
+    const accepted = await run([...argv, '--accept-change'])
+    expect(accepted.code).toBe(0)
+    expect(accepted.stderr.split('\n').slice(1)).toEqual([
+      'cloudflare: 10 subnets against 22 before (0 added, 12 removed)', ...removed,
+      'cloudflare: change accepted (--accept-change)',
+      `wrote cloudflare to ${out}`, '',
+    ])
+    expect((loadRanges(out).cloudflare as { v4: readonly string[] }).v4).toEqual(cloudflare.v4.slice(0, 3))
+  })
+
+  it('loses no provider when two fetches write one file at once', async () => {
+    const out = outFile()
+    const results = await Promise.all([
+      run(['ranges', 'fetch', 'fastly', '--out', out, '--url', `${base}/public-ip-list`]),
+      run(['ranges', 'fetch', 'cloudfront', '--out', out, '--url', `${base}/ip-ranges.json`]),
+    ])
+    expect(results.map((result) => result.code)).toEqual([0, 0])
+    expect(Object.keys(loadRanges(out)).sort()).toEqual(['cloudfront', 'fastly'])
+  })
+
+  it('writes through neither a planted temporary-file link nor replaces an --out link, and keeps the mode', async () => {
+    const sub = mkdtempSync(join(dir, 'links-'))
+    const target = join(sub, 'target.json')
+    const out = join(sub, 'ranges.json')
+    const victim = join(sub, 'victim')
+    writeFileSync(target, '{}', { mode: 0o400 })
+    symlinkSync(target, out)
+    writeFileSync(victim, 'precious')
+    symlinkSync(victim, `${out}.${process.pid}.tmp`)
+    expect((await run(['ranges', 'fetch', 'fastly', '--out', out, '--url', `${base}/public-ip-list`])).code).toBe(0)
+    expect(readFileSync(victim, 'utf8')).toBe('precious')
+    expect(lstatSync(out).isSymbolicLink()).toBe(true)
+    expect(Object.keys(loadRanges(target))).toEqual(['fastly'])
+    expect(statSync(target).mode & 0o7777).toBe(0o400)
+  })
+
   const usage = [
+    { name: 'error: a mistyped provider, with a suggestion', argv: ['fetch', 'cloudfare', '--out', 'x.json'], stderr: 'unknown provider "cloudfare": did you mean cloudflare? expected cloudflare, fastly, cloudfront, google-lb' },
     { name: 'error: no provider', argv: ['fetch', '--out', 'x.json'], stderr: 'missing provider: name one or more (see proxy-trust ranges --help)' },
     { name: 'error: an unknown provider', argv: ['fetch', 'akamai', '--out', 'x.json'], stderr: 'unknown provider "akamai": expected cloudflare, fastly, cloudfront, google-lb' },
     { name: 'error: no --out', argv: ['fetch', 'fastly'], stderr: 'missing --out FILE (see proxy-trust ranges --help)' },
@@ -237,6 +310,16 @@ describe('proxy-trust ranges list', () => {
 })
 
 describe('the official formats', () => {
+  it('reads a 320 KB Google row of hex digits in linear time, finding the subnets in it', () => {
+    const row = `${'| Global external Application Load Balancer | '}${'1'.repeat(320 * 1024)} 35.191.0.0/16 x${'a:'.repeat(1000)}/999999 \`130.211.0.0/22\`|`
+    expect(parseGoogleLoadBalancers(`# rules\n${row}\n`)).toEqual({ v4: ['35.191.0.0/16', '130.211.0.0/22'], v6: [] })
+  })
+
+  it('drops duplicates among 80,000 lines by a set, keeping the first of each', () => {
+    const lines = Array.from({ length: 80_000 }, (_, k) => `1.${(k >> 8) & 255}.${k & 255}.0/24`)
+    expect(parseLines([...lines, ...lines].join('\n'), 4, 'ips-v4')).toEqual([...new Set(lines)])
+  })
+
   it('reads Cloudflare\'s lines, skipping blank ones and the final newline', () => {
     expect(parseLines('173.245.48.0/20\r\n\n103.21.244.0/22\n', 4, 'ips-v4')).toEqual(['173.245.48.0/20', '103.21.244.0/22'])
   })
