@@ -139,7 +139,8 @@ async function fetchBody(start: string, options: FetchOptions, known: Validators
  */
 export async function fetchList(provider: Provider, urls: readonly string[], options: FetchOptions = {}): Promise<Fetched> {
   const timeout = options.timeout ?? FETCH_TIMEOUT_MS
-  const signal = AbortSignal.timeout(timeout)
+  const controller = new AbortController()
+  const signal = controller.signal
   const deadline = Date.now() + timeout
   const late = `${urls.join(' ')}: no answer within ${timeout} ms`
   const work = (async (): Promise<Fetched> => {
@@ -158,10 +159,25 @@ export async function fetchList(provider: Provider, urls: readonly string[], opt
     if (Date.now() > deadline) throw new Error(late)
     return { status: 'ok', subnets, urls: bodies.map((body) => body.url), validators: bodies.map((body) => body.validators) }
   })()
+  // the deadline is a race, not only the abort: a body stream that stalls on a decoding error does
+  // not always end when its request is aborted (seen with a body labelled gzip that is not), and a
+  // fetch must still settle on time. The timer never keeps the process alive.
+  let timer: NodeJS.Timeout | undefined
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort()
+      reject(new Error(late))
+    }, timeout).unref()
+  })
   try {
-    return await work
+    return await Promise.race([work, expired])
   } catch (error) {
     if (signal.aborted) throw new Error(late)
     throw error
+  } finally {
+    clearTimeout(timer)
+    // the losing side of the race settles later, unobserved
+    work.catch(() => undefined)
+    expired.catch(() => undefined)
   }
 }
