@@ -3,6 +3,7 @@
 
 import { parseRange, type Range } from './address.js'
 import { describeValue } from './options.js'
+import { liveOf, type LiveCell } from '../ranges/live.js'
 import { listProblem } from '../ranges/validate.js'
 
 /**
@@ -43,6 +44,11 @@ export interface NamedRange {
   readonly ranges: readonly Range[]
   readonly labels: readonly string[]
   readonly snapshot: SnapshotUse | undefined
+  /**
+   * For a list `watchRanges` keeps current: its cell, and the name compiled again from the list in
+   * force (after a swap; the list was validated before it was swapped in).
+   */
+  readonly live?: { readonly cell: LiveCell; readonly current: () => NamedRange }
 }
 
 /** The names built into every setting (Express's three) and those `extendedRanges` adds. */
@@ -89,6 +95,8 @@ function compileValue(name: string, value: unknown, strict: boolean): NamedRange
     return { ...compileEntries(name, value, strict, 0), snapshot: undefined }
   }
   if (!isSnapshot(value)) fail(`range ${name}`, value, 'addresses and subnets, or a snapshot')
+  const cell = liveOf(value)
+  if (cell !== undefined) return liveNamed(name, cell, strict)
   const { name: provider, source, retrieved, v4, v6 } = value
   if (typeof provider !== 'string' || !NAME.test(provider.toLowerCase())) fail(`range ${name} name`, provider, 'the provider\'s name')
   if (typeof source !== 'string' || source === '') fail(`range ${name} source`, source, 'the URL the list came from')
@@ -125,4 +133,19 @@ function compileEntries(name: string, entries: readonly unknown[], strict: boole
     labels.push(`${name} (${entry})`)
   }
   return { ranges, labels }
+}
+
+/**
+ * A watched list under `name`: compiled from the list in force now and again after each swap, with a
+ * snapshot use whose source and day are read when asked (so that ages and RANGES_STALE are live).
+ */
+function liveNamed(name: string, cell: LiveCell, strict: boolean): NamedRange {
+  const snapshot: SnapshotUse = {
+    name,
+    provider: cell.snapshot.name,
+    get source() { return cell.snapshot.source },
+    get retrieved() { return cell.snapshot.retrieved },
+  }
+  const current = (): NamedRange => ({ ...compileValue(name, { ...cell.snapshot }, strict), snapshot, live: { cell, current } })
+  return current()
 }

@@ -170,14 +170,10 @@ export async function fetchList(provider: Provider, urls: readonly string[], opt
     }, timeout).unref()
   })
   try {
-    return await Promise.race([work, expired])
+    // (the race keeps a handler on the side that lost, so its later rejection is never unhandled)
+    return await Promise.race([work, expired]).finally(() => clearTimeout(timer))
   } catch (error) {
     if (signal.aborted) throw new Error(late)
     throw error
-  } finally {
-    clearTimeout(timer)
-    // the losing side of the race settles later, unobserved
-    work.catch(() => undefined)
-    expired.catch(() => undefined)
   }
 }
