@@ -9,6 +9,7 @@ import { snapshotAges } from '../diagnostics/stale.js'
 import { fetchList, FETCH_TIMEOUT_MS, MAX_BODY_BYTES } from '../ranges/fetch.js'
 import { loadRanges, updateRangesFile } from '../ranges/file.js'
 import { providerNamed, PROVIDERS, type Provider } from '../ranges/providers.js'
+import { watchRanges, type WatchedRanges } from '../ranges/watch.js'
 import { CHANGE_BOUND, changeOf, describeChange, listProblem, WIDEST, type Subnets } from '../ranges/validate.js'
 import type { Io } from './command.js'
 import { UsageError } from './usage.js'
@@ -232,4 +233,64 @@ async function fetchOne(provider: Provider, sources: readonly string[], allowRed
   } catch (error) {
     return (error as Error).message
   }
+}
+
+/** What serve's watch flags give. */
+export interface WatchFlags {
+  readonly 'watch-ranges'?: string | undefined
+  readonly 'watch-url'?: string[] | undefined
+  readonly 'watch-interval'?: string | undefined
+  readonly 'watch-cache'?: string | undefined
+}
+
+/**
+ * The watcher `serve --watch-ranges cloudflare,fastly` runs (undefined without the flag), with each
+ * event written to stderr as one escaped line: `ranges: cloudflare: 1 added, 0 removed from URL`,
+ * `ranges: cloudflare: <why>; retrying in 90 s`, `warning: RANGES_STALE: …`.
+ */
+export function watchOf(values: WatchFlags, io: Io): (WatchedRanges & Readonly<Record<string, RangeSnapshot>>) | undefined {
+  const list = values['watch-ranges']
+  if (list === undefined) {
+    if (values['watch-url'] !== undefined || values['watch-interval'] !== undefined || values['watch-cache'] !== undefined) {
+      throw new UsageError('--watch-url, --watch-interval and --watch-cache need --watch-ranges PROVIDER[,PROVIDER...]')
+    }
+    return undefined
+  }
+  const names = list.split(',').map((name) => name.trim())
+  const providers = names.map((name) => {
+    const provider = providerNamed(name)
+    if (typeof provider === 'string') throw new UsageError(`invalid --watch-ranges: ${provider}`)
+    return provider
+  })
+  const given = values['watch-url'] ?? []
+  const needed = providers.reduce((sum, provider) => sum + provider.urls.length, 0)
+  if (given.length > 0 && given.length !== needed) {
+    throw new UsageError(`--watch-url given ${given.length} times: ${providers.map((p) => `${p.name} takes ${p.urls.length} (${p.parts.join(', ')})`).join(', ')}`)
+  }
+  const interval = values['watch-interval']
+  if (interval !== undefined && !/^[1-9][0-9]*$/.test(interval)) {
+    throw new UsageError(`invalid --watch-interval ${JSON.stringify(interval)}: expected a whole number of milliseconds of at least 1`)
+  }
+  const urls: Record<string, readonly string[]> = {}
+  let offset = 0
+  for (const provider of providers) {
+    if (given.length > 0) urls[provider.name] = given.slice(offset, offset + provider.urls.length)
+    offset += provider.urls.length
+  }
+  const watcher = watchRanges(names, {
+    urls,
+    ...(interval === undefined ? {} : { interval: Number(interval) }),
+    ...(values['watch-cache'] === undefined ? {} : { cacheFile: values['watch-cache'] }),
+  })
+  watcher.on('update', ({ provider, added, removed, source }) => {
+    io.stderr.write(`ranges: ${provider}: ${added.length} added, ${removed.length} removed from ${visible(source)}\n`)
+  })
+  watcher.on('error', ({ provider, error, retryIn }) => {
+    const retry = retryIn > 0 ? `; retrying in ${Math.ceil(retryIn / 1000)} s` : ''
+    io.stderr.write(`ranges: ${provider}: ${error.message.split('\n').map(visible).join(' ')}${retry}\n`)
+  })
+  watcher.on('stale', ({ provider, age }) => {
+    io.stderr.write(`warning: RANGES_STALE: ${provider}: no successful refresh for ${Math.floor(age / 86_400_000)} days; the last good list stays in force\n`)
+  })
+  return watcher
 }

@@ -36,6 +36,7 @@ const ROUTES: Record<string, { status: number; body: string; location?: string }
   '/ips-v6-global': { status: 200, body: `${fixture('cloudflare-ips-v6.txt')}2000::/3\n` },
   '/ips-v6-nat64': { status: 200, body: `${fixture('cloudflare-ips-v6.txt')}64:ff9b::/96\n` },
   '/ips-v4-wide': { status: 200, body: `${fixture('cloudflare-ips-v4.txt')}32.0.0.0/3\n` },
+  '/ips-v4-more': { status: 200, body: `${fixture('cloudflare-ips-v4.txt')}203.0.113.0/24\n` },
   '/ips-v4-half': { status: 200, body: fixture('cloudflare-ips-v4.txt').split('\n').slice(0, 3).join('\n') },
   '/moved': { status: 302, body: '', location: '/public-ip-list' },
   '/moved-away': { status: 302, body: '', location: 'http://localhost:{port}/public-ip-list' },
@@ -413,5 +414,81 @@ describe('--ranges and --range', () => {
     stop?.('SIGTERM')
     expect(await running).toBe(0)
     expect(memory.stderr()).toMatch(/^warning: RANGES_STALE: range cdn is a fastly snapshot retrieved 2020-01-01, [0-9]+ days ago \(more than 180\)\n/)
+  })
+})
+
+describe('serve --watch-ranges', () => {
+  /** Run serve in this process until `stop` is called; resolves with its exit code and output. */
+  function serve(argv: readonly string[]): { stop: () => void; done: Promise<{ code: number; stdout: string; stderr: string }>; stderr: () => string; stdout: () => string } {
+    const memory = memoryIo()
+    let signal: ((name: string) => void) | undefined
+    const io: Io = { ...memory.io, onSignal: (handler) => { signal = handler; return () => undefined } }
+    const done = main(['serve', '--port', '0', ...argv], io).then((code) => ({ code, stdout: memory.stdout(), stderr: memory.stderr() }))
+    return { stop: () => signal?.('SIGTERM'), done, stderr: memory.stderr, stdout: memory.stdout }
+  }
+
+  async function until(check: () => boolean): Promise<void> {
+    while (!check()) await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+
+  it('trusts the watched list by name, logs each update, and shows the list\'s source and age', async () => {
+    const server = serve(['--trust', 'loopback, cloudflare', '--watch-ranges', 'cloudflare', '--watch-url', `${base}/ips-v4-more`, '--watch-url', `${base}/ips-v6`, '--watch-interval', '60000'])
+    await until(() => server.stderr().includes('ranges: cloudflare:'))
+    expect(server.stderr()).toContain(`ranges: cloudflare: 1 added, 0 removed from ${base}/ips-v4-more ${base}/ips-v6\n`)
+    const port = /:(\d+)\/\n/.exec(server.stdout())?.[1]
+    const reply = await fetch(`http://127.0.0.1:${port}/?format=json`)
+    const json = await reply.json() as { ranges: { name: string; source: string; days: number }[] }
+    expect(json.ranges).toEqual([{ name: 'cloudflare', provider: 'cloudflare', source: `${base}/ips-v4-more ${base}/ips-v6`, retrieved: today, days: 0 }])
+    server.stop()
+    expect((await server.done).code).toBe(0)
+  })
+
+  it('logs a refused list with the retry, and keeps the last good one', async () => {
+    const cache = join(dir, 'watch-cache.json')
+    const server = serve(['--trust', 'cloudflare', '--watch-ranges', 'cloudflare', '--watch-url', `${base}/ips-v4`, '--watch-url', `${base}/ips-v6-global`, '--watch-cache', cache])
+    await until(() => server.stderr().includes('ranges: cloudflare:'))
+    expect(server.stderr()).toContain('ranges: cloudflare: list refused: 2000::/3 is wider than a provider publishes (IPv6 subnets must be /16 or longer); retrying in 5400 s\n')
+    server.stop()
+    expect((await server.done).code).toBe(0)
+    expect(existsSync(cache)).toBe(false)
+  })
+
+  it('logs a damaged cache file, and a list not refreshed for longer than a week as RANGES_STALE', async () => {
+    const damaged = join(dir, 'damaged-cache.json')
+    writeFileSync(damaged, '{')
+    const first = serve(['--trust', 'cloudflare', '--watch-ranges', 'cloudflare', '--watch-url', `${base}/ips-v4`, '--watch-url', `${base}/ips-v6`, '--watch-cache', damaged])
+    await until(() => first.stderr().includes('ranges: *:'))
+    expect(first.stderr()).toMatch(new RegExp(`ranges: \\*: invalid ranges file ${damaged.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: [^\n]+\n`))
+    first.stop()
+    await first.done
+    const old = join(dir, 'old-cache.json')
+    writeFileSync(old, JSON.stringify({ cloudflare: { ...cloudflare, retrieved: '2020-01-01' } }))
+    const second = serve(['--trust', 'cloudflare', '--watch-ranges', 'cloudflare', '--watch-url', `${base}/missing`, '--watch-url', `${base}/ips-v6`, '--watch-cache', old])
+    await until(() => second.stderr().includes('no successful refresh'))
+    expect(second.stderr()).toMatch(/\nwarning: RANGES_STALE: cloudflare: no successful refresh for \d+ days; the last good list stays in force\n/)
+    second.stop()
+    await second.done
+  })
+
+  it('closes the watcher when it cannot listen', async () => {
+    const blocker = http.createServer()
+    blocker.listen(0, '127.0.0.1')
+    await once(blocker, 'listening')
+    const memory = memoryIo()
+    const code = await main(['serve', '--port', String((blocker.address() as AddressInfo).port), '--trust', 'cloudflare', '--watch-ranges', 'cloudflare', '--watch-url', `${base}/ips-v4`, '--watch-url', `${base}/ips-v6`], memory.io)
+    blocker.close()
+    expect(code).toBe(1)
+    expect(memory.stderr()).toMatch(/cannot listen on 127\.0\.0\.1 port \d+: listen EADDRINUSE/)
+  })
+
+  it.each([
+    [['--watch-url', 'http://127.0.0.1/'], '--watch-url, --watch-interval and --watch-cache need --watch-ranges PROVIDER[,PROVIDER...]'],
+    [['--watch-cache', 'x.json'], '--watch-url, --watch-interval and --watch-cache need --watch-ranges PROVIDER[,PROVIDER...]'],
+    [['--watch-interval', '5'], '--watch-url, --watch-interval and --watch-cache need --watch-ranges PROVIDER[,PROVIDER...]'],
+    [['--watch-ranges', 'cloudfare'], 'invalid --watch-ranges: unknown provider "cloudfare": did you mean cloudflare? expected cloudflare, fastly, cloudfront, google-lb'],
+    [['--watch-ranges', 'fastly, cloudflare', '--watch-url', 'http://127.0.0.1/'], '--watch-url given 1 times: fastly takes 1 (public-ip-list), cloudflare takes 2 (IPv4, IPv6)'],
+    [['--watch-ranges', 'fastly', '--watch-interval', '0'], 'invalid --watch-interval "0": expected a whole number of milliseconds of at least 1'],
+  ])('error: %j', async (argv, message) => {
+    expect(await run(['serve', '--port', '0', ...argv])).toEqual({ code: 2, stdout: '', stderr: `proxy-trust: ${message}\n` })
   })
 })
