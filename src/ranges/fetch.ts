@@ -6,9 +6,10 @@ import type { Provider } from './providers.js'
 import type { Subnets } from './validate.js'
 
 /**
- * The most bytes a body may hold after decompression: 16 MiB. AWS's ip-ranges.json, the largest
- * official list, is about 2 MB (https://ip-ranges.amazonaws.com/ip-ranges.json, 2025); a gzip bomb or
- * an endless body stops here instead of growing the process.
+ * The most bytes a body may hold after decompression: 16 MiB. AWS's ip-ranges.json
+ * (https://ip-ranges.amazonaws.com/ip-ranges.json, format:
+ * https://docs.aws.amazon.com/vpc/latest/userguide/aws-ip-ranges.html), the largest official list,
+ * is a few megabytes of JSON; a gzip bomb or an endless body stops here instead of growing the process.
  */
 export const MAX_BODY_BYTES = 16 * 1024 * 1024
 

@@ -12,11 +12,13 @@ export interface Subnets {
 
 /**
  * The widest subnet a provider list may hold, by family. No CDN or load balancer publishes an IPv4
- * block wider than a /8 (a whole former class A; the widest in the real lists are Cloudflare's /13
- * and AWS's /11) or an IPv6 block wider than a /16 (RIRs allocate /32 to /12 to themselves and
- * /19 to /32 to networks, https://www.ripe.net/publications/docs/ripe-738 section 5.1; the widest in
- * the real lists are /29 to /32). A wider entry trusts whole swathes of the internet, so that any
- * client there picks its own address: `2000::/3` is every global IPv6 address.
+ * block wider than a /8 (a whole former class A, the unit IANA allocated to registries:
+ * https://www.iana.org/assignments/ipv4-address-space; the widest in the shipped snapshots is
+ * Cloudflare's /13) or an IPv6 block wider than a /16 (IANA allocates /12 blocks to the regional
+ * registries, https://www.iana.org/assignments/ipv6-unicast-address-assignments, and networks get
+ * far smaller ones; the widest in the shipped snapshots is a /29). A wider entry trusts whole
+ * swathes of the internet, so that any client there picks its own address: `2000::/3` is every
+ * global IPv6 address.
  */
 export const WIDEST = { 4: 8, 6: 16 } as const
 
