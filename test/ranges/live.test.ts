@@ -1,10 +1,12 @@
 // live.test.ts: the cell a watched list lives in: a swap rebuilds each table compiled from it, and a
 // predicate no longer referenced is let go (the cell holds it weakly).
 
+import fc from 'fast-check'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { describe, expect, it } from 'vitest'
 import { compileTrust } from '../../src/core/compile.js'
+import { resolveAddr } from '../../src/core/resolve.js'
 import { cloudflare } from '../../src/core/snapshots.js'
 import { LiveCell, liveValue } from '../../src/ranges/live.js'
 
@@ -38,5 +40,37 @@ describe('LiveCell', () => {
     cell.swap(cloudflare)
     cell.swap(cloudflare)
     expect(rebuilt).toBe(1)
+  })
+})
+
+describe('a watched predicate against static ones (property)', () => {
+  // subnets a list is drawn from, and addresses inside and outside them
+  const SUBNETS = ['173.245.48.0/20', '103.21.244.0/22', '198.51.100.0/24', '203.0.113.0/24', '2400:cb00::/32', '2606:4700::/32']
+  const ADDRESSES = ['173.245.48.9', '103.21.244.1', '198.51.100.7', '203.0.113.5', '192.0.2.1', '2400:cb00::1', '2606:4700::9', '2001:db8::1', '127.0.0.1']
+  const list = fc.subarray(SUBNETS, { minLength: 1 }).map((entries) => ({ ...cloudflare, v4: entries.filter((entry) => !entry.includes(':')), v6: entries.filter((entry) => entry.includes(':')) }))
+  const step = fc.oneof(
+    list.map((snapshot) => ({ swap: snapshot })),
+    fc.tuple(fc.constantFrom(...ADDRESSES), fc.array(fc.constantFrom(...ADDRESSES), { maxLength: 4 })).map(([peer, chain]) => ({ peer, chain })),
+  )
+
+  it('answers every request as a predicate compiled from the list in force at that moment, through any sequence of swaps', () => {
+    fc.assert(fc.property(list, fc.array(step, { maxLength: 30 }), fc.boolean(), (first, steps, forwarded) => {
+      const cell = new LiveCell(first)
+      const options = forwarded ? { source: 'forwarded' as const } : {}
+      const watched = compileTrust('loopback, cdn', { ...options, ranges: { cdn: liveValue(cell) } })
+      let current = first
+      for (const next of steps) {
+        if ('swap' in next) {
+          cell.swap(next.swap)
+          current = next.swap
+          continue
+        }
+        const header = forwarded ? { forwarded: next.chain.map((hop) => `for="${hop.includes(':') ? `[${hop}]` : hop}"`).join(', ') } : { 'x-forwarded-for': next.chain.join(', ') }
+        const req = { socket: { remoteAddress: next.peer }, headers: header }
+        const fixed = compileTrust('loopback, cdn', { ...options, ranges: { cdn: current } })
+        if (JSON.stringify(resolveAddr(req, watched)) !== JSON.stringify(resolveAddr(req, fixed))) return false
+      }
+      return true
+    }))
   })
 })
