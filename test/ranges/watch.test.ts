@@ -335,3 +335,27 @@ watcher.on('update', () => console.log('update'))
     expect([code, stdout]).toEqual([0, ''])
   })
 })
+
+describe('the guide\'s example (docs/guides/keeping-ranges-fresh.md)', () => {
+  it('runs as written, with its imports given and the cache file in a temporary folder', async () => {
+    const guide = readFileSync(new URL('../../docs/guides/keeping-ranges-fresh.md', import.meta.url), 'utf8')
+    const block = /```js\n([\s\S]*?)```/.exec(guide)?.[1] ?? ''
+    const body = block.split('\n').filter((line) => !line.startsWith('import ')).join('\n')
+      .replace('/var/cache/app/ranges.json', join(dir, 'guide-cache.json').replaceAll('\\', '\\\\'))
+    const logged: unknown[][] = []
+    const log = { info: (...args: unknown[]) => logged.push(args), warn: (...args: unknown[]) => logged.push(args) }
+    // the official URLs may be unreachable from here: the example's error listener then reports it
+    routes = {}
+    vi.stubGlobal('fetch', () => Promise.reject(new TypeError('fetch failed')))
+    try {
+      const run = new Function('compileTrust', 'watchRanges', 'console', `${body}\nreturn { ranges, trust }`) as (...args: unknown[]) => { ranges: WatchedRanges; trust: TrustFn }
+      const { ranges, trust } = run(compileTrust, watchRanges, log)
+      open.push(ranges)
+      expect(trust('173.245.48.1', 1)).toBe(true)
+      await until(() => logged.length > 0)
+      expect(logged[0]).toEqual(['cloudflare', 'fetch failed', 86_400_000 / 16])
+    } finally {
+      vi.unstubAllGlobals()
+    }
+  })
+})
