@@ -2,12 +2,14 @@
 // each provider's official format, the checks on fetched lists, and the --ranges and --range flags
 // of explain and serve.
 
+import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { main, type Io } from '../../src/cli/command.js'
 import { parseCloudFront, parseFastly, parseGoogleLoadBalancers, parseLines, PROVIDERS } from '../../src/ranges/providers.js'
@@ -257,6 +259,18 @@ describe('proxy-trust ranges fetch', () => {
     ])
     expect(results.map((result) => result.code)).toEqual([0, 0])
     expect(Object.keys(loadRanges(out)).sort()).toEqual(['cloudfront', 'fastly'])
+  })
+
+  it('loses no provider when two ranges fetch processes write one file at once (the built executable)', async () => {
+    const cli = fileURLToPath(new URL('../../dist/esm/cli.js', import.meta.url))
+    if (!existsSync(cli)) throw new Error('dist/esm/cli.js is missing: run `node scripts/build.mjs` first')
+    const out = outFile()
+    const runs = [['fastly', '/public-ip-list'], ['cloudfront', '/ip-ranges.json'], ['google-lb', '/firewall-rules.md.txt']].map(([name, path]) => {
+      const child = spawn(process.execPath, [cli, 'ranges', 'fetch', name as string, '--out', out, '--url', `${base}${path as string}`], { stdio: 'ignore' })
+      return once(child, 'exit')
+    })
+    expect((await Promise.all(runs)).map(([code]) => code as number)).toEqual([0, 0, 0])
+    expect(Object.keys(loadRanges(out)).sort()).toEqual(['cloudfront', 'fastly', 'google-lb'])
   })
 
   it('writes through neither a planted temporary-file link nor replaces an --out link, and keeps the mode', async () => {
