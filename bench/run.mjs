@@ -474,6 +474,35 @@ for (const scenario of monitorScenarios) {
   log(`| ${r.name}${warned} | ${r.op} | ${fmt(r.ns['proxy-trust'])} | ${fmt(r.ns['proxy-addr'])} | ${fmt(1 / r.ratio)}x |`)
 }
 
+// --- a watched provider list against a static one ---------------------------------------------------
+// watchRanges swaps a list into the predicates compiled from it; per request a watched predicate runs
+// the same walk over the same table shape as a static one. Both are compiled from the same list (the
+// cell below is what watchRanges fills; no network here), "with" is the watched one.
+
+const { LiveCell, liveValue } = require(path.join(root, 'dist/cjs/ranges/live.js'))
+const { cloudflare: cloudflareSnapshot } = require(path.join(root, 'dist/cjs/core/snapshots.js'))
+const watchedTrust = ours.compileTrust('loopback, cloudflare', { ranges: { cloudflare: liveValue(new LiveCell(cloudflareSnapshot)) } })
+const staticTrust = ours.compileTrust('loopback, cloudflare', { ranges: { cloudflare: cloudflareSnapshot } })
+const viaCdn = request('173.245.48.7', '203.0.113.5, 127.0.0.1')
+const watchScenarios = [{
+  name: 'resolveAddr, peer in a Cloudflare range', op: 'all fields',
+  fns: { 'proxy-trust': () => ours.resolveAddr(viaCdn, watchedTrust), 'proxy-addr': () => ours.resolveAddr(viaCdn, staticTrust) },
+}].filter(selected)
+if (watchScenarios.length > 0) {
+  if (ours.resolveAddr(viaCdn, watchedTrust).ip !== '203.0.113.5' || ours.resolveAddr(viaCdn, staticTrust).ip !== '203.0.113.5') throw new Error('a Cloudflare peer was not trusted')
+  log('')
+  log('A watched provider list (watchRanges) against the same list static (ns/op):')
+  log('| scenario | op | watched | static | watched / static |')
+  log('|---|---|---:|---:|---:|')
+}
+const watchResults = []
+for (const scenario of watchScenarios) {
+  for (const fn of Object.values(scenario.fns)) for (let k = 0; k < 1e5; k++) consume(fn())
+  const r = run(scenario)
+  watchResults.push({ name: r.name, op: r.op, watched: r.ns['proxy-trust'], static: r.ns['proxy-addr'], ratio: 1 / r.ratio })
+  log(`| ${r.name} | ${r.op} | ${fmt(r.ns['proxy-trust'])} | ${fmt(r.ns['proxy-addr'])} | ${fmt(1 / r.ratio)}x |`)
+}
+
 /** Requests/s of `proxy-trust serve --trust true` for each header set, interleaved over a few runs. */
 async function serveRates(cases) {
   const child = spawn(process.execPath, [path.join(root, 'dist/esm/cli.js'), 'serve', '--trust', 'true', '--port', '0'], { stdio: ['ignore', 'pipe', 'ignore'] })
@@ -540,7 +569,7 @@ if (flags.check) {
 if (json) {
   process.stdout.write(JSON.stringify({
     node: process.version, cpu: os.cpus()[0]?.model ?? null, cores: os.cpus().length, rounds: ROUNDS,
-    scenarios: results, growth: growthResults, growthRatio, explain: explainResults, serve: serveResults, monitor: monitorResults,
+    scenarios: results, growth: growthResults, growthRatio, explain: explainResults, serve: serveResults, monitor: monitorResults, watch: watchResults,
     ...(flags.check ? { checks } : {}), sink,
   }, null, 2) + '\n')
 }

@@ -103,9 +103,9 @@ describe('the tarball', () => {
 
   it('holds only the builds, their sources and the top-level documents', () => {
     const stray = packed.files.filter((file) =>
-      !/^dist\/(?:cjs|esm)\/(?:(?:core(?:\/sources)?|diagnostics|adapters|cli|platforms|uses)\/)?[\w-]+\.(?:js|d\.ts)(?:\.map)?$/.test(file) &&
+      !/^dist\/(?:cjs|esm)\/(?:(?:core(?:\/sources)?|diagnostics|adapters|cli|platforms|uses|ranges)\/)?[\w-]+\.(?:js|d\.ts)(?:\.map)?$/.test(file) &&
       file !== 'dist/cjs/package.json' &&
-      !/^src\/(?:(?:core(?:\/sources)?|diagnostics|adapters|cli|platforms|uses)\/)?[\w-]+\.ts$/.test(file) &&
+      !/^src\/(?:(?:core(?:\/sources)?|diagnostics|adapters|cli|platforms|uses|ranges)\/)?[\w-]+\.ts$/.test(file) &&
       !/^(?:README|HISTORY|CHANGELOG)\.md$|^LICENSE$|^package\.json$/.test(file))
     expect(stray).toEqual([])
   })
@@ -371,7 +371,7 @@ describe('proxy-trust/ranges', () => {
   it('gives the snapshots and loadRanges to require(), for the CommonJS compileTrust', () => {
     const ranges = appRequire('proxy-trust/ranges') as typeof import('../src/ranges.js')
     expect(appRequire.resolve('proxy-trust/ranges')).toBe(join(pkgDir, 'dist/cjs/ranges.js'))
-    expect(Object.keys(ranges).sort()).toEqual(['cloudflare', 'cloudfront', 'fastly', 'googleLoadBalancers', 'loadRanges'])
+    expect(Object.keys(ranges).sort()).toEqual(['CHANGE_BOUND', 'FETCH_TIMEOUT_MS', 'MAX_BODY_BYTES', 'WIDEST', 'WatchedRanges', 'cloudflare', 'cloudfront', 'fastly', 'googleLoadBalancers', 'loadRanges', 'watchRanges'])
     const { compileTrust } = appRequire('proxy-trust') as TrustProxyCjs
     expect(compileTrust('cloudflare', { ranges: { cloudflare: ranges.cloudflare } })('173.245.48.1', 0)).toBe(true)
   })
@@ -389,6 +389,6 @@ describe('proxy-trust/ranges', () => {
         shared: ranges.cloudflare === required.cloudflare && ranges.loadRanges === required.loadRanges,
       }))
     `)
-    expect(JSON.parse(output)).toEqual({ names: ['cloudflare', 'cloudfront', 'fastly', 'googleLoadBalancers', 'loadRanges'], trusted: true, shared: true })
+    expect(JSON.parse(output)).toEqual({ names: ['CHANGE_BOUND', 'FETCH_TIMEOUT_MS', 'MAX_BODY_BYTES', 'WIDEST', 'WatchedRanges', 'cloudflare', 'cloudfront', 'fastly', 'googleLoadBalancers', 'loadRanges', 'watchRanges'], trusted: true, shared: true })
   })
 })

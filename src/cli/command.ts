@@ -15,9 +15,9 @@ import { renderJson, renderText, type PlaygroundFields, type RenderContext } fro
 import { visible } from '../diagnostics/escape.js'
 import { snapshotAges, snapshotsOf, staleRanges } from '../diagnostics/stale.js'
 import type { RequestLike } from '../core/request.js'
+import type { RangeNames, RangeValue } from '../core/ranges.js'
 import { listen, shutdown, urlOf, whoami, type Hypothetical } from './serve.js'
-import { rangesCommand, rangesOf } from './ranges.js'
-import type { RangeValue } from '../core/ranges.js'
+import { rangesCommand, rangesOf, watchOf } from './ranges.js'
 import { UsageError } from './usage.js'
 
 /** A stream the command writes to. */
@@ -142,6 +142,14 @@ Server:
   --host HOST              the address to listen on (default: 127.0.0.1; :: or 0.0.0.0 for all)
 
 ${TRUST_HELP}
+Provider lists kept current while it runs (see docs/guides/keeping-ranges-fresh.md):
+  --watch-ranges PROVIDER[,PROVIDER...]
+                           refresh these providers' lists daily (with jitter) and trust them by
+                           name in --trust; each refresh passes the checks of ranges fetch
+  --watch-url URL          replace the official URLs, in ranges fetch --url's order; repeat
+  --watch-interval MS      milliseconds between refreshes (default: 86400000, a day)
+  --watch-cache FILE       keep the last good lists in FILE and start from it
+
 Options:
   -h, --help               show this help
 
@@ -183,6 +191,10 @@ const SERVE_FLAGS = {
   ...TRUST_FLAGS,
   port: { type: 'string' },
   host: { type: 'string' },
+  'watch-ranges': { type: 'string' },
+  'watch-url': { type: 'string', multiple: true },
+  'watch-interval': { type: 'string' },
+  'watch-cache': { type: 'string' },
 } as const
 
 /** What the trust flags give. */
@@ -332,7 +344,8 @@ async function serveCommand(args: readonly string[], io: Io): Promise<number> {
   }
   const port = portOf(values.port)
   const host = values.host ?? '127.0.0.1'
-  const { trust, setting, context } = trustOf(values)
+  const watcher = watchOf(values, io)
+  const { trust, setting, context } = trustOf(values, watcher)
   const stale = staleRanges(snapshotAges(snapshotsOf(trust), Date.now()))
   for (const warning of [...lintSetting(setting), ...stale]) io.stderr.write(`warning: ${warning.code}: ${visible(warning.message)}\n`)
 
@@ -345,6 +358,7 @@ async function serveCommand(args: readonly string[], io: Io): Promise<number> {
     })
     server = await listen(whoami({ trust, setting, context, playground }, io.stderr), port, host)
   } catch (error) {
+    watcher?.close()
     io.stderr.write(`proxy-trust: ${visible(`cannot listen on ${host} port ${port}: ${(error as Error).message}`)}\n`)
     return 1
   }
@@ -356,6 +370,7 @@ async function serveCommand(args: readonly string[], io: Io): Promise<number> {
       resolve()
     })
   })
+  watcher?.close()
   await shutdown(server)
   return 0
 }
@@ -405,15 +420,18 @@ function checkEntries(text: string, extended: boolean): void {
 }
 
 /** The predicate, setting and rendering context the trust flags describe. */
-function trustOf(values: TrustValues): { trust: TrustFn; setting: TrustSetting; context: RenderContext } {
+function trustOf(values: TrustValues, watched?: RangeNames): { trust: TrustFn; setting: TrustSetting; context: RenderContext } {
   if (values.platform !== undefined) return platformTrustOf(values, values.platform)
   if (values['platform-option'] !== undefined) throw new UsageError('--platform-option needs --platform (see proxy-trust explain --help)')
-  return trustFrom(values.trust ?? 'false', optionsOf(values))
+  const flags = optionsOf(values)
+  // watched lists take their names beside --ranges and --range (which keep theirs)
+  const options = watched === undefined ? flags : { ...flags, ranges: { ...watched, ...flags.ranges } }
+  return trustFrom(values.trust ?? 'false', options)
 }
 
 /**
  * The predicate, setting and rendering context of a --trust text with options already read (a copy:
- * provider names in the text add their snapshots to it).
+ * provider names in the text add their snapshots to it, unless a list of that name is given).
  */
 function trustFrom(text: string, given: TrustOptions): { trust: TrustFn; setting: TrustSetting; context: RenderContext } {
   const options: Writable<TrustOptions> = { ...given }

@@ -1,17 +1,20 @@
 // ranges.ts: `proxy-trust ranges fetch|list`, which refresh and show provider snapshots, and the
 // `--ranges FILE` and `--range NAME=…` flags that give range names to explain and serve.
 
-import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { compileRanges, type RangeNames, type RangeSnapshot, type RangeValue } from '../core/ranges.js'
-import { loadRanges } from '../core/ranges-file.js'
 import { visible } from '../diagnostics/escape.js'
 import { snapshotAges } from '../diagnostics/stale.js'
-import { checkSubnets, PROVIDERS, type Provider, type Subnets } from './providers.js'
+import { fetchList, FETCH_TIMEOUT_MS, MAX_BODY_BYTES } from '../ranges/fetch.js'
+import { loadRanges, updateRangesFile } from '../ranges/file.js'
+import { providerNamed, PROVIDERS, type Provider } from '../ranges/providers.js'
+import { watchRanges, type WatchedRanges } from '../ranges/watch.js'
+import { CHANGE_BOUND, changeOf, describeChange, listProblem, WIDEST, type Subnets } from '../ranges/validate.js'
 import type { Io } from './command.js'
 import { UsageError } from './usage.js'
 
-const RANGES_HELP = `Usage: proxy-trust ranges fetch <provider>... --out FILE [--url URL]...
+const RANGES_HELP = `Usage: proxy-trust ranges fetch <provider>... --out FILE [--url URL]... [--accept-change] [--allow-redirects]
        proxy-trust ranges list
 
 Providers' published address lists, to trust a CDN or load balancer by name.
@@ -27,12 +30,19 @@ Options (fetch):
   --out FILE               the file to write (required)
   --url URL                replace the official URLs, in the providers' order (cloudflare takes
                            two: IPv4, then IPv6); repeat for each
+  --accept-change          write a list that shrank or grew beyond the bound below, once you
+                           have checked the change printed
+  --allow-redirects        follow a redirect to another host or from https to plain http
   -h, --help               show this help
 
-A list is refused when it is empty, holds a /0 or a private, loopback or other special-purpose
-range, or has shrunk to less than half or grown to more than twice the size of the list it
-replaces (the one in FILE, else the snapshot). Exit status: 0 when written, 1 when a list could
-not be fetched or was refused, 2 for a bad argument.
+A list is refused when it is empty, holds an IPv4 subnet wider than /${WIDEST[4]}, an IPv6 subnet
+wider than /${WIDEST[6]}, or a private, loopback, translation or other special-purpose range; and,
+unless --accept-change, when it has shrunk to less than 1/${CHANGE_BOUND} or grown to more than
+${CHANGE_BOUND} times the size of the list it replaces (the one in FILE, else the snapshot). Each
+body may hold ${MAX_BODY_BYTES / 1024 / 1024} MiB after decompression, and each provider's fetch
+takes ${FETCH_TIMEOUT_MS / 1000} s at most. FILE is written whole under a lock (FILE.lock), its mode
+kept; a symbolic link at FILE is followed and its target rewritten. Exit status: 0 when written, 1
+when a list could not be fetched or was refused, 2 for a bad argument.
 
 Example:
   proxy-trust ranges fetch cloudflare cloudfront --out ranges.json
@@ -123,12 +133,6 @@ function listCommand(args: readonly string[], io: Io): number {
   return 0
 }
 
-async function download(url: string): Promise<string> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(30_000), redirect: 'follow' })
-  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`)
-  return response.text()
-}
-
 /** Whether a range value is a snapshot, and so has subnets by family. */
 function isSnapshot(value: RangeValue | undefined): value is RangeSnapshot {
   return typeof value === 'object' && !Array.isArray(value)
@@ -137,7 +141,13 @@ function isSnapshot(value: RangeValue | undefined): value is RangeSnapshot {
 async function fetchCommand(args: readonly string[], io: Io): Promise<number> {
   const { values, positionals } = parsed(() => parseArgs({
     args: [...args],
-    options: { out: { type: 'string' }, url: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      out: { type: 'string' },
+      url: { type: 'string', multiple: true },
+      'accept-change': { type: 'boolean' },
+      'allow-redirects': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
     strict: true,
     allowPositionals: true,
   }))
@@ -146,10 +156,8 @@ async function fetchCommand(args: readonly string[], io: Io): Promise<number> {
     return 0
   }
   const providers = positionals.map((name) => {
-    const provider = PROVIDERS.find((known) => known.name === name)
-    if (provider === undefined) {
-      throw new UsageError(`unknown provider ${JSON.stringify(name)}: expected ${PROVIDERS.map((known) => known.name).join(', ')}`)
-    }
+    const provider = providerNamed(name)
+    if (typeof provider === 'string') throw new UsageError(provider)
     return provider
   })
   if (providers.length === 0) throw new UsageError('missing provider: name one or more (see proxy-trust ranges --help)')
@@ -161,10 +169,10 @@ async function fetchCommand(args: readonly string[], io: Io): Promise<number> {
     throw new UsageError(`--url given ${urls.length} times: ${providers.map((p) => `${p.name} takes ${p.urls.length} (${p.parts.join(', ')})`).join(', ')}`)
   }
 
-  let existing: RangeNames = {}
+  // a file that cannot be read is reported before anything is fetched
   if (existsSync(out)) {
     try {
-      existing = loadRanges(out)
+      loadRanges(out)
     } catch (error) {
       io.stderr.write(`proxy-trust: ${visible((error as Error).message)}: nothing written\n`)
       return 1
@@ -172,45 +180,118 @@ async function fetchCommand(args: readonly string[], io: Io): Promise<number> {
   }
 
   const retrieved = new Date().toISOString().substring(0, 10)
-  const fetched: Record<string, RangeSnapshot> = {}
+  const fetched: RangeSnapshot[] = []
   let offset = 0
   for (const provider of providers) {
     const sources = urls.length > 0 ? urls.slice(offset, offset + provider.urls.length) : provider.urls
     offset += provider.urls.length
-    const result = await fetchOne(provider, sources, existing[provider.name])
+    const result = await fetchOne(provider, sources, values['allow-redirects'] === true)
     if (typeof result === 'string') {
       io.stderr.write(`${provider.name}: ${visible(result)}\nproxy-trust: nothing written to ${visible(out)}\n`)
       return 1
     }
-    io.stderr.write(`${provider.name}: ${result.v4.length} IPv4 and ${result.v6.length} IPv6 subnets from ${visible(sources.join(' '))}\n`)
-    fetched[provider.name] = { name: provider.name, source: sources.join(' '), retrieved, v4: result.v4, v6: result.v6 }
+    const source = result.urls.join(' ')
+    io.stderr.write(`${provider.name}: ${result.subnets.v4.length} IPv4 and ${result.subnets.v6.length} IPv6 subnets from ${visible(source)}\n`)
+    fetched.push({ name: provider.name, source, retrieved, v4: result.subnets.v4, v6: result.subnets.v6 })
   }
 
-  const names = { ...existing, ...fetched }
-  // written whole to a sibling, then moved into place: a reader never sees half a file
-  const temporary = `${out}.${process.pid}.tmp`
+  const accept = values['accept-change'] === true
+  let refused: string | undefined
   try {
-    writeFileSync(temporary, JSON.stringify(names, null, 2) + '\n')
-    renameSync(temporary, out)
+    // the file is read again under the lock: a run that wrote it meanwhile keeps its update
+    refused = await updateRangesFile(out, (existing) => {
+      for (const snapshot of fetched) {
+        const provider = providers.find((known) => known.name === snapshot.name) as Provider
+        const before = existing[snapshot.name]
+        const change = changeOf(isSnapshot(before) ? before : provider.snapshot, snapshot)
+        if (!change.beyond) continue
+        // each line escaped on its own: the subnets come from the network
+        io.stderr.write(`${snapshot.name}: ${describeChange(change).split('\n').map(visible).join('\n')}\n`)
+        if (!accept) return `${snapshot.name}: a change beyond a factor of ${CHANGE_BOUND}: check the list at its source, then pass --accept-change to write it`
+        io.stderr.write(`${snapshot.name}: change accepted (--accept-change)\n`)
+      }
+      return { ...existing, ...Object.fromEntries(fetched.map((snapshot) => [snapshot.name, snapshot])) }
+    })
   } catch (error) {
-    rmSync(temporary, { force: true })
     io.stderr.write(`proxy-trust: ${visible(`cannot write ${out}: ${(error as Error).message}`)}\n`)
     return 1
   }
-  io.stderr.write(`wrote ${Object.keys(fetched).join(', ')} to ${visible(out)}\n`)
+  if (refused !== undefined) {
+    io.stderr.write(`${refused}\nproxy-trust: nothing written to ${visible(out)}\n`)
+    return 1
+  }
+  io.stderr.write(`wrote ${fetched.map((snapshot) => snapshot.name).join(', ')} to ${visible(out)}\n`)
   return 0
 }
 
-/** One provider's subnets, fetched and checked, or what went wrong. */
-async function fetchOne(provider: Provider, sources: readonly string[], before: RangeValue | undefined): Promise<Subnets | string> {
-  let subnets: Subnets
+/** One provider's subnets, fetched and checked, with the URLs actually read, or what went wrong. */
+async function fetchOne(provider: Provider, sources: readonly string[], allowRedirects: boolean): Promise<{ subnets: Subnets; urls: readonly string[] } | string> {
   try {
-    const bodies: string[] = []
-    for (const url of sources) bodies.push(await download(url))
-    subnets = provider.parse(bodies)
+    const fetched = await fetchList(provider, sources, { allowRedirects })
+    // without validators there is always a body
+    const { subnets, urls } = fetched as Extract<typeof fetched, { status: 'ok' }>
+    return listProblem(subnets) ?? { subnets, urls }
   } catch (error) {
     return (error as Error).message
   }
-  const previous = isSnapshot(before) ? before : provider.snapshot
-  return checkSubnets(subnets, previous) ?? subnets
+}
+
+/** What serve's watch flags give. */
+export interface WatchFlags {
+  readonly 'watch-ranges'?: string | undefined
+  readonly 'watch-url'?: string[] | undefined
+  readonly 'watch-interval'?: string | undefined
+  readonly 'watch-cache'?: string | undefined
+}
+
+/**
+ * The watcher `serve --watch-ranges cloudflare,fastly` runs (undefined without the flag), with each
+ * event written to stderr as one escaped line: `ranges: cloudflare: 1 added, 0 removed from URL`,
+ * `ranges: cloudflare: <why>; retrying in 90 s`, `warning: RANGES_STALE: …`.
+ */
+export function watchOf(values: WatchFlags, io: Io): (WatchedRanges & Readonly<Record<string, RangeSnapshot>>) | undefined {
+  const list = values['watch-ranges']
+  if (list === undefined) {
+    if (values['watch-url'] !== undefined || values['watch-interval'] !== undefined || values['watch-cache'] !== undefined) {
+      throw new UsageError('--watch-url, --watch-interval and --watch-cache need --watch-ranges PROVIDER[,PROVIDER...]')
+    }
+    return undefined
+  }
+  const names = list.split(',').map((name) => name.trim())
+  const providers = names.map((name) => {
+    const provider = providerNamed(name)
+    if (typeof provider === 'string') throw new UsageError(`invalid --watch-ranges: ${provider}`)
+    return provider
+  })
+  const given = values['watch-url'] ?? []
+  const needed = providers.reduce((sum, provider) => sum + provider.urls.length, 0)
+  if (given.length > 0 && given.length !== needed) {
+    throw new UsageError(`--watch-url given ${given.length} times: ${providers.map((p) => `${p.name} takes ${p.urls.length} (${p.parts.join(', ')})`).join(', ')}`)
+  }
+  const interval = values['watch-interval']
+  if (interval !== undefined && !/^[1-9][0-9]*$/.test(interval)) {
+    throw new UsageError(`invalid --watch-interval ${JSON.stringify(interval)}: expected a whole number of milliseconds of at least 1`)
+  }
+  const urls: Record<string, readonly string[]> = {}
+  let offset = 0
+  for (const provider of providers) {
+    if (given.length > 0) urls[provider.name] = given.slice(offset, offset + provider.urls.length)
+    offset += provider.urls.length
+  }
+  const watcher = watchRanges(names, {
+    urls,
+    ...(interval === undefined ? {} : { interval: Number(interval) }),
+    ...(values['watch-cache'] === undefined ? {} : { cacheFile: values['watch-cache'] }),
+  })
+  watcher.on('update', ({ provider, added, removed, source }) => {
+    io.stderr.write(`ranges: ${provider}: ${added.length} added, ${removed.length} removed from ${visible(source)}\n`)
+  })
+  watcher.on('error', ({ provider, error, retryIn }) => {
+    const retry = retryIn > 0 ? `; retrying in ${Math.ceil(retryIn / 1000)} s` : ''
+    io.stderr.write(`ranges: ${provider}: ${error.message.split('\n').map(visible).join(' ')}${retry}\n`)
+  })
+  watcher.on('stale', ({ provider, age }) => {
+    io.stderr.write(`warning: RANGES_STALE: ${provider}: no successful refresh for ${Math.floor(age / 86_400_000)} days; the last good list stays in force\n`)
+  })
+  return watcher
 }

@@ -6,6 +6,7 @@ import { buildTable, holdsAddress, Kind, matchingLabel, parseAddress, parseRange
 import { shareProtocol } from './copies.js'
 import { describeValue, resolveOptions, EXPRESS, type ResolvedOptions, type TrustOptions } from './options.js'
 import { compileRanges, type NamedRange, type SnapshotUse } from './ranges.js'
+import type { LiveCell } from '../ranges/live.js'
 
 /**
  * A trust predicate: is the address at hop `i` (0 is the socket peer, 1 the rightmost
@@ -36,6 +37,8 @@ export interface Compiled {
   readonly options: ResolvedOptions
   /** The provider snapshots the setting's range names stand for, in the setting's order (none when absent). */
   readonly snapshots?: readonly SnapshotUse[]
+  /** For a setting that names a watched list: what rebuilds its table after a swap (kept alive here). */
+  readonly rebuild?: () => void
 }
 
 /**
@@ -162,13 +165,26 @@ export function compileList(val: unknown, options: ResolvedOptions = EXPRESS, us
   }
 
   const names = options.extendedRanges ? extendedRanges : namedRanges
+  const { ranges, labels, snapshots, cells } = collect(entries, names, user, options)
+  if (cells.length === 0) return trustTable(buildTable(ranges, labels, options.matchZones), options.strict, snapshots)
+  return trustLive(() => collect(entries, names, user, options), options, snapshots)
+}
+
+/** The ranges and labels of a setting's entries, the snapshots they use, and whether one is watched. */
+function collect(entries: readonly unknown[], names: ReadonlyMap<string, NamedRange>, user: ReadonlyMap<string, NamedRange> | undefined, options: ResolvedOptions): {
+  ranges: Range[]; labels: string[]; snapshots: SnapshotUse[]; cells: LiveCell[]
+} {
   const ranges: Range[] = []
   const labels: string[] = []
   const snapshots: SnapshotUse[] = []
+  const cells: LiveCell[] = []
   for (const entry of entries) {
     const text = entryText(entry)
     const key = text ?? nameOf(entry)
-    const named = key === undefined ? undefined : user?.get(key) ?? names.get(key)
+    const found = key === undefined ? undefined : user?.get(key) ?? names.get(key)
+    // a watched list is read as it is in force now (at compile time, and again after each swap)
+    if (found?.live !== undefined) cells.push(found.live.cell)
+    const named = found?.live === undefined ? found : found.live.current()
     if (named) {
       for (let k = 0; k < named.ranges.length; k++) {
         ranges.push(named.ranges[k] as Range)
@@ -182,7 +198,26 @@ export function compileList(val: unknown, options: ResolvedOptions = EXPRESS, us
       labels.push(text)
     }
   }
-  return trustTable(buildTable(ranges, labels, options.matchZones), options.strict, snapshots)
+  return { ranges, labels, snapshots, cells }
+}
+
+/**
+ * A table predicate over a setting that names a watched list: the same shape and the same per-request
+ * code as a static table, reading the table from its shape, whose `table` each swap replaces by one
+ * assignment (built before it, outside any request). A walk reads the shape synchronously, so a
+ * request sees the table before a swap or after it, never a mix.
+ */
+function trustLive(build: () => ReturnType<typeof collect>, options: ResolvedOptions, snapshots: readonly SnapshotUse[]): TrustFn {
+  const first = build()
+  const shape: { kind: 'table'; table: RangeTable; strict: boolean } = { kind: 'table', table: buildTable(first.ranges, first.labels, options.matchZones), strict: options.strict }
+  const rebuild = (): void => {
+    const now = build()
+    shape.table = buildTable(now.ranges, now.labels, options.matchZones)
+  }
+  for (const cell of new Set(first.cells)) cell.subscribe(rebuild)
+  const trust: TrustFn = (addr) => holdsAddress(shape.table, addr, 0, -1, shape.strict, scratch)
+  // the record holds `rebuild`, which the cells hold only weakly: it lives as long as the predicate
+  return mark(trust, { shape, call: trust, options: EXPRESS, snapshots, rebuild })
 }
 
 /**

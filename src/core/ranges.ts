@@ -3,6 +3,8 @@
 
 import { parseRange, type Range } from './address.js'
 import { describeValue } from './options.js'
+import { liveOf, type LiveCell } from '../ranges/live.js'
+import { listProblem } from '../ranges/validate.js'
 
 /**
  * A provider's published address list as retrieved on one day, from `proxy-trust/ranges` or
@@ -42,6 +44,11 @@ export interface NamedRange {
   readonly ranges: readonly Range[]
   readonly labels: readonly string[]
   readonly snapshot: SnapshotUse | undefined
+  /**
+   * For a list `watchRanges` keeps current: its cell, and the name compiled again from the list in
+   * force (after a swap; the list was validated before it was swapped in).
+   */
+  readonly live?: { readonly cell: LiveCell; readonly current: () => NamedRange }
 }
 
 /** The names built into every setting (Express's three) and those `extendedRanges` adds. */
@@ -95,6 +102,8 @@ function compileValue(name: string, value: unknown, strict: boolean): NamedRange
     return { ...compileEntries(name, value, strict, 0), snapshot: undefined }
   }
   if (!isSnapshot(value)) fail(`range ${name}`, value, 'addresses and subnets, or a snapshot')
+  const cell = liveOf(value)
+  if (cell !== undefined) return liveNamed(name, cell, strict)
   const { name: provider, source, retrieved, v4, v6 } = value
   if (typeof provider !== 'string' || !NAME.test(provider.toLowerCase())) fail(`range ${name} name`, provider, 'the provider\'s name')
   if (typeof source !== 'string' || source === '') fail(`range ${name} source`, source, 'the URL the list came from')
@@ -104,6 +113,9 @@ function compileValue(name: string, value: unknown, strict: boolean): NamedRange
   if (v4.length + v6.length === 0) fail(`range ${name}`, value, 'a snapshot with at least one subnet')
   const four = compileEntries(name, v4, strict, 4)
   const six = compileEntries(name, v6, strict, 6)
+  // a provider's list, wherever it came from, passes the one check (too wide, special-purpose)
+  const problem = listProblem({ v4: v4 as string[], v6: v6 as string[] })
+  if (problem !== undefined) throw new TypeError(`invalid range ${name}: ${problem} (a provider's list never holds it; check the list at its source)`)
   return {
     ranges: [...four.ranges, ...six.ranges],
     labels: [...four.labels, ...six.labels],
@@ -128,4 +140,19 @@ function compileEntries(name: string, entries: readonly unknown[], strict: boole
     labels.push(`${name} (${entry})`)
   }
   return { ranges, labels }
+}
+
+/**
+ * A watched list under `name`: compiled from the list in force now and again after each swap, with a
+ * snapshot use whose source and day are read when asked (so that ages and RANGES_STALE are live).
+ */
+function liveNamed(name: string, cell: LiveCell, strict: boolean): NamedRange {
+  const snapshot: SnapshotUse = {
+    name,
+    provider: cell.snapshot.name,
+    get source() { return cell.snapshot.source },
+    get retrieved() { return cell.snapshot.retrieved },
+  }
+  const current = (): NamedRange => ({ ...compileValue(name, { ...cell.snapshot }, strict), snapshot, live: { cell, current } })
+  return current()
 }

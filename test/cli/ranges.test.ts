@@ -2,25 +2,27 @@
 // each provider's official format, the checks on fetched lists, and the --ranges and --range flags
 // of explain and serve.
 
+import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { main, type Io } from '../../src/cli/command.js'
-import { checkSubnets, parseCloudFront, parseFastly, parseGoogleLoadBalancers, parseLines, PROVIDERS } from '../../src/cli/providers.js'
+import { parseCloudFront, parseFastly, parseGoogleLoadBalancers, parseLines, PROVIDERS } from '../../src/ranges/providers.js'
 import { rangesOf } from '../../src/cli/ranges.js'
 import { cloudflare, cloudfront, fastly, googleLoadBalancers } from '../../src/core/snapshots.js'
-import { loadRanges } from '../../src/core/ranges-file.js'
+import { loadRanges } from '../../src/ranges/file.js'
 
 function fixture(name: string): string {
   return readFileSync(new URL(`../fixtures/ranges/${name}`, import.meta.url), 'utf8')
 }
 
 /** What the local server answers for each path: a fixture copy of an official file, or a failure. */
-const ROUTES: Record<string, { status: number; body: string }> = {
+const ROUTES: Record<string, { status: number; body: string; location?: string }> = {
   '/ips-v4': { status: 200, body: fixture('cloudflare-ips-v4.txt') },
   '/ips-v6': { status: 200, body: fixture('cloudflare-ips-v6.txt') },
   '/public-ip-list': { status: 200, body: fixture('fastly-public-ip-list.json') },
@@ -33,6 +35,13 @@ const ROUTES: Record<string, { status: number; body: string }> = {
   '/v6-in-v4': { status: 200, body: '2606:4700::/32\n' },
   '/not-json': { status: 200, body: '<html>' },
   '/hostile': { status: 200, body: '\x1b[2J\u202e/24\n' },
+  '/ips-v6-global': { status: 200, body: `${fixture('cloudflare-ips-v6.txt')}2000::/3\n` },
+  '/ips-v6-nat64': { status: 200, body: `${fixture('cloudflare-ips-v6.txt')}64:ff9b::/96\n` },
+  '/ips-v4-wide': { status: 200, body: `${fixture('cloudflare-ips-v4.txt')}32.0.0.0/3\n` },
+  '/ips-v4-more': { status: 200, body: `${fixture('cloudflare-ips-v4.txt')}203.0.113.0/24\n` },
+  '/ips-v4-half': { status: 200, body: fixture('cloudflare-ips-v4.txt').split('\n').slice(0, 3).join('\n') },
+  '/moved': { status: 302, body: '', location: '/public-ip-list' },
+  '/moved-away': { status: 302, body: '', location: 'http://localhost:{port}/public-ip-list' },
 }
 
 let server: http.Server
@@ -42,7 +51,8 @@ let dir = ''
 beforeAll(async () => {
   server = http.createServer((req, res) => {
     const route = ROUTES[req.url ?? ''] ?? { status: 404, body: '' }
-    res.writeHead(route.status, { 'content-type': 'text/plain' }).end(route.body)
+    const location = route.location?.replace('{port}', String((server.address() as AddressInfo).port))
+    res.writeHead(route.status, { 'content-type': 'text/plain', ...(location === undefined ? {} : { location }) }).end(route.body)
   })
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
@@ -166,7 +176,7 @@ describe('proxy-trust ranges fetch', () => {
     const out = join(dir, 'no-such-folder', 'ranges.json')
     const { code, stderr } = await run(['ranges', 'fetch', 'fastly', '--out', out, '--url', `${base}/public-ip-list`])
     expect(code).toBe(1)
-    expect(stderr.split('\n').slice(-2)).toEqual([`proxy-trust: cannot write ${out}: ENOENT: no such file or directory, open '${out}.${process.pid}.tmp'`, ''])
+    expect(stderr.split('\n').slice(-2)).toEqual([`proxy-trust: cannot write ${out}: ENOENT: no such file or directory, open '${out}.lock'`, ''])
     expect(existsSync(join(dir, 'no-such-folder'))).toBe(false)
   })
 
@@ -174,9 +184,13 @@ describe('proxy-trust ranges fetch', () => {
     { name: 'fail: an HTTP error', args: ['fastly', '--url', '/missing'], message: 'fastly: {base}/missing: HTTP 404' },
     { name: 'fail: not the official format', args: ['fastly', '--url', '/not-json'], message: /^fastly: public-ip-list: not JSON \(.+\)$/ },
     { name: 'fail: IPv6 where IPv4 belongs', args: ['cloudflare', '--url', '/v6-in-v4', '--url', '/ips-v6'], message: 'cloudflare: ips-v4: "2606:4700::/32" is not an IPv4 subnet' },
-    { name: 'fail: a private range', args: ['cloudflare', '--url', '/private', '--url', '/ips-v6'], message: 'cloudflare: 10.0.0.0/8 overlaps 10.0.0.0/8, which no public proxy connects from' },
-    { name: 'fail: a whole address family', args: ['cloudflare', '--url', '/everything', '--url', '/ips-v6'], message: 'cloudflare: 0.0.0.0/0 is a whole address family' },
-    { name: 'fail: shrunk beyond the bound', args: ['cloudflare', '--url', '/one', '--url', '/ips-v6'], message: 'cloudflare: 8 subnets against 22 before, beyond a factor of 2: check the list at its source' },
+    { name: 'fail: a private range', args: ['cloudflare', '--url', '/private', '--url', '/ips-v6'], message: 'cloudflare: 10.0.0.0/8 overlaps 10.0.0.0/8 (private, RFC 1918), which no public proxy connects from' },
+    { name: 'fail: a whole address family', args: ['cloudflare', '--url', '/everything', '--url', '/ips-v6'], message: 'cloudflare: 0.0.0.0/0 is wider than a provider publishes (IPv4 subnets must be /8 or longer)' },
+    { name: 'fail: every global IPv6 address added (2000::/3)', args: ['cloudflare', '--url', '/ips-v4', '--url', '/ips-v6-global'], message: 'cloudflare: 2000::/3 is wider than a provider publishes (IPv6 subnets must be /16 or longer)' },
+    { name: 'fail: an eighth of IPv4 added (32.0.0.0/3)', args: ['cloudflare', '--url', '/ips-v4-wide', '--url', '/ips-v6'], message: 'cloudflare: 32.0.0.0/3 is wider than a provider publishes (IPv4 subnets must be /8 or longer)' },
+    { name: 'fail: the NAT64 prefix added', args: ['cloudflare', '--url', '/ips-v4', '--url', '/ips-v6-nat64'], message: 'cloudflare: 64:ff9b::/96 overlaps 64:ff9b::/96 (IPv4/IPv6 translation, RFC 6052), which no public proxy connects from' },
+    { name: 'fail: a redirect to another host', args: ['fastly', '--url', '/moved-away'], message: 'fastly: {base}/moved-away: redirected to another host (http://localhost:{port}/public-ip-list); pass --allow-redirects to follow it, or give that URL' },
+    { name: 'fail: shrunk beyond the bound', args: ['cloudflare', '--url', '/one', '--url', '/ips-v6'], message: 'cloudflare: a change beyond a factor of 2: check the list at its source, then pass --accept-change to write it' },
     { name: 'fail: a list that would drive the terminal, shown escaped', args: ['cloudflare', '--url', '/hostile', '--url', '/ips-v6'], message: 'cloudflare: ips-v4: "\\u001b[2J\\u202e/24" is not a subnet (invalid IP address: \\x1b[2J\\u202e)' },
     { name: 'fail: a later provider fails', args: ['fastly', 'cloudflare', '--url', '/public-ip-list', '--url', '/missing', '--url', '/ips-v6'], message: 'cloudflare: {base}/missing: HTTP 404' },
   ]
@@ -186,7 +200,7 @@ describe('proxy-trust ranges fetch', () => {
     const { code, stderr } = await run(['ranges', 'fetch', ...argv, '--out', out])
     expect(code).toBe(1)
     const [problem, ...rest] = stderr.split('\n').slice(-3)
-    if (typeof message === 'string') expect(problem).toBe(message.replace('{base}', base))
+    if (typeof message === 'string') expect(problem).toBe(message.replace('{base}', base).replace('{port}', base.replace(/^.*:/, '')))
     else expect(problem).toMatch(message)
     expect(rest).toEqual([`proxy-trust: nothing written to ${out}`, ''])
     expect(existsSync(out)).toBe(false)
@@ -202,7 +216,81 @@ describe('proxy-trust ranges fetch', () => {
     expect(readFileSync(out, 'utf8')).toBe('{"Office": ["203.0.113.0/24"]}')
   })
 
+  it('records the URL read after a redirect on the same host as the source', async () => {
+    const out = outFile()
+    const { code, stderr } = await run(['ranges', 'fetch', 'fastly', '--out', out, '--url', `${base}/moved`])
+    expect([code, stderr.split('\n')[0]]).toEqual([0, `fastly: 19 IPv4 and 2 IPv6 subnets from ${base}/public-ip-list`])
+    expect((loadRanges(out).fastly as { source: string }).source).toBe(`${base}/public-ip-list`)
+  })
+
+  it('follows a redirect to another host with --allow-redirects, and records where it went', async () => {
+    const out = outFile()
+    const { code } = await run(['ranges', 'fetch', 'fastly', '--out', out, '--url', `${base}/moved-away`, '--allow-redirects'])
+    expect(code).toBe(0)
+    expect((loadRanges(out).fastly as { source: string }).source).toBe(`http://localhost:${base.replace(/^.*:/, '')}/public-ip-list`)
+  })
+
+  it('prints a change beyond the bound and writes it only with --accept-change', async () => {
+    const out = outFile()
+    const argv = ['ranges', 'fetch', 'cloudflare', '--out', out, '--url', `${base}/ips-v4-half`, '--url', `${base}/ips-v6`]
+    const refused = await run(argv)
+    const removed = cloudflare.v4.slice(3).map((entry) => `  - ${entry}`)
+    expect(refused.code).toBe(1)
+    expect(refused.stderr.split('\n').slice(1)).toEqual([
+      'cloudflare: 10 subnets against 22 before (0 added, 12 removed)', ...removed,
+      'cloudflare: a change beyond a factor of 2: check the list at its source, then pass --accept-change to write it',
+      `proxy-trust: nothing written to ${out}`, '',
+    ])
+    const accepted = await run([...argv, '--accept-change'])
+    expect(accepted.code).toBe(0)
+    expect(accepted.stderr.split('\n').slice(1)).toEqual([
+      'cloudflare: 10 subnets against 22 before (0 added, 12 removed)', ...removed,
+      'cloudflare: change accepted (--accept-change)',
+      `wrote cloudflare to ${out}`, '',
+    ])
+    expect((loadRanges(out).cloudflare as { v4: readonly string[] }).v4).toEqual(cloudflare.v4.slice(0, 3))
+  })
+
+  it('loses no provider when two fetches write one file at once', async () => {
+    const out = outFile()
+    const results = await Promise.all([
+      run(['ranges', 'fetch', 'fastly', '--out', out, '--url', `${base}/public-ip-list`]),
+      run(['ranges', 'fetch', 'cloudfront', '--out', out, '--url', `${base}/ip-ranges.json`]),
+    ])
+    expect(results.map((result) => result.code)).toEqual([0, 0])
+    expect(Object.keys(loadRanges(out)).sort()).toEqual(['cloudfront', 'fastly'])
+  })
+
+  it('loses no provider when two ranges fetch processes write one file at once (the built executable)', async () => {
+    const cli = fileURLToPath(new URL('../../dist/esm/cli.js', import.meta.url))
+    if (!existsSync(cli)) throw new Error('dist/esm/cli.js is missing: run `node scripts/build.mjs` first')
+    const out = outFile()
+    const runs = [['fastly', '/public-ip-list'], ['cloudfront', '/ip-ranges.json'], ['google-lb', '/firewall-rules.md.txt']].map(([name, path]) => {
+      const child = spawn(process.execPath, [cli, 'ranges', 'fetch', name as string, '--out', out, '--url', `${base}${path as string}`], { stdio: 'ignore' })
+      return once(child, 'exit')
+    })
+    expect((await Promise.all(runs)).map(([code]) => code as number)).toEqual([0, 0, 0])
+    expect(Object.keys(loadRanges(out)).sort()).toEqual(['cloudfront', 'fastly', 'google-lb'])
+  })
+
+  it('writes through neither a planted temporary-file link nor replaces an --out link, and keeps the mode', async () => {
+    const sub = mkdtempSync(join(dir, 'links-'))
+    const target = join(sub, 'target.json')
+    const out = join(sub, 'ranges.json')
+    const victim = join(sub, 'victim')
+    writeFileSync(target, '{}', { mode: 0o400 })
+    symlinkSync(target, out)
+    writeFileSync(victim, 'precious')
+    symlinkSync(victim, `${out}.${process.pid}.tmp`)
+    expect((await run(['ranges', 'fetch', 'fastly', '--out', out, '--url', `${base}/public-ip-list`])).code).toBe(0)
+    expect(readFileSync(victim, 'utf8')).toBe('precious')
+    expect(lstatSync(out).isSymbolicLink()).toBe(true)
+    expect(Object.keys(loadRanges(target))).toEqual(['fastly'])
+    expect(statSync(target).mode & 0o7777).toBe(0o400)
+  })
+
   const usage = [
+    { name: 'error: a mistyped provider, with a suggestion', argv: ['fetch', 'cloudfare', '--out', 'x.json'], stderr: 'unknown provider "cloudfare": did you mean cloudflare? expected cloudflare, fastly, cloudfront, google-lb' },
     { name: 'error: no provider', argv: ['fetch', '--out', 'x.json'], stderr: 'missing provider: name one or more (see proxy-trust ranges --help)' },
     { name: 'error: an unknown provider', argv: ['fetch', 'akamai', '--out', 'x.json'], stderr: 'unknown provider "akamai": expected cloudflare, fastly, cloudfront, google-lb' },
     { name: 'error: no --out', argv: ['fetch', 'fastly'], stderr: 'missing --out FILE (see proxy-trust ranges --help)' },
@@ -237,6 +325,16 @@ describe('proxy-trust ranges list', () => {
 })
 
 describe('the official formats', () => {
+  it('reads a 320 KB Google row of hex digits in linear time, finding the subnets in it', () => {
+    const row = `${'| Global external Application Load Balancer | '}${'1'.repeat(320 * 1024)} 35.191.0.0/16 x${'a:'.repeat(1000)}/999999 \`130.211.0.0/22\`|`
+    expect(parseGoogleLoadBalancers(`# rules\n${row}\n`)).toEqual({ v4: ['35.191.0.0/16', '130.211.0.0/22'], v6: [] })
+  })
+
+  it('drops duplicates among 80,000 lines by a set, keeping the first of each', () => {
+    const lines = Array.from({ length: 80_000 }, (_, k) => `1.${(k >> 8) & 255}.${k & 255}.0/24`)
+    expect(parseLines([...lines, ...lines].join('\n'), 4, 'ips-v4')).toEqual([...new Set(lines)])
+  })
+
   it('reads Cloudflare\'s lines, skipping blank ones and the final newline', () => {
     expect(parseLines('173.245.48.0/20\r\n\n103.21.244.0/22\n', 4, 'ips-v4')).toEqual(['173.245.48.0/20', '103.21.244.0/22'])
   })
@@ -281,34 +379,6 @@ describe('the official formats', () => {
     expect(parseGoogleLoadBalancers(fixture('google-load-balancing-firewall-rules.md'))).toEqual({
       v4: ['35.191.0.0/16', '130.211.0.0/22'], v6: ['2600:2d00:1:b029::/64', '2600:2d00:1:1::/64'],
     })
-  })
-})
-
-describe('checkSubnets', () => {
-  const previous = { v4: ['198.51.100.0/24', '203.0.113.0/24'], v6: ['2001:db8::/32'] }
-  it.each([
-    ['a list like the last one', { v4: ['198.51.100.0/24'], v6: ['2001:db8::/32', '2001:db9::/32'] }, undefined],
-    ['fail: empty', { v4: [], v6: [] }, 'the list is empty'],
-    ['fail: ::/0', { v4: [], v6: ['::/0'] }, '::/0 is a whole address family'],
-    ['fail: loopback', { v4: ['127.0.0.1'], v6: [] }, '127.0.0.1 overlaps 127.0.0.0/8, which no public proxy connects from'],
-    ['fail: a supernet of a private range', { v4: ['8.0.0.0/5'], v6: [] }, '8.0.0.0/5 overlaps 10.0.0.0/8, which no public proxy connects from'],
-    ['fail: shared address space', { v4: ['100.64.1.0/24'], v6: [] }, '100.64.1.0/24 overlaps 100.64.0.0/10, which no public proxy connects from'],
-    ['fail: unique local IPv6', { v4: [], v6: ['fd00::/8'] }, 'fd00::/8 overlaps fc00::/7, which no public proxy connects from'],
-    ['fail: link-local IPv6 by its last bits', { v4: [], v6: ['fe80::1'] }, 'fe80::1 overlaps fe80::/10, which no public proxy connects from'],
-    ['fail: IPv6 loopback', { v4: [], v6: ['::1'] }, '::1 overlaps ::1/128, which no public proxy connects from'],
-    ['fail: a mapped subnet that matches nothing', { v4: [], v6: ['::ffff:0:0/80'] }, '::ffff:0:0/80 matches no address'],
-    ['fail: grown beyond twice', { v4: ['1.0.0.0/24', '1.0.1.0/24', '1.0.2.0/24', '1.0.3.0/24', '1.0.4.0/24', '1.0.5.0/24', '1.0.6.0/24'], v6: [] }, '7 subnets against 3 before, beyond a factor of 2: check the list at its source'],
-  ])('%s', (_name, subnets, problem) => {
-    expect(checkSubnets(subnets, previous)).toBe(problem)
-  })
-
-  it('passes every shipped snapshot against itself', () => {
-    for (const { snapshot } of PROVIDERS) expect(checkSubnets(snapshot, snapshot)).toBeUndefined()
-  })
-
-  it('tells a public IPv6 subnet that shares leading words from a special one', () => {
-    expect(checkSubnets({ v4: [], v6: ['::2/128'] }, { v4: [], v6: ['::2/128'] })).toBeUndefined()
-    expect(checkSubnets({ v4: [], v6: ['2001:db8::/32'] }, { v4: [], v6: ['2001:db8::/32'] })).toBeUndefined()
   })
 })
 
@@ -359,5 +429,81 @@ describe('--ranges and --range', () => {
     stop?.('SIGTERM')
     expect(await running).toBe(0)
     expect(memory.stderr()).toMatch(/^warning: RANGES_STALE: range cdn is a fastly snapshot retrieved 2020-01-01, [0-9]+ days ago \(more than 180\)\n/)
+  })
+})
+
+describe('serve --watch-ranges', () => {
+  /** Run serve in this process until `stop` is called; resolves with its exit code and output. */
+  function serve(argv: readonly string[]): { stop: () => void; done: Promise<{ code: number; stdout: string; stderr: string }>; stderr: () => string; stdout: () => string } {
+    const memory = memoryIo()
+    let signal: ((name: string) => void) | undefined
+    const io: Io = { ...memory.io, onSignal: (handler) => { signal = handler; return () => undefined } }
+    const done = main(['serve', '--port', '0', ...argv], io).then((code) => ({ code, stdout: memory.stdout(), stderr: memory.stderr() }))
+    return { stop: () => signal?.('SIGTERM'), done, stderr: memory.stderr, stdout: memory.stdout }
+  }
+
+  async function until(check: () => boolean): Promise<void> {
+    while (!check()) await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+
+  it('trusts the watched list by name, logs each update, and shows the list\'s source and age', async () => {
+    const server = serve(['--trust', 'loopback, cloudflare', '--watch-ranges', 'cloudflare', '--watch-url', `${base}/ips-v4-more`, '--watch-url', `${base}/ips-v6`, '--watch-interval', '60000'])
+    await until(() => server.stderr().includes('ranges: cloudflare:'))
+    expect(server.stderr()).toContain(`ranges: cloudflare: 1 added, 0 removed from ${base}/ips-v4-more ${base}/ips-v6\n`)
+    const port = /:(\d+)\/\n/.exec(server.stdout())?.[1]
+    const reply = await fetch(`http://127.0.0.1:${port}/?format=json`)
+    const json = await reply.json() as { ranges: { name: string; source: string; days: number }[] }
+    expect(json.ranges).toEqual([{ name: 'cloudflare', provider: 'cloudflare', source: `${base}/ips-v4-more ${base}/ips-v6`, retrieved: today, days: 0 }])
+    server.stop()
+    expect((await server.done).code).toBe(0)
+  })
+
+  it('logs a refused list with the retry, and keeps the last good one', async () => {
+    const cache = join(dir, 'watch-cache.json')
+    const server = serve(['--trust', 'cloudflare', '--watch-ranges', 'cloudflare', '--watch-url', `${base}/ips-v4`, '--watch-url', `${base}/ips-v6-global`, '--watch-cache', cache])
+    await until(() => server.stderr().includes('ranges: cloudflare:'))
+    expect(server.stderr()).toContain('ranges: cloudflare: list refused: 2000::/3 is wider than a provider publishes (IPv6 subnets must be /16 or longer); retrying in 5400 s\n')
+    server.stop()
+    expect((await server.done).code).toBe(0)
+    expect(existsSync(cache)).toBe(false)
+  })
+
+  it('logs a damaged cache file, and a list not refreshed for longer than a week as RANGES_STALE', async () => {
+    const damaged = join(dir, 'damaged-cache.json')
+    writeFileSync(damaged, '{')
+    const first = serve(['--trust', 'cloudflare', '--watch-ranges', 'cloudflare', '--watch-url', `${base}/ips-v4`, '--watch-url', `${base}/ips-v6`, '--watch-cache', damaged])
+    await until(() => first.stderr().includes('ranges: *:'))
+    expect(first.stderr()).toMatch(new RegExp(`ranges: \\*: invalid ranges file ${damaged.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: [^\n]+\n`))
+    first.stop()
+    await first.done
+    const old = join(dir, 'old-cache.json')
+    writeFileSync(old, JSON.stringify({ cloudflare: { ...cloudflare, retrieved: '2020-01-01' } }))
+    const second = serve(['--trust', 'cloudflare', '--watch-ranges', 'cloudflare', '--watch-url', `${base}/missing`, '--watch-url', `${base}/ips-v6`, '--watch-cache', old])
+    await until(() => second.stderr().includes('no successful refresh'))
+    expect(second.stderr()).toMatch(/\nwarning: RANGES_STALE: cloudflare: no successful refresh for \d+ days; the last good list stays in force\n/)
+    second.stop()
+    await second.done
+  })
+
+  it('closes the watcher when it cannot listen', async () => {
+    const blocker = http.createServer()
+    blocker.listen(0, '127.0.0.1')
+    await once(blocker, 'listening')
+    const memory = memoryIo()
+    const code = await main(['serve', '--port', String((blocker.address() as AddressInfo).port), '--trust', 'cloudflare', '--watch-ranges', 'cloudflare', '--watch-url', `${base}/ips-v4`, '--watch-url', `${base}/ips-v6`], memory.io)
+    blocker.close()
+    expect(code).toBe(1)
+    expect(memory.stderr()).toMatch(/cannot listen on 127\.0\.0\.1 port \d+: listen EADDRINUSE/)
+  })
+
+  it.each([
+    [['--watch-url', 'http://127.0.0.1/'], '--watch-url, --watch-interval and --watch-cache need --watch-ranges PROVIDER[,PROVIDER...]'],
+    [['--watch-cache', 'x.json'], '--watch-url, --watch-interval and --watch-cache need --watch-ranges PROVIDER[,PROVIDER...]'],
+    [['--watch-interval', '5'], '--watch-url, --watch-interval and --watch-cache need --watch-ranges PROVIDER[,PROVIDER...]'],
+    [['--watch-ranges', 'cloudfare'], 'invalid --watch-ranges: unknown provider "cloudfare": did you mean cloudflare? expected cloudflare, fastly, cloudfront, google-lb'],
+    [['--watch-ranges', 'fastly, cloudflare', '--watch-url', 'http://127.0.0.1/'], '--watch-url given 1 times: fastly takes 1 (public-ip-list), cloudflare takes 2 (IPv4, IPv6)'],
+    [['--watch-ranges', 'fastly', '--watch-interval', '0'], 'invalid --watch-interval "0": expected a whole number of milliseconds of at least 1'],
+  ])('error: %j', async (argv, message) => {
+    expect(await run(['serve', '--port', '0', ...argv])).toEqual({ code: 2, stdout: '', stderr: `proxy-trust: ${message}\n` })
   })
 })

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { compiledOf, compileTrust } from '../../src/core/compile.js'
 import { cloudflare, cloudfront, fastly, googleLoadBalancers } from '../../src/core/snapshots.js'
-import { parseCloudFront, parseFastly, parseGoogleLoadBalancers, parseLines, type Subnets } from '../../src/cli/providers.js'
+import { parseCloudFront, parseFastly, parseGoogleLoadBalancers, parseLines, type Subnets } from '../../src/ranges/providers.js'
 import type { RangeSnapshot } from '../../src/core/ranges.js'
 
 function fixture(name: string): string {

@@ -1,15 +1,13 @@
-// providers.ts: the providers `proxy-trust ranges fetch` knows: each one's official URLs, the parser
-// of its official format, and the checks a fetched list must pass before it is written.
+// providers.ts: the providers `ranges fetch` and `watchRanges` know: each one's official URLs and
+// the parser of its official format. Every parser is linear in the body's length (no regular
+// expression that can backtrack, no nested scan); what a list may hold is validate.ts's to say.
 
 import { parseRange, type Range } from '../core/address.js'
 import type { RangeSnapshot } from '../core/ranges.js'
 import { cloudflare, cloudfront, fastly, googleLoadBalancers } from '../core/snapshots.js'
+import type { Subnets } from './validate.js'
 
-/** A provider's subnets by family, in the order its list gives them. */
-export interface Subnets {
-  readonly v4: readonly string[]
-  readonly v6: readonly string[]
-}
+export type { Subnets } from './validate.js'
 
 /** What `ranges fetch` knows of one provider. */
 export interface Provider {
@@ -25,19 +23,21 @@ export interface Provider {
   readonly parse: (bodies: readonly string[]) => Subnets
 }
 
-/** Split subnets by family, each checked to be an address or subnet. */
+/** Split subnets by family, each checked to be an address or subnet, duplicates dropped (a set: linear). */
 function byFamily(entries: readonly string[], where: string): Subnets {
   const v4: string[] = []
   const v6: string[] = []
+  const seen = new Set<string>()
   for (const entry of entries) {
+    if (seen.has(entry)) continue
+    seen.add(entry)
     let range: Range
     try {
       range = parseRange(entry, true)
     } catch (error) {
       throw new Error(`${where}: ${JSON.stringify(entry)} is not a subnet (${(error as Error).message})`)
     }
-    const list = range.family === 4 ? v4 : v6
-    if (!list.includes(entry)) list.push(entry)
+    ;(range.family === 4 ? v4 : v6).push(entry)
   }
   return { v4, v6 }
 }
@@ -98,6 +98,37 @@ export function parseCloudFront(body: string): Subnets {
 /** The row of Google's firewall-rules page that lists the global external Application Load Balancer's ranges. */
 const GOOGLE_ROW = '| Global external Application Load Balancer |'
 
+/** Whether a character code may be part of a subnet written in a page: hex digits, `.`, `:` and `/`. */
+function subnetChar(c: number): boolean {
+  return (c >= 0x30 && c <= 0x3a) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66) || c === 0x2e || c === 0x2f /* 0-9 : A-F a-f . / */
+}
+
+/** A whole run that is a subnet: anchored at both ends, and with no nested repetition, so linear. */
+const PREFIX = /^[0-9A-Fa-f:.]+\/[0-9]{1,3}$/
+
+/**
+ * The words of `text` written as subnets (`130.211.0.0/22`, `2600:2d00:1:b029::/64`): runs of subnet
+ * characters, each taken whole when it is an address, a slash and one to three digits. One pass over
+ * the text, then an anchored test of each run, so the time is linear in the text's length (an
+ * unanchored global pattern restarts at every character of a long run, which is quadratic).
+ */
+export function subnetsIn(text: string): string[] {
+  const found: string[] = []
+  let start = -1
+  for (let i = 0; i <= text.length; i++) {
+    if (i < text.length && subnetChar(text.charCodeAt(i))) {
+      if (start === -1) start = i
+      continue
+    }
+    if (start !== -1) {
+      const word = text.substring(start, i)
+      if (PREFIX.test(word)) found.push(word)
+      start = -1
+    }
+  }
+  return found
+}
+
 /**
  * Google's load-balancing firewall rules page, as Markdown: the subnets in the row of the global
  * external Application Load Balancer (health check ranges, and the GFE proxy ranges, which are the
@@ -106,8 +137,7 @@ const GOOGLE_ROW = '| Global external Application Load Balancer |'
 export function parseGoogleLoadBalancers(body: string): Subnets {
   const row = body.split('\n').find((line) => line.startsWith(GOOGLE_ROW))
   if (row === undefined) throw new Error(`firewall rules page: no row starting ${JSON.stringify(GOOGLE_ROW)}`)
-  const found = row.match(/[0-9A-Fa-f:.]+\/[0-9]{1,3}/g) ?? []
-  return byFamily(found, 'firewall rules page')
+  return byFamily(subnetsIn(row), 'firewall rules page')
 }
 
 /** The providers, in `ranges list` order. */
@@ -142,56 +172,29 @@ export const PROVIDERS: readonly Provider[] = [
   },
 ]
 
-/**
- * Ranges no public provider's list may hold: RFC 6890's special-purpose blocks that a proxy on the
- * internet cannot connect from (this host, private, shared, loopback, link-local, multicast,
- * reserved; unspecified, loopback, unique local, link-local, multicast).
- */
-const SPECIAL = [
-  '0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12',
-  '192.168.0.0/16', '224.0.0.0/4', '240.0.0.0/4',
-  '::/128', '::1/128', 'fc00::/7', 'fe80::/10', 'ff00::/8',
-].map((note) => ({ note, range: parseRange(note) as Subnet }))
-
-/** A range that holds addresses: IPv4 or IPv6. */
-type Subnet = Exclude<Range, { readonly family: 0 }>
-
-/** Whether two subnets share any address (never across families). */
-function overlaps(a: Subnet, b: Subnet): boolean {
-  const prefix = Math.min(a.prefix, b.prefix)
-  if (a.family === 4 && b.family === 4) return prefix === 0 || (a.network ^ b.network) >>> (32 - prefix) === 0
-  if (a.family === 6 && b.family === 6) {
-    for (let word = 0; word < 4 && prefix > word * 32; word++) {
-      const bits = Math.min(32, prefix - word * 32)
-      if ((((a.network[word] as number) ^ (b.network[word] as number)) >>> (32 - bits)) !== 0) return false
+/** The edit distance between two short names (Levenshtein), for suggestions. */
+function distance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, k) => k)
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i]
+    for (let k = 1; k <= b.length; k++) {
+      next.push(Math.min((row[k] as number) + 1, (next[k - 1] as number) + 1, (row[k - 1] as number) + (a[i - 1] === b[k - 1] ? 0 : 1)))
     }
-    return true
+    row = next
   }
-  return false
+  return row[b.length] as number
 }
 
-/** Fetched lists may shrink to half or grow to twice the snapshot's size; beyond that, something is wrong. */
-export const CHANGE_BOUND = 2
-
 /**
- * Check a fetched list before it is written: at least one subnet, no /0, nothing special-purpose
- * (private, loopback, …), and a size within `CHANGE_BOUND` of `previous`. Returns the problem, or
- * undefined when there is none.
+ * The provider named `name`, or a UsageError-ready message: `unknown provider "cloudfare": did you
+ * mean cloudflare? expected …` when one provider's name is within two edits of it.
  */
-export function checkSubnets(subnets: Subnets, previous: Subnets): string | undefined {
-  const all = [...subnets.v4, ...subnets.v6]
-  if (all.length === 0) return 'the list is empty'
-  for (const entry of all) {
-    const range = parseRange(entry, true)
-    // proxy-addr 2.0.8 matches nothing with a mapped subnet shorter than /96
-    if (range.family === 0) return `${entry} matches no address`
-    if (range.prefix === 0) return `${entry} is a whole address family`
-    const special = SPECIAL.find((known) => overlaps(range, known.range))
-    if (special !== undefined) return `${entry} overlaps ${special.note}, which no public proxy connects from`
-  }
-  const before = previous.v4.length + previous.v6.length
-  if (all.length * CHANGE_BOUND < before || all.length > before * CHANGE_BOUND) {
-    return `${all.length} subnets against ${before} before, beyond a factor of ${CHANGE_BOUND}: check the list at its source`
-  }
-  return undefined
+export function providerNamed(name: string): Provider | string {
+  const provider = PROVIDERS.find((known) => known.name === name)
+  if (provider !== undefined) return provider
+  const expected = PROVIDERS.map((known) => known.name).join(', ')
+  // the distance costs the argument's length times a provider name's (at most ten): linear
+  const near = PROVIDERS.find((known) => distance(name.toLowerCase(), known.name) <= 2)
+  const hint = near === undefined ? '' : ` did you mean ${near.name}?`
+  return `unknown provider ${JSON.stringify(name)}:${hint} expected ${expected}`
 }
