@@ -1,0 +1,429 @@
+// parse.ts: the PROXY protocol header, version 1 (text) and version 2 (binary), read strictly by
+// HAProxy's specification, doc/proxy-protocol.txt (https://www.haproxy.org/download/3.0/doc/proxy-protocol.txt;
+// section numbers below are that document's). A pure function of the bytes received so far: it says
+// "need more", "invalid, because …" or "done, this many bytes, this header". It never throws.
+
+import { SocketAddress } from 'node:net'
+import { crc32c } from './crc32c.js'
+
+/** The SSL TLV (PP2_TYPE_SSL, section 2.2.6): how the client reached the balancer. */
+export interface ProxySsl {
+  /** PP2_CLIENT_SSL: the client connected over SSL/TLS. */
+  readonly ssl: boolean
+  /** PP2_CLIENT_CERT_CONN: the client presented a certificate on this connection. */
+  readonly certConnection: boolean
+  /** PP2_CLIENT_CERT_SESS: the client presented a certificate at least once in this TLS session. */
+  readonly certSession: boolean
+  /** The `verify` field is zero: the client presented a certificate and it was verified. */
+  readonly verified: boolean
+  /** PP2_SUBTYPE_SSL_VERSION, such as `TLSv1.3`. */
+  readonly version: string | undefined
+  /** PP2_SUBTYPE_SSL_CN: the Common Name of the client certificate's subject. */
+  readonly cn: string | undefined
+  /** PP2_SUBTYPE_SSL_CIPHER, such as `ECDHE-RSA-AES128-GCM-SHA256`. */
+  readonly cipher: string | undefined
+  /** PP2_SUBTYPE_SSL_SIG_ALG, such as `RSA-SHA256`. */
+  readonly sigAlg: string | undefined
+  /** PP2_SUBTYPE_SSL_KEY_ALG, such as `RSA2048`. */
+  readonly keyAlg: string | undefined
+  /** Sub-TLVs of other types (the group, the signature scheme, the client certificate, …), as bytes. */
+  readonly others: readonly ProxyTlv[]
+}
+
+/** A TLV as received: its type and a copy of its value. */
+export interface ProxyTlv {
+  readonly type: number
+  readonly value: Buffer
+}
+
+/** The TLVs of a version 2 header (section 2.2), typed where the specification or AWS defines them. */
+export interface ProxyTlvs {
+  /** PP2_TYPE_ALPN (0x01): the protocol the client negotiated, such as `h2`. */
+  readonly alpn: string | undefined
+  /** PP2_TYPE_AUTHORITY (0x02): the host name the client asked for (TLS SNI), UTF-8. */
+  readonly authority: string | undefined
+  /** PP2_TYPE_CRC32C (0x03): the header's checksum, verified before the header is accepted. */
+  readonly crc32c: number | undefined
+  /** PP2_TYPE_UNIQUE_ID (0x05): the balancer's identifier of the connection (at most 128 bytes). */
+  readonly uniqueId: Buffer | undefined
+  /** PP2_TYPE_SSL (0x20) and its sub-TLVs. */
+  readonly ssl: ProxySsl | undefined
+  /** PP2_TYPE_NETNS (0x30): the network namespace's name. */
+  readonly netns: string | undefined
+  /** AWS's PP2_TYPE_AWS (0xEA) with subtype PP2_SUBTYPE_AWS_VPCE_ID (0x01): the VPC endpoint ID. */
+  readonly awsVpcEndpointId: string | undefined
+  /** Every other TLV (custom, experimental, other AWS subtypes), in the order received. */
+  readonly unknown: readonly ProxyTlv[]
+}
+
+/** One end of the proxied connection, as the header announces it. */
+export interface ProxyEndpoint {
+  /** An IP address as Node reports one (`203.0.113.7`, `2001:db8::1`), or a unix socket's path. */
+  readonly address: string
+  /** The port; 0 for a unix socket. */
+  readonly port: number
+}
+
+/**
+ * A PROXY protocol header. `command` is `local` for a connection the balancer made itself (a health
+ * check: version 2's LOCAL); `family` is `unspec` when the header carries no usable address (version
+ * 1's UNKNOWN, version 2's UNSPEC): both keep the connection's own address.
+ */
+export interface ProxyHeader {
+  readonly version: 1 | 2
+  readonly command: 'proxy' | 'local'
+  readonly family: 'IPv4' | 'IPv6' | 'unix' | 'unspec'
+  /** `stream` (TCP), `dgram` (UDP) or `unspec`. */
+  readonly transport: 'stream' | 'dgram' | 'unspec'
+  /** The client, when the family has addresses. */
+  readonly source: ProxyEndpoint | undefined
+  /** The address the client connected to, when the family has addresses. */
+  readonly destination: ProxyEndpoint | undefined
+  /** The TLVs (version 2 only); undefined when there are none. */
+  readonly tlvs: ProxyTlvs | undefined
+}
+
+/** What the bytes so far hold. */
+export type ParseResult =
+  | { readonly state: 'partial' }
+  | { readonly state: 'invalid'; readonly reason: string }
+  | { readonly state: 'done'; readonly length: number; readonly header: ProxyHeader }
+
+const PARTIAL: ParseResult = Object.freeze({ state: 'partial' })
+
+function invalid(reason: string): ParseResult {
+  return { state: 'invalid', reason }
+}
+
+/** Section 2.1: "a 108-byte buffer is always enough", the line with its CRLF is at most 107 bytes. */
+export const V1_MAX = 107
+
+/** Section 2.2: a version 2 header is 16 bytes and then up to 65535 more. */
+export const V2_MAX = 16 + 0xffff
+
+/** Section 2.2: the version 2 signature, `\r\n\r\n\0\r\nQUIT\n`. */
+const SIGNATURE = [0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a]
+
+/** Section 2.1: "PROXY" and exactly one space. */
+const V1_PREFIX = [0x50, 0x52, 0x4f, 0x58, 0x59, 0x20]
+
+/**
+ * Whether `bytes` begin like a PROXY header (either version): `yes`, `no`, or `partial` while the
+ * bytes so far are a prefix of one of the two signatures. Used for peers outside `from`, whose
+ * header is never believed.
+ */
+export function proxySignature(bytes: Uint8Array): 'yes' | 'no' | 'partial' {
+  const first = bytes[0]
+  const signature = first === 0x50 /* P */ ? V1_PREFIX : SIGNATURE
+  const n = Math.min(bytes.length, signature.length)
+  for (let i = 0; i < n; i++) if (bytes[i] !== signature[i]) return 'no'
+  return n === signature.length ? 'yes' : 'partial'
+}
+
+/**
+ * Parse the PROXY header at the start of `bytes`, the first bytes of a connection. `partial` when
+ * the bytes so far are a valid beginning; `invalid` (with why) as soon as they cannot be one, or
+ * when a version 2 header would be longer than `maxBytes`; `done` with the header's length in bytes.
+ * Section 2.2: a receiver supporting both versions tells them apart by the signature, and anything
+ * else "must be dropped"; section 2: it "MUST not try to guess whether the protocol header is present".
+ */
+export function parseProxyHeader(bytes: Uint8Array, maxBytes: number = V2_MAX): ParseResult {
+  switch (proxySignature(bytes)) {
+    case 'partial':
+      return PARTIAL
+    case 'no':
+      return invalid('not a PROXY protocol header')
+  }
+  return bytes[0] === 0x50 /* P */ ? parseV1(bytes) : parseV2(bytes, maxBytes)
+}
+
+// ---------------------------------------------------------------------------------------------------
+// version 1, section 2.1
+
+/**
+ * `PROXY TCP4|TCP6 <source> <destination> <source port> <destination port>\r\n`, or
+ * `PROXY UNKNOWN<anything>\r\n`, at most 107 bytes. The receiver "must not tolerate a single CR or
+ * LF character to end the line", and a line without CRLF in its first 107 bytes is invalid.
+ */
+function parseV1(bytes: Uint8Array): ParseResult {
+  const n = Math.min(bytes.length, V1_MAX)
+  let lf = -1
+  for (let i = V1_PREFIX.length; i < n; i++) {
+    const c = bytes[i] as number
+    if (c === 0x0a /* \n */) {
+      lf = i
+      break
+    }
+  }
+  if (lf === -1) return bytes.length >= V1_MAX ? invalid('version 1 line without CRLF in its first 107 bytes') : PARTIAL
+  if (bytes[lf - 1] !== 0x0d /* \r */) return invalid('version 1 line ends with LF alone, not CRLF')
+  // latin1: one character per byte, so that positions and lengths stay those of the bytes
+  const line = Buffer.from(bytes.buffer, bytes.byteOffset, lf - 1).toString('latin1')
+  const length = lf + 1
+  // "For UNKNOWN, the rest of the line before the CRLF may be omitted by the sender, and the
+  // receiver must ignore anything presented before the CRLF is found."
+  if (line === 'PROXY UNKNOWN' || line.startsWith('PROXY UNKNOWN ')) {
+    return { state: 'done', length, header: header(1, 'proxy', 'unspec', 'unspec', undefined, undefined, undefined) }
+  }
+  const fields = line.split(' ')
+  if (fields.length !== 6) return invalid('version 1 line without exactly six fields separated by single spaces')
+  const [, protocol, source, destination, sourcePort, destinationPort] = fields as [string, string, string, string, string, string]
+  let family: 'IPv4' | 'IPv6'
+  if (protocol === 'TCP4') family = 'IPv4'
+  else if (protocol === 'TCP6') family = 'IPv6'
+  else return invalid('version 1 protocol is not TCP4, TCP6 or UNKNOWN')
+  const from = v1Address(source, family)
+  const to = v1Address(destination, family)
+  if (from === undefined || to === undefined) return invalid(`version 1 address is not a canonical ${family} address`)
+  const fromPort = v1Port(sourcePort)
+  const toPort = v1Port(destinationPort)
+  if (fromPort < 0 || toPort < 0) return invalid('version 1 port is not a decimal in 0..65535 without leading zeroes')
+  return {
+    state: 'done', length,
+    header: header(1, 'proxy', family, 'stream', { address: from, port: fromPort }, { address: to, port: toPort }, undefined),
+  }
+}
+
+/**
+ * Section 2.1: IPv4 as exactly four decimals in 0..255 "separated by exactly one dot", with no
+ * heading zeroes; IPv6 as hexadecimal groups with at most one "::". Returned as Node reports a peer
+ * address (inet_ntop's form: lower case, the longest run of zeroes compressed), so that an announced
+ * address reads like a connected one; undefined when the text is not one.
+ */
+function v1Address(text: string, family: 'IPv4' | 'IPv6'): string | undefined {
+  if (family === 'IPv4') return IPV4.test(text) ? text : undefined
+  // only hex digits, colons and dots: no zone index (%eth0), which inet_pton would not take either
+  if (!IPV6_CHARS.test(text)) return undefined
+  try {
+    return new SocketAddress({ address: text, family: 'ipv6' }).address
+  } catch {
+    return undefined
+  }
+}
+
+const OCTET = '(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])'
+const IPV4 = new RegExp(`^${OCTET}(?:\\.${OCTET}){3}$`)
+const IPV6_CHARS = /^[0-9A-Fa-f:.]{2,45}$/
+const PORT = /^(?:0|[1-9][0-9]{0,4})$/
+
+/** Section 2.1: a port "in the range [0..65535] inclusive", no heading zeroes; -1 when it is not one. */
+function v1Port(text: string): number {
+  if (!PORT.test(text)) return -1
+  const port = Number(text)
+  return port <= 0xffff ? port : -1
+}
+
+// ---------------------------------------------------------------------------------------------------
+// version 2, section 2.2
+
+/** Section 2.2: the address block of each family, sources and destinations with ports. */
+const ADDRESS_BYTES = { IPv4: 12, IPv6: 36, unix: 216 } as const
+const FAMILIES = ['unspec', 'IPv4', 'IPv6', 'unix'] as const
+const TRANSPORTS = ['unspec', 'stream', 'dgram'] as const
+
+function parseV2(bytes: Uint8Array, maxBytes: number): ParseResult {
+  if (bytes.length < 16) return PARTIAL
+  const versionCommand = bytes[12] as number
+  const familyTransport = bytes[13] as number
+  // "the receiver must only accept" version 2; "Receivers must drop connections presenting
+  // unexpected values" of the command
+  if (versionCommand >> 4 !== 2) return invalid(`version 2 signature with version ${versionCommand >> 4}`)
+  const command = versionCommand & 0x0f
+  if (command > 1) return invalid(`version 2 command ${command} is neither LOCAL (0) nor PROXY (1)`)
+  const family = FAMILIES[familyTransport >> 4]
+  const transport = TRANSPORTS[familyTransport & 0x0f]
+  // other families and protocols "must be rejected as invalid by receivers"
+  if (family === undefined || transport === undefined) return invalid(`version 2 family and protocol byte 0x${hex(familyTransport)} is not defined`)
+  const length = 16 + (((bytes[14] as number) << 8) | (bytes[15] as number))
+  if (length > maxBytes) return invalid(`version 2 header of ${length} bytes is longer than maxHeaderBytes (${maxBytes})`)
+  if (bytes.length < length) return PARTIAL
+
+  // LOCAL: "the receiver must accept this connection as valid and must use the real connection
+  // endpoints and discard the protocol block including the family". UNSPEC (family or protocol):
+  // "The receiver should ignore address information"; without a known address block the TLVs
+  // cannot be found, so nothing after the 16 bytes is interpreted.
+  if (command === 0) return { state: 'done', length, header: header(2, 'local', 'unspec', 'unspec', undefined, undefined, undefined) }
+  if (family === 'unspec' || transport === 'unspec') {
+    return { state: 'done', length, header: header(2, 'proxy', 'unspec', 'unspec', undefined, undefined, undefined) }
+  }
+  const block = ADDRESS_BYTES[family]
+  if (length - 16 < block) return invalid(`version 2 ${family} header of ${length} bytes is shorter than its ${block}-byte address block`)
+  let source: ProxyEndpoint
+  let destination: ProxyEndpoint
+  if (family === 'unix') {
+    source = { address: unixPath(bytes, 16), port: 0 }
+    destination = { address: unixPath(bytes, 16 + 108), port: 0 }
+  } else {
+    const size = family === 'IPv4' ? 4 : 16
+    const ports = 16 + 2 * size
+    source = { address: ipText(bytes, 16, size), port: u16(bytes, ports) }
+    destination = { address: ipText(bytes, 16 + size, size), port: u16(bytes, ports + 2) }
+  }
+  const tlvs = length > 16 + block ? parseTlvs(bytes, 16 + block, length) : undefined
+  if (typeof tlvs === 'string') return invalid(tlvs)
+  return { state: 'done', length, header: header(2, 'proxy', family, transport, source, destination, tlvs) }
+}
+
+function header(
+  version: 1 | 2, command: 'proxy' | 'local', family: ProxyHeader['family'], transport: ProxyHeader['transport'],
+  source: ProxyEndpoint | undefined, destination: ProxyEndpoint | undefined, tlvs: ProxyTlvs | undefined,
+): ProxyHeader {
+  return { version, command, family, transport, source, destination, tlvs }
+}
+
+function u16(bytes: Uint8Array, at: number): number {
+  return ((bytes[at] as number) << 8) | (bytes[at + 1] as number)
+}
+
+function hex(byte: number): string {
+  return byte.toString(16).padStart(2, '0')
+}
+
+/** An address in network byte order, as Node reports a peer's (inet_ntop's form, through SocketAddress). */
+function ipText(bytes: Uint8Array, at: number, size: 4 | 16): string {
+  if (size === 4) return `${bytes[at]}.${bytes[at + 1]}.${bytes[at + 2]}.${bytes[at + 3]}`
+  let text = ''
+  for (let i = 0; i < 16; i += 2) text += (i === 0 ? '' : ':') + u16(bytes, at + i).toString(16)
+  return new SocketAddress({ address: text, family: 'ipv6' }).address
+}
+
+/** Section 2.2: a unix address is 108 bytes, the path ending at the first NUL (sun_path). */
+function unixPath(bytes: Uint8Array, at: number): string {
+  let end = at
+  while (end < at + 108 && bytes[end] !== 0) end++
+  return Buffer.from(bytes.buffer, bytes.byteOffset + at, end - at).toString('utf8')
+}
+
+/** A copy of a value, so that a TLV kept on a socket does not hold the connection's first chunk. */
+function copy(bytes: Uint8Array, start: number, end: number): Buffer {
+  return Buffer.from(bytes.subarray(start, end))
+}
+
+function text(bytes: Uint8Array, start: number, end: number, encoding: 'utf8' | 'latin1'): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString(encoding)
+}
+
+type MutableTlvs = { -readonly [K in keyof ProxyTlvs]: ProxyTlvs[K] }
+
+/** Section 2.2.5: "an opaque byte sequence of up to 128 bytes". */
+const UNIQUE_ID_MAX = 128
+/** HAProxy refuses an authority longer than 255 bytes (HA_PP2_AUTHORITY_MAX, src/connection.c). */
+const AUTHORITY_MAX = 255
+
+/**
+ * Section 2.2: TLVs fill the rest of the header exactly (type, 2-byte length, value). A TLV that
+ * runs past the header, a repeated typed TLV, a CRC32C that does not match (section 2.2.3: the
+ * receiver "MUST treat the TCP connection providing the header as invalid") or an SSL TLV whose
+ * sub-TLVs do not fit make the header invalid: the reason is returned instead of the TLVs.
+ */
+function parseTlvs(bytes: Uint8Array, start: number, end: number): ProxyTlvs | string {
+  const tlvs: MutableTlvs = {
+    alpn: undefined, authority: undefined, crc32c: undefined, uniqueId: undefined, ssl: undefined, netns: undefined,
+    awsVpcEndpointId: undefined, unknown: [],
+  }
+  const unknown: ProxyTlv[] = []
+  const seen = new Set<number>()
+  let at = start
+  while (at < end) {
+    if (at + 3 > end) return 'version 2 TLV header runs past the end of the PROXY header'
+    const type = bytes[at] as number
+    const valueStart = at + 3
+    const valueEnd = valueStart + u16(bytes, at + 1)
+    if (valueEnd > end) return `version 2 TLV 0x${hex(type)} runs past the end of the PROXY header`
+    const size = valueEnd - valueStart
+    if (type !== 0x04 /* NOOP, which may pad anywhere */ && KNOWN.has(type)) {
+      if (seen.has(type)) return `version 2 TLV 0x${hex(type)} is repeated`
+      seen.add(type)
+    }
+    switch (type) {
+      case 0x01: // PP2_TYPE_ALPN, section 2.2.1: the bytes of an ALPN protocol ID (RFC 7301)
+        tlvs.alpn = text(bytes, valueStart, valueEnd, 'latin1')
+        break
+      case 0x02: // PP2_TYPE_AUTHORITY, section 2.2.2: "an UTF8-encoded string"
+        if (size > AUTHORITY_MAX) return `version 2 authority TLV of ${size} bytes is longer than ${AUTHORITY_MAX}`
+        tlvs.authority = text(bytes, valueStart, valueEnd, 'utf8')
+        break
+      case 0x03: { // PP2_TYPE_CRC32C, section 2.2.3
+        if (size !== 4) return `version 2 CRC32C TLV of ${size} bytes, not 4`
+        const received = ((bytes[valueStart] as number) * 0x1000000) + u16(bytes, valueStart + 1) * 0x100 + (bytes[valueStart + 3] as number)
+        // "replace the 32 bits of the checksum field ... with all '0's and calculate a CRC32c
+        // checksum value of the whole PROXY header"
+        const zeroed = copy(bytes, 0, end)
+        zeroed.fill(0, valueStart, valueEnd)
+        if (crc32c(zeroed) !== received) return 'version 2 CRC32C does not match the header'
+        tlvs.crc32c = received
+        break
+      }
+      case 0x04: // PP2_TYPE_NOOP, section 2.2.4: "should be ignored when parsed"
+        break
+      case 0x05: // PP2_TYPE_UNIQUE_ID, section 2.2.5
+        if (size > UNIQUE_ID_MAX) return `version 2 unique ID TLV of ${size} bytes is longer than ${UNIQUE_ID_MAX}`
+        tlvs.uniqueId = copy(bytes, valueStart, valueEnd)
+        break
+      case 0x20: { // PP2_TYPE_SSL, section 2.2.6
+        const ssl = parseSsl(bytes, valueStart, valueEnd)
+        if (typeof ssl === 'string') return ssl
+        tlvs.ssl = ssl
+        break
+      }
+      case 0x30: // PP2_TYPE_NETNS, section 2.2.7: "the US-ASCII string representation of the namespace's name"
+        tlvs.netns = text(bytes, valueStart, valueEnd, 'latin1')
+        break
+      case 0xea: // PP2_TYPE_AWS: the first byte is a subtype, 0x01 the VPC endpoint ID, in ASCII
+        // (https://docs.aws.amazon.com/elasticloadbalancing/latest/network/edit-target-group-attributes.html#proxy-protocol)
+        if (size >= 1 && bytes[valueStart] === 0x01 && tlvs.awsVpcEndpointId === undefined) {
+          tlvs.awsVpcEndpointId = text(bytes, valueStart + 1, valueEnd, 'latin1')
+        } else {
+          unknown.push({ type, value: copy(bytes, valueStart, valueEnd) })
+        }
+        break
+      default:
+        unknown.push({ type, value: copy(bytes, valueStart, valueEnd) })
+    }
+    at = valueEnd
+  }
+  tlvs.unknown = unknown
+  return tlvs
+}
+
+/** The TLV types parsed into a field of their own, each of which may appear once. */
+const KNOWN = new Set([0x01, 0x02, 0x03, 0x04, 0x05, 0x20, 0x30])
+
+/**
+ * Section 2.2.6: `struct pp2_tlv_ssl { uint8_t client; uint32_t verify; struct pp2_tlv sub_tlv[0]; }`,
+ * packed; `verify` is zero when the client's certificate was verified.
+ */
+function parseSsl(bytes: Uint8Array, start: number, end: number): ProxySsl | string {
+  if (end - start < 5) return `version 2 SSL TLV of ${end - start} bytes is shorter than its 5-byte head`
+  const client = bytes[start] as number
+  const verified = bytes[start + 1] === 0 && bytes[start + 2] === 0 && bytes[start + 3] === 0 && bytes[start + 4] === 0
+  const strings: Record<number, string> = {}
+  const others: ProxyTlv[] = []
+  let at = start + 5
+  while (at < end) {
+    if (at + 3 > end) return 'version 2 SSL sub-TLV header runs past the end of the SSL TLV'
+    const type = bytes[at] as number
+    const valueEnd = at + 3 + u16(bytes, at + 1)
+    if (valueEnd > end) return `version 2 SSL sub-TLV 0x${hex(type)} runs past the end of the SSL TLV`
+    if (type >= 0x21 && type <= 0x25) {
+      if (strings[type] !== undefined) return `version 2 SSL sub-TLV 0x${hex(type)} is repeated`
+      // the version, cipher and algorithms are US-ASCII, the CN UTF-8 (section 2.2.6)
+      strings[type] = text(bytes, at + 3, valueEnd, type === 0x22 ? 'utf8' : 'latin1')
+    } else {
+      others.push({ type, value: copy(bytes, at + 3, valueEnd) })
+    }
+    at = valueEnd
+  }
+  return {
+    ssl: (client & 0x01) !== 0,
+    certConnection: (client & 0x02) !== 0,
+    certSession: (client & 0x04) !== 0,
+    verified,
+    version: strings[0x21],
+    cn: strings[0x22],
+    cipher: strings[0x23],
+    sigAlg: strings[0x24],
+    keyAlg: strings[0x25],
+    others,
+  }
+}
