@@ -1,7 +1,7 @@
 // render.ts: an explanation as a text table for terminals, as JSON for machines, and as a small
 // self-contained HTML page for browsers.
 
-import type { Explanation, ExplainedHop } from './explain.js'
+import type { ConnectionHop, Explanation, ExplainedHop } from './explain.js'
 import type { TrustOptions } from '../core/options.js'
 import { escapeHtml, jsonSafe, printable, visible } from './escape.js'
 
@@ -127,6 +127,7 @@ export function renderText(explanation: Explanation, context: RenderContext, col
   const out: string[] = []
   out.push(`trust: ${printable(context.trust)}    options: ${visible(describeOptions(context.options))}    source: ${printable(explanation.source)}`)
   if (explanation.ranges.length > 0) out.push(`ranges: ${visible(describeRanges(explanation))}`)
+  if (explanation.connection !== undefined) out.push(`connection: ${visible(describeConnection(explanation.connection))}`)
   // every list is printed, or said to be empty, in the same way: "no …"
   const headers = Object.entries(explanation.headers)
   out.push('')
@@ -186,6 +187,11 @@ function ipsText(ips: readonly string[], show: (ip: string) => string): string {
 export function renderJson(explanation: Explanation, context: RenderContext): string {
   const body = { trust: context.trust, options: context.options, ...explanation }
   return jsonSafe(JSON.stringify(body, (_key, value: unknown) => (value === undefined ? null : value), 2)) + '\n'
+}
+
+/** The balancer before hop 0, when a PROXY protocol header named it, in one line. */
+function describeConnection(connection: ConnectionHop): string {
+  return `hop 0 from a PROXY protocol v${connection.version} header sent by ${connection.balancer ?? 'a peer without an address'}, trusted by ${connection.reason}`
 }
 
 /** The class of a hop's trusted cell. */
@@ -275,7 +281,7 @@ export function renderHtml(explanation: Explanation, context: RenderContext): st
 <main>
 <h1>You are <code id="ip">${escapeHtml(result.ip ?? 'no address')}</code></h1>
 <p class="stop">Stop (${explanation.stop.reason}): ${escapeHtml(explanation.stop.message)}</p>
-<h2>Warnings</h2>
+${explanation.connection === undefined ? '' : `<p class="connection">Connection: ${escapeHtml(describeConnection(explanation.connection))}</p>\n`}<h2>Warnings</h2>
 ${warningItems}
 <h2>Hops</h2>
 <div class="scroll">
