@@ -14,8 +14,15 @@ export interface ProxySsl {
   readonly certConnection: boolean
   /** PP2_CLIENT_CERT_SESS: the client presented a certificate at least once in this TLS session. */
   readonly certSession: boolean
-  /** The `verify` field is zero: the client presented a certificate and it was verified. */
+  /**
+   * The client presented a certificate (on this connection or in its session) and it was verified:
+   * a certificate flag and a `verify` field of zero. The flag is required too because HAProxy
+   * leaves `verify` at zero when no certificate was presented (src/connection.c, make_proxy_line_v2),
+   * although section 2.2.6 says zero means "presented a certificate and it was successfully verified".
+   */
   readonly verified: boolean
+  /** The `verify` field as received: zero, or the TLS library's verification error. */
+  readonly verify: number
   /** PP2_SUBTYPE_SSL_VERSION, such as `TLSv1.3`. */
   readonly version: string | undefined
   /** PP2_SUBTYPE_SSL_CN: the Common Name of the client certificate's subject. */
@@ -396,7 +403,7 @@ const KNOWN = new Set([0x01, 0x02, 0x03, 0x04, 0x05, 0x20, 0x30])
 function parseSsl(bytes: Uint8Array, start: number, end: number): ProxySsl | string {
   if (end - start < 5) return `version 2 SSL TLV of ${end - start} bytes is shorter than its 5-byte head`
   const client = bytes[start] as number
-  const verified = bytes[start + 1] === 0 && bytes[start + 2] === 0 && bytes[start + 3] === 0 && bytes[start + 4] === 0
+  const verify = (bytes[start + 1] as number) * 0x1000000 + u16(bytes, start + 2) * 0x100 + (bytes[start + 4] as number)
   const strings: Record<number, string> = {}
   const others: ProxyTlv[] = []
   let at = start + 5
@@ -418,7 +425,8 @@ function parseSsl(bytes: Uint8Array, start: number, end: number): ProxySsl | str
     ssl: (client & 0x01) !== 0,
     certConnection: (client & 0x02) !== 0,
     certSession: (client & 0x04) !== 0,
-    verified,
+    verified: verify === 0 && (client & 0x06) !== 0,
+    verify,
     version: strings[0x21],
     cn: strings[0x22],
     cipher: strings[0x23],

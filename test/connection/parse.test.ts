@@ -177,9 +177,19 @@ describe('version 2 TLVs', () => {
     expect(typeof tlvs?.crc32c).toBe('number')
   })
 
+  const verification: readonly [string, number, number, boolean][] = [
+    ['a certificate on the connection, verify 0: verified', 0x03, 0, true],
+    ['a certificate in the session, verify 0: verified', 0x05, 0, true],
+    ['a certificate, verify 20 (unable to get the issuer): not verified', 0x07, 20, false],
+    ['no certificate, verify 0 (as HAProxy sends it): not verified', 0x01, 0, false],
+  ]
+  it.each(verification)('SSL with %s', (_name, client, verify, verified) => {
+    expect(tlvsOf({ ...base, tlvs: [{ type: 0x20, value: ssl(client, verify) }] })?.ssl).toMatchObject({ verified, verify })
+  })
+
   it('SSL without a verified certificate, nor TLS flags', () => {
     expect(tlvsOf({ ...base, tlvs: [{ type: 0x20, value: ssl(0, 1) }] })?.ssl).toEqual({
-      ssl: false, certConnection: false, certSession: false, verified: false,
+      ssl: false, certConnection: false, certSession: false, verified: false, verify: 1,
       version: undefined, cn: undefined, cipher: undefined, sigAlg: undefined, keyAlg: undefined, others: [],
     })
   })
