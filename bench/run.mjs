@@ -438,6 +438,17 @@ for (const scenario of monitorScenarios) {
   log(`| ${r.name} | ${r.op} | ${fmt(r.ns['proxy-trust'])} | ${fmt(r.ns['proxy-addr'])} | ${fmt(1 / r.ratio)}x |`)
 }
 
+// the PROXY header parse per connection against proxy-protocol-js (bench/proxy-protocol.mjs); the
+// peer's figures stand in the proxy-addr column of `run`
+const proxyProtocolScenarios = (await import('./proxy-protocol.mjs')).proxyProtocolScenarios(root).filter(selected)
+const proxyProtocolResults = []
+if (proxyProtocolScenarios.length > 0) log('\nPROXY header parse per connection (ns/op) against proxy-protocol-js:\n| header | proxy-trust | proxy-protocol-js | proxy-protocol-js / proxy-trust | B/call (ours / theirs) |\n|---|---:|---:|---:|---:|')
+for (const scenario of proxyProtocolScenarios) {
+  const r = run(scenario)
+  proxyProtocolResults.push({ name: r.name, ns: r.ns['proxy-trust'], peerNs: r.ns['proxy-addr'], ratio: r.ratio, bytes: r.bytes['proxy-trust'], peerBytes: r.bytes['proxy-addr'] })
+  log(`| ${r.name} | ${fmt(r.ns['proxy-trust'])} | ${fmt(r.ns['proxy-addr'])} | ${fmt(r.ratio)}x | ${r.bytes['proxy-trust']} / ${r.bytes['proxy-addr']} |`)
+}
+
 /** Requests/s of `proxy-trust serve --trust true` for each header set, interleaved over a few runs. */
 async function serveRates(cases) {
   const child = spawn(process.execPath, [path.join(root, 'dist/esm/cli.js'), 'serve', '--trust', 'true', '--port', '0'], { stdio: ['ignore', 'pipe', 'ignore'] })
@@ -500,7 +511,7 @@ if (flags.check) {
 if (json) {
   process.stdout.write(JSON.stringify({
     node: process.version, cpu: os.cpus()[0]?.model ?? null, cores: os.cpus().length, rounds: ROUNDS,
-    scenarios: results, growth: growthResults, growthRatio, explain: explainResults, serve: serveResults, monitor: monitorResults,
+    scenarios: results, growth: growthResults, growthRatio, explain: explainResults, serve: serveResults, monitor: monitorResults, proxyProtocol: proxyProtocolResults,
     ...(flags.check ? { checks } : {}), sink,
   }, null, 2) + '\n')
 }

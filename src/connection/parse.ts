@@ -3,8 +3,8 @@
 // section numbers below are that document's). A pure function of the bytes received so far: it says
 // "need more", "invalid, because …" or "done, this many bytes, this header". It never throws.
 
-import { SocketAddress } from 'node:net'
 import { crc32c } from './crc32c.js'
+import { formatIpv6, parseIpv6 } from './ipv6.js'
 
 /** The SSL TLV (PP2_TYPE_SSL, section 2.2.6): how the client reached the balancer. */
 export interface ProxySsl {
@@ -199,18 +199,14 @@ function parseV1(bytes: Uint8Array): ParseResult {
  */
 function v1Address(text: string, family: 'IPv4' | 'IPv6'): string | undefined {
   if (family === 'IPv4') return IPV4.test(text) ? text : undefined
-  // only hex digits, colons and dots: no zone index (%eth0), which inet_pton would not take either
-  if (!IPV6_CHARS.test(text)) return undefined
-  try {
-    return new SocketAddress({ address: text, family: 'ipv6' }).address
-  } catch {
-    return undefined
-  }
+  return parseIpv6(text, groups) ? formatIpv6(groups) : undefined
 }
+
+/** Scratch for one address's groups, written and read within one call. */
+const groups = new Uint16Array(8)
 
 const OCTET = '(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])'
 const IPV4 = new RegExp(`^${OCTET}(?:\\.${OCTET}){3}$`)
-const IPV6_CHARS = /^[0-9A-Fa-f:.]{2,45}$/
 const PORT = /^(?:0|[1-9][0-9]{0,4})$/
 
 /** Section 2.1: a port "in the range [0..65535] inclusive", no heading zeroes; -1 when it is not one. */
@@ -286,12 +282,11 @@ function hex(byte: number): string {
   return byte.toString(16).padStart(2, '0')
 }
 
-/** An address in network byte order, as Node reports a peer's (inet_ntop's form, through SocketAddress). */
+/** An address in network byte order, as Node reports a peer's (uv_inet_ntop's form). */
 function ipText(bytes: Uint8Array, at: number, size: 4 | 16): string {
   if (size === 4) return `${bytes[at]}.${bytes[at + 1]}.${bytes[at + 2]}.${bytes[at + 3]}`
-  let text = ''
-  for (let i = 0; i < 16; i += 2) text += (i === 0 ? '' : ':') + u16(bytes, at + i).toString(16)
-  return new SocketAddress({ address: text, family: 'ipv6' }).address
+  for (let i = 0; i < 8; i++) groups[i] = u16(bytes, at + 2 * i)
+  return formatIpv6(groups)
 }
 
 /** Section 2.2: a unix address is 108 bytes, the path ending at the first NUL (sun_path). */
@@ -329,7 +324,8 @@ function parseTlvs(bytes: Uint8Array, start: number, end: number): ProxyTlvs | s
     awsVpcEndpointId: undefined, unknown: [],
   }
   const unknown: ProxyTlv[] = []
-  const seen = new Set<number>()
+  // the typed TLVs met so far, one bit each (KNOWN's order)
+  let seen = 0
   let at = start
   while (at < end) {
     if (at + 3 > end) return 'version 2 TLV header runs past the end of the PROXY header'
@@ -338,10 +334,10 @@ function parseTlvs(bytes: Uint8Array, start: number, end: number): ProxyTlvs | s
     const valueEnd = valueStart + u16(bytes, at + 1)
     if (valueEnd > end) return `version 2 TLV 0x${hex(type)} runs past the end of the PROXY header`
     const size = valueEnd - valueStart
-    if (type !== 0x04 /* NOOP, which may pad anywhere */ && KNOWN.has(type)) {
-      if (seen.has(type)) return `version 2 TLV 0x${hex(type)} is repeated`
-      seen.add(type)
-    }
+    // NOOP (0x04) is not among them: it may pad anywhere, any number of times
+    const bit = KNOWN_BITS[type] ?? 0
+    if ((seen & bit) !== 0) return `version 2 TLV 0x${hex(type)} is repeated`
+    seen |= bit
     switch (type) {
       case 0x01: // PP2_TYPE_ALPN, section 2.2.1: the bytes of an ALPN protocol ID (RFC 7301)
         tlvs.alpn = text(bytes, valueStart, valueEnd, 'latin1')
@@ -393,8 +389,8 @@ function parseTlvs(bytes: Uint8Array, start: number, end: number): ProxyTlvs | s
   return tlvs
 }
 
-/** The TLV types parsed into a field of their own, each of which may appear once. */
-const KNOWN = new Set([0x01, 0x02, 0x03, 0x04, 0x05, 0x20, 0x30])
+/** The TLV types parsed into a field of their own, each of which may appear once, with a bit each. */
+const KNOWN_BITS: Readonly<Record<number, number>> = { 0x01: 1, 0x02: 2, 0x03: 4, 0x05: 8, 0x20: 16, 0x30: 32 }
 
 /**
  * Section 2.2.6: `struct pp2_tlv_ssl { uint8_t client; uint32_t verify; struct pp2_tlv sub_tlv[0]; }`,
