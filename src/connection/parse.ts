@@ -141,7 +141,9 @@ export function parseProxyHeader(bytes: Uint8Array, maxBytes: number = V2_MAX): 
     case 'no':
       return invalid('not a PROXY protocol header')
   }
-  return bytes[0] === 0x50 /* P */ ? parseV1(bytes) : parseV2(bytes, maxBytes)
+  // a Buffer's own toString(encoding, start, end) reads text without a view per field
+  const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  return buffer[0] === 0x50 /* P */ ? parseV1(buffer) : parseV2(buffer, maxBytes)
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -152,38 +154,44 @@ export function parseProxyHeader(bytes: Uint8Array, maxBytes: number = V2_MAX): 
  * `PROXY UNKNOWN<anything>\r\n`, at most 107 bytes. The receiver "must not tolerate a single CR or
  * LF character to end the line", and a line without CRLF in its first 107 bytes is invalid.
  */
-function parseV1(bytes: Uint8Array): ParseResult {
+function parseV1(bytes: Buffer): ParseResult {
   const n = Math.min(bytes.length, V1_MAX)
   let lf = -1
   for (let i = V1_PREFIX.length; i < n; i++) {
-    const c = bytes[i] as number
-    if (c === 0x0a /* \n */) {
+    if (bytes[i] === 0x0a /* \n */) {
       lf = i
       break
     }
   }
   if (lf === -1) return bytes.length >= V1_MAX ? invalid('version 1 line without CRLF in its first 107 bytes') : PARTIAL
-  if (bytes[lf - 1] !== 0x0d /* \r */) return invalid('version 1 line ends with LF alone, not CRLF')
-  // latin1: one character per byte, so that positions and lengths stay those of the bytes
-  const line = Buffer.from(bytes.buffer, bytes.byteOffset, lf - 1).toString('latin1')
+  const cr = lf - 1
+  if (bytes[cr] !== 0x0d /* \r */) return invalid('version 1 line ends with LF alone, not CRLF')
   const length = lf + 1
   // "For UNKNOWN, the rest of the line before the CRLF may be omitted by the sender, and the
   // receiver must ignore anything presented before the CRLF is found."
-  if (line === 'PROXY UNKNOWN' || line.startsWith('PROXY UNKNOWN ')) {
+  if (startsWith(bytes, 6, UNKNOWN) && (cr === 13 || bytes[13] === 0x20 /* space */)) {
     return { state: 'done', length, header: header(1, 'proxy', 'unspec', 'unspec', undefined, undefined, undefined) }
   }
-  const fields = line.split(' ')
-  if (fields.length !== 6) return invalid('version 1 line without exactly six fields separated by single spaces')
-  const [, protocol, source, destination, sourcePort, destinationPort] = fields as [string, string, string, string, string, string]
+  // the five single spaces after PROXY, read in place: no field may be empty
+  let spaces = 1
+  let at = 6
+  for (let i = 6; i < cr; i++) {
+    if (bytes[i] !== 0x20) continue
+    if (i === at || spaces === 5) return invalid(SIX_FIELDS)
+    fields[spaces++] = i
+    at = i + 1
+  }
+  if (spaces !== 5 || at === cr) return invalid(SIX_FIELDS)
+  fields[5] = cr
   let family: 'IPv4' | 'IPv6'
-  if (protocol === 'TCP4') family = 'IPv4'
-  else if (protocol === 'TCP6') family = 'IPv6'
+  if (fields[1] === 10 && startsWith(bytes, 6, TCP4)) family = 'IPv4'
+  else if (fields[1] === 10 && startsWith(bytes, 6, TCP6)) family = 'IPv6'
   else return invalid('version 1 protocol is not TCP4, TCP6 or UNKNOWN')
-  const from = v1Address(source, family)
-  const to = v1Address(destination, family)
+  const from = v1Address(bytes, (fields[1] as number) + 1, fields[2] as number, family)
+  const to = v1Address(bytes, (fields[2] as number) + 1, fields[3] as number, family)
   if (from === undefined || to === undefined) return invalid(`version 1 address is not a canonical ${family} address`)
-  const fromPort = v1Port(sourcePort)
-  const toPort = v1Port(destinationPort)
+  const fromPort = v1Port(bytes, (fields[3] as number) + 1, fields[4] as number)
+  const toPort = v1Port(bytes, (fields[4] as number) + 1, cr)
   if (fromPort < 0 || toPort < 0) return invalid('version 1 port is not a decimal in 0..65535 without leading zeroes')
   return {
     state: 'done', length,
@@ -191,28 +199,53 @@ function parseV1(bytes: Uint8Array): ParseResult {
   }
 }
 
+const SIX_FIELDS = 'version 1 line without exactly six fields separated by single spaces'
+const UNKNOWN = [0x55, 0x4e, 0x4b, 0x4e, 0x4f, 0x57, 0x4e]
+const TCP4 = [0x54, 0x43, 0x50, 0x34]
+const TCP6 = [0x54, 0x43, 0x50, 0x36]
+/** The positions of the spaces of one line (1 to 4) and its end (5), written and read within one call. */
+const fields = new Int32Array(6)
+
+function startsWith(bytes: Buffer, at: number, text: readonly number[]): boolean {
+  for (let i = 0; i < text.length; i++) if (bytes[at + i] !== text[i]) return false
+  return true
+}
+
 /**
  * Section 2.1: IPv4 as exactly four decimals in 0..255 "separated by exactly one dot", with no
  * heading zeroes; IPv6 as hexadecimal groups with at most one "::". Returned as Node reports a peer
- * address (inet_ntop's form: lower case, the longest run of zeroes compressed), so that an announced
- * address reads like a connected one; undefined when the text is not one.
+ * address (uv_inet_ntop's form: lower case, the longest run of zeroes compressed), so that an
+ * announced address reads like a connected one; undefined when the text is not one.
  */
-function v1Address(text: string, family: 'IPv4' | 'IPv6'): string | undefined {
-  if (family === 'IPv4') return IPV4.test(text) ? text : undefined
-  return parseIpv6(text, groups) ? formatIpv6(groups) : undefined
+function v1Address(bytes: Buffer, start: number, end: number, family: 'IPv4' | 'IPv6'): string | undefined {
+  if (family === 'IPv6') return parseIpv6(bytes.toString('latin1', start, end), groups) ? formatIpv6(groups) : undefined
+  let parts = 0
+  let i = start
+  while (i < end) {
+    const begin = i
+    let octet = 0
+    while (i < end && i - begin < 4 && (bytes[i] as number) >= 0x30 && (bytes[i] as number) <= 0x39) octet = octet * 10 + (bytes[i++] as number) - 0x30
+    const digits = i - begin
+    if (digits === 0 || digits > 3 || octet > 255 || (digits > 1 && bytes[begin] === 0x30)) return undefined
+    parts++
+    if (i < end && (bytes[i++] !== 0x2e /* . */ || i === end)) return undefined
+  }
+  return parts === 4 ? bytes.toString('latin1', start, end) : undefined
 }
 
 /** Scratch for one address's groups, written and read within one call. */
 const groups = new Uint16Array(8)
 
-const OCTET = '(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])'
-const IPV4 = new RegExp(`^${OCTET}(?:\\.${OCTET}){3}$`)
-const PORT = /^(?:0|[1-9][0-9]{0,4})$/
-
 /** Section 2.1: a port "in the range [0..65535] inclusive", no heading zeroes; -1 when it is not one. */
-function v1Port(text: string): number {
-  if (!PORT.test(text)) return -1
-  const port = Number(text)
+function v1Port(bytes: Buffer, start: number, end: number): number {
+  const digits = end - start
+  if (digits > 5 || (digits > 1 && bytes[start] === 0x30)) return -1
+  let port = 0
+  for (let i = start; i < end; i++) {
+    const c = bytes[i] as number
+    if (c < 0x30 || c > 0x39) return -1
+    port = port * 10 + c - 0x30
+  }
   return port <= 0xffff ? port : -1
 }
 
@@ -224,7 +257,7 @@ const ADDRESS_BYTES = { IPv4: 12, IPv6: 36, unix: 216 } as const
 const FAMILIES = ['unspec', 'IPv4', 'IPv6', 'unix'] as const
 const TRANSPORTS = ['unspec', 'stream', 'dgram'] as const
 
-function parseV2(bytes: Uint8Array, maxBytes: number): ParseResult {
+function parseV2(bytes: Buffer, maxBytes: number): ParseResult {
   if (bytes.length < 16) return PARTIAL
   const versionCommand = bytes[12] as number
   const familyTransport = bytes[13] as number
@@ -290,10 +323,10 @@ function ipText(bytes: Uint8Array, at: number, size: 4 | 16): string {
 }
 
 /** Section 2.2: a unix address is 108 bytes, the path ending at the first NUL (sun_path). */
-function unixPath(bytes: Uint8Array, at: number): string {
+function unixPath(bytes: Buffer, at: number): string {
   let end = at
   while (end < at + 108 && bytes[end] !== 0) end++
-  return Buffer.from(bytes.buffer, bytes.byteOffset + at, end - at).toString('utf8')
+  return bytes.toString('utf8', at, end)
 }
 
 /** A copy of a value, so that a TLV kept on a socket does not hold the connection's first chunk. */
@@ -301,8 +334,8 @@ function copy(bytes: Uint8Array, start: number, end: number): Buffer {
   return Buffer.from(bytes.subarray(start, end))
 }
 
-function text(bytes: Uint8Array, start: number, end: number, encoding: 'utf8' | 'latin1'): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString(encoding)
+function text(bytes: Buffer, start: number, end: number, encoding: 'utf8' | 'latin1'): string {
+  return bytes.toString(encoding, start, end)
 }
 
 type MutableTlvs = { -readonly [K in keyof ProxyTlvs]: ProxyTlvs[K] }
@@ -318,7 +351,7 @@ const AUTHORITY_MAX = 255
  * receiver "MUST treat the TCP connection providing the header as invalid") or an SSL TLV whose
  * sub-TLVs do not fit make the header invalid: the reason is returned instead of the TLVs.
  */
-function parseTlvs(bytes: Uint8Array, start: number, end: number): ProxyTlvs | string {
+function parseTlvs(bytes: Buffer, start: number, end: number): ProxyTlvs | string {
   const tlvs: MutableTlvs = {
     alpn: undefined, authority: undefined, crc32c: undefined, uniqueId: undefined, ssl: undefined, netns: undefined,
     awsVpcEndpointId: undefined, unknown: [],
@@ -389,6 +422,10 @@ function parseTlvs(bytes: Uint8Array, start: number, end: number): ProxyTlvs | s
   return tlvs
 }
 
+function repeatedSub(type: number): string {
+  return `version 2 SSL sub-TLV 0x${hex(type)} is repeated`
+}
+
 /** The TLV types parsed into a field of their own, each of which may appear once, with a bit each. */
 const KNOWN_BITS: Readonly<Record<number, number>> = { 0x01: 1, 0x02: 2, 0x03: 4, 0x05: 8, 0x20: 16, 0x30: 32 }
 
@@ -396,11 +433,16 @@ const KNOWN_BITS: Readonly<Record<number, number>> = { 0x01: 1, 0x02: 2, 0x03: 4
  * Section 2.2.6: `struct pp2_tlv_ssl { uint8_t client; uint32_t verify; struct pp2_tlv sub_tlv[0]; }`,
  * packed; `verify` is zero when the client's certificate was verified.
  */
-function parseSsl(bytes: Uint8Array, start: number, end: number): ProxySsl | string {
+function parseSsl(bytes: Buffer, start: number, end: number): ProxySsl | string {
   if (end - start < 5) return `version 2 SSL TLV of ${end - start} bytes is shorter than its 5-byte head`
   const client = bytes[start] as number
   const verify = (bytes[start + 1] as number) * 0x1000000 + u16(bytes, start + 2) * 0x100 + (bytes[start + 4] as number)
-  const strings: Record<number, string> = {}
+  // the version, cipher and algorithms are US-ASCII, the CN UTF-8 (section 2.2.6)
+  let version: string | undefined
+  let cn: string | undefined
+  let cipher: string | undefined
+  let sigAlg: string | undefined
+  let keyAlg: string | undefined
   const others: ProxyTlv[] = []
   let at = start + 5
   while (at < end) {
@@ -408,12 +450,29 @@ function parseSsl(bytes: Uint8Array, start: number, end: number): ProxySsl | str
     const type = bytes[at] as number
     const valueEnd = at + 3 + u16(bytes, at + 1)
     if (valueEnd > end) return `version 2 SSL sub-TLV 0x${hex(type)} runs past the end of the SSL TLV`
-    if (type >= 0x21 && type <= 0x25) {
-      if (strings[type] !== undefined) return `version 2 SSL sub-TLV 0x${hex(type)} is repeated`
-      // the version, cipher and algorithms are US-ASCII, the CN UTF-8 (section 2.2.6)
-      strings[type] = text(bytes, at + 3, valueEnd, type === 0x22 ? 'utf8' : 'latin1')
-    } else {
-      others.push({ type, value: copy(bytes, at + 3, valueEnd) })
+    switch (type) {
+      case 0x21:
+        if (version !== undefined) return repeatedSub(type)
+        version = text(bytes, at + 3, valueEnd, 'latin1')
+        break
+      case 0x22:
+        if (cn !== undefined) return repeatedSub(type)
+        cn = text(bytes, at + 3, valueEnd, 'utf8')
+        break
+      case 0x23:
+        if (cipher !== undefined) return repeatedSub(type)
+        cipher = text(bytes, at + 3, valueEnd, 'latin1')
+        break
+      case 0x24:
+        if (sigAlg !== undefined) return repeatedSub(type)
+        sigAlg = text(bytes, at + 3, valueEnd, 'latin1')
+        break
+      case 0x25:
+        if (keyAlg !== undefined) return repeatedSub(type)
+        keyAlg = text(bytes, at + 3, valueEnd, 'latin1')
+        break
+      default:
+        others.push({ type, value: copy(bytes, at + 3, valueEnd) })
     }
     at = valueEnd
   }
@@ -423,11 +482,11 @@ function parseSsl(bytes: Uint8Array, start: number, end: number): ProxySsl | str
     certSession: (client & 0x04) !== 0,
     verified: verify === 0 && (client & 0x06) !== 0,
     verify,
-    version: strings[0x21],
-    cn: strings[0x22],
-    cipher: strings[0x23],
-    sigAlg: strings[0x24],
-    keyAlg: strings[0x25],
+    version,
+    cn,
+    cipher,
+    sigAlg,
+    keyAlg,
     others,
   }
 }

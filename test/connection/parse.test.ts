@@ -224,7 +224,11 @@ describe('version 2 TLVs', () => {
     ['fail: an SSL TLV of 4 bytes', v2({ ...base, tlvs: [{ type: 0x20, value: Buffer.alloc(4) }] }), 'version 2 SSL TLV of 4 bytes is shorter than its 5-byte head'],
     ['fail: an SSL sub-TLV head cut short', v2({ ...base, tlvs: [{ type: 0x20, value: Buffer.concat([ssl(1, 0), Buffer.from([0x21, 0])]) }] }), 'version 2 SSL sub-TLV header runs past the end of the SSL TLV'],
     ['fail: an SSL sub-TLV value past the SSL TLV', v2({ ...base, tlvs: [{ type: 0x20, value: Buffer.concat([ssl(1, 0), Buffer.from([0x21, 0, 9, 0x41])]) }] }), 'version 2 SSL sub-TLV 0x21 runs past the end of the SSL TLV'],
-    ['fail: a repeated SSL version', v2({ ...base, tlvs: [{ type: 0x20, value: ssl(1, 0, [{ type: 0x21, value: 'a' }, { type: 0x21, value: 'b' }]) }] }), 'version 2 SSL sub-TLV 0x21 is repeated'],
+    ...[0x21, 0x22, 0x23, 0x24, 0x25].map((type): [string, Buffer, string] => [
+      `fail: a repeated SSL sub-TLV 0x${type.toString(16)}`,
+      v2({ ...base, tlvs: [{ type: 0x20, value: ssl(1, 0, [{ type, value: 'a' }, { type, value: 'b' }]) }] }),
+      `version 2 SSL sub-TLV 0x${type.toString(16)} is repeated`,
+    ]),
   ]
   it.each(invalid)('%s', (_name, bytes, reason) => {
     expect(parseProxyHeader(bytes)).toEqual({ state: 'invalid', reason })
