@@ -208,8 +208,14 @@ export function explain(req: RequestLike, trust: TrustFn, setting?: TrustSetting
   const explanation: Explanation = { source, headers: forwardingHeaders(req, options), hops, stop: walkStop, result, from, ranges, warnings }
   if (proxied?.applied !== true) return explanation
   const connection: ConnectionHop = { from: 'proxy-protocol', version: proxied.header.version, balancer: proxied.peer.address, reason: proxied.rule }
-  return { ...explanation, connection }
+  // the warnings that name the peer say where its address came from
+  const via = ` (the peer's address came in a PROXY protocol header from ${proxied.peer.address ?? 'a peer without an address'}, trusted by ${proxied.rule})`
+  const named = warnings.map((w) => (PEER_WARNINGS.has(w.code) ? { ...w, message: w.message + via } : w))
+  return { ...explanation, warnings: named, connection }
 }
+
+/** The warnings whose message names the socket peer. */
+const PEER_WARNINGS: ReadonlySet<string> = new Set(['UNTRUSTED_PEER_WITH_HEADERS', 'HOST_PROTO_FROM_UNTRUSTED'])
 
 /** The rule that decided a hop, in words. */
 function ruleOf(trust: TrustFn, rule: Rule, decision: Decision, text: string | undefined, i: number): string {

@@ -43,6 +43,15 @@ describe('explain behind a PROXY header', () => {
     expect(explanation.result.ip).toBe('198.51.100.1')
   })
 
+  it('a warning that names the peer says its address came in a PROXY header, from which balancer and by which rule', async () => {
+    const trust = compileTrust('loopback')
+    const body = await get((req, res) => res.end(JSON.stringify(explain(req, trust))), V1, '/', 'X-Forwarded-For: 198.51.100.1\r\nX-Forwarded-Proto: https\r\n')
+    const warnings = JSON.parse(body).warnings as { code: string, message: string }[]
+    const untrusted = warnings.find((w) => w.code === 'UNTRUSTED_PEER_WITH_HEADERS')
+    expect(untrusted?.message).toBe('the peer "203.0.113.5" is not trusted, so X-Forwarded-For is ignored and ip is the peer\'s address (the peer\'s address came in a PROXY protocol header from 127.0.0.1, trusted by loopback (127.0.0.1/8))')
+    expect(warnings.find((w) => w.code === 'HOST_PROTO_FROM_UNTRUSTED')?.message).toMatch(/ \(the peer's address came in a PROXY protocol header from 127\.0\.0\.1, trusted by loopback \(127\.0\.0\.1\/8\)\)$/)
+  })
+
   it('LOCAL keeps the socket as the source and adds no connection hop', async () => {
     const trust = compileTrust('loopback')
     const body = await get((req, res) => res.end(JSON.stringify(explain(req, trust))), v2({ command: 0, fam: 0 }))
@@ -68,5 +77,12 @@ describe('explain behind a PROXY header', () => {
     const context = { trust: 'loopback', options: {} }
     expect(renderText(explanation, context, false)).toContain('connection: hop 0 from a PROXY protocol v2 header sent by a peer without an address, trusted by custom\\x1b[31m\n')
     expect(renderHtml(explanation, context)).toContain('sent by a peer without an address, trusted by custom')
+  })
+
+  it('a warning that does not name the peer is left as it is', () => {
+    const record = { header: { version: 1, command: 'proxy' }, peer: { address: '127.0.0.1' }, applied: true, rule: 'loopback' }
+    const req = { socket: { remoteAddress: '203.0.113.5', [Symbol.for('proxy-trust.proxy-protocol')]: record }, headers: {} }
+    const all = explain(req, compileTrust(true), true).warnings.find((w) => w.code === 'TRUST_ALL')
+    expect(all?.message).toBe('trust is true: every hop is trusted, so whoever sends X-Forwarded-For, -Host or -Proto chooses its own ip, host and protocol')
   })
 })
