@@ -449,6 +449,13 @@ for (const scenario of proxyProtocolScenarios) {
   log(`| ${r.name} | ${fmt(r.ns['proxy-trust'])} | ${fmt(r.ns['proxy-addr'])} | ${fmt(r.ratio)}x | ${r.bytes['proxy-trust']} / ${r.bytes['proxy-addr']} |`)
 }
 
+let proxyProtocolHttpResults = []
+if (selected({ name: 'PROXY over loopback' })) {
+  proxyProtocolHttpResults = await (await import('./proxy-protocol.mjs')).proxyProtocolHttp({ quick })
+  log('\nPROXY over loopback (node:http, 4 lanes; requests/s without and with acceptProxyProtocol, medians over turns):\n| shape | without | with | with / without | extra per request (us, 4 lanes) |\n|---|---:|---:|---:|---:|')
+  for (const r of proxyProtocolHttpResults) log(`| ${r.shape} | ${Math.round(r.without)} | ${Math.round(r.with)} | ${fmt(r.ratio)}x | ${fmt(r.extraMicroseconds)} |`)
+}
+
 /** Requests/s of `proxy-trust serve --trust true` for each header set, interleaved over a few runs. */
 async function serveRates(cases) {
   const child = spawn(process.execPath, [path.join(root, 'dist/esm/cli.js'), 'serve', '--trust', 'true', '--port', '0'], { stdio: ['ignore', 'pipe', 'ignore'] })
@@ -511,7 +518,7 @@ if (flags.check) {
 if (json) {
   process.stdout.write(JSON.stringify({
     node: process.version, cpu: os.cpus()[0]?.model ?? null, cores: os.cpus().length, rounds: ROUNDS,
-    scenarios: results, growth: growthResults, growthRatio, explain: explainResults, serve: serveResults, monitor: monitorResults, proxyProtocol: proxyProtocolResults,
+    scenarios: results, growth: growthResults, growthRatio, explain: explainResults, serve: serveResults, monitor: monitorResults, proxyProtocol: proxyProtocolResults, proxyProtocolHttp: proxyProtocolHttpResults,
     ...(flags.check ? { checks } : {}), sink,
   }, null, 2) + '\n')
 }
