@@ -96,14 +96,16 @@ export function acceptProxyProtocol<S extends net.Server>(server: S, options: Pr
   // it is found again when the handshake ends by the TCP peer's address and port, unique among the
   // live connections of one listening socket
   const pending = secure ? new Map<string, ProxyConnection>() : undefined
-  server.emit = function emitWithProxyProtocol(this: S, event: string | symbol, ...args: unknown[]): boolean {
+  // every event of the server passes here, each HTTP request among them: the others are handed on
+  // with `arguments` as they came, without an array of their own
+  server.emit = function emitWithProxyProtocol(this: S, event: string | symbol, first?: unknown): boolean {
     if (event === 'connection') {
-      const socket = args[0] as net.Socket
+      const socket = first as net.Socket
       accept(socket, settings, pending, () => emit.call(this, 'connection', socket))
       return true
     }
     if (event === 'secureConnection' && pending !== undefined && pending.size > 0) {
-      const socket = args[0] as tls.TLSSocket
+      const socket = first as tls.TLSSocket
       const key = peerKey(socket.remoteAddress, socket.remotePort)
       const record = pending.get(key)
       if (record !== undefined) {
@@ -111,7 +113,8 @@ export function acceptProxyProtocol<S extends net.Server>(server: S, options: Pr
         announce(socket, record)
       }
     }
-    return emit.call(this, event, ...args)
+    // eslint-disable-next-line prefer-rest-params -- forwarded as received, see above
+    return Reflect.apply(emit, this, arguments) as boolean
   }
   return server
 }
