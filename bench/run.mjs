@@ -503,6 +503,24 @@ for (const scenario of watchScenarios) {
   log(`| ${r.name} | ${r.op} | ${fmt(r.ns['proxy-trust'])} | ${fmt(r.ns['proxy-addr'])} | ${fmt(1 / r.ratio)}x |`)
 }
 
+// the PROXY header parse per connection against proxy-protocol-js (bench/proxy-protocol.mjs); the
+// peer's figures stand in the proxy-addr column of `run`
+const proxyProtocolScenarios = (await import('./proxy-protocol.mjs')).proxyProtocolScenarios(root).filter(selected)
+const proxyProtocolResults = []
+if (proxyProtocolScenarios.length > 0) log('\nPROXY header parse per connection (ns/op) against proxy-protocol-js:\n| header | proxy-trust | proxy-protocol-js | proxy-protocol-js / proxy-trust | B/call (ours / theirs) |\n|---|---:|---:|---:|---:|')
+for (const scenario of proxyProtocolScenarios) {
+  const r = run(scenario)
+  proxyProtocolResults.push({ name: r.name, ns: r.ns['proxy-trust'], peerNs: r.ns['proxy-addr'], ratio: r.ratio, bytes: r.bytes['proxy-trust'], peerBytes: r.bytes['proxy-addr'] })
+  log(`| ${r.name} | ${fmt(r.ns['proxy-trust'])} | ${fmt(r.ns['proxy-addr'])} | ${fmt(r.ratio)}x | ${r.bytes['proxy-trust']} / ${r.bytes['proxy-addr']} |`)
+}
+
+let proxyProtocolHttpResults = []
+if (selected({ name: 'PROXY over loopback' })) {
+  proxyProtocolHttpResults = await (await import('./proxy-protocol.mjs')).proxyProtocolHttp({ quick })
+  log('\nPROXY over loopback (node:http, 4 lanes; requests/s without and with acceptProxyProtocol, medians over turns):\n| shape | without | with | with / without | extra per request (us, 4 lanes) |\n|---|---:|---:|---:|---:|')
+  for (const r of proxyProtocolHttpResults) log(`| ${r.shape} | ${Math.round(r.without)} | ${Math.round(r.with)} | ${fmt(r.ratio)}x | ${fmt(r.extraMicroseconds)} |`)
+}
+
 /** Requests/s of `proxy-trust serve --trust true` for each header set, interleaved over a few runs. */
 async function serveRates(cases) {
   const child = spawn(process.execPath, [path.join(root, 'dist/esm/cli.js'), 'serve', '--trust', 'true', '--port', '0'], { stdio: ['ignore', 'pipe', 'ignore'] })
@@ -569,7 +587,7 @@ if (flags.check) {
 if (json) {
   process.stdout.write(JSON.stringify({
     node: process.version, cpu: os.cpus()[0]?.model ?? null, cores: os.cpus().length, rounds: ROUNDS,
-    scenarios: results, growth: growthResults, growthRatio, explain: explainResults, serve: serveResults, monitor: monitorResults, watch: watchResults,
+    scenarios: results, growth: growthResults, growthRatio, explain: explainResults, serve: serveResults, monitor: monitorResults, watch: watchResults, proxyProtocol: proxyProtocolResults, proxyProtocolHttp: proxyProtocolHttpResults,
     ...(flags.check ? { checks } : {}), sink,
   }, null, 2) + '\n')
 }

@@ -103,9 +103,9 @@ describe('the tarball', () => {
 
   it('holds only the builds, their sources and the top-level documents', () => {
     const stray = packed.files.filter((file) =>
-      !/^dist\/(?:cjs|esm)\/(?:(?:core(?:\/sources)?|diagnostics|adapters|cli|platforms|uses|ranges)\/)?[\w-]+\.(?:js|d\.ts)(?:\.map)?$/.test(file) &&
+      !/^dist\/(?:cjs|esm)\/(?:(?:core(?:\/sources)?|diagnostics|adapters|cli|platforms|uses|ranges|connection)\/)?[\w-]+\.(?:js|d\.ts)(?:\.map)?$/.test(file) &&
       file !== 'dist/cjs/package.json' &&
-      !/^src\/(?:(?:core(?:\/sources)?|diagnostics|adapters|cli|platforms|uses|ranges)\/)?[\w-]+\.ts$/.test(file) &&
+      !/^src\/(?:(?:core(?:\/sources)?|diagnostics|adapters|cli|platforms|uses|ranges|connection)\/)?[\w-]+\.ts$/.test(file) &&
       !/^(?:README|HISTORY|CHANGELOG)\.md$|^LICENSE$|^package\.json$/.test(file))
     expect(stray).toEqual([])
   })

@@ -138,3 +138,27 @@ export function fromFetch(request: FetchRequestLike, connection: ConnectionInfo 
     },
   }
 }
+
+/**
+ * What the core reads of a connection that began with a PROXY protocol header: the record that
+ * `acceptProxyProtocol` (src/connection/) puts on the socket under the registered symbol
+ * `Symbol.for('proxy-trust.proxy-protocol')`. The symbol is the whole contract, so the core never
+ * imports that layer, and a socket accepted by another copy of the package is read the same way.
+ */
+export interface ProxyProtocolRecord {
+  readonly header: { readonly version: 1 | 2; readonly command: 'proxy' | 'local' }
+  /** The balancer: the TCP peer that sent the header. */
+  readonly peer: { readonly address: string | undefined }
+  /** Whether the header's source became the socket's peer. */
+  readonly applied: boolean
+  /** The rule of the `from` setting that trusted the balancer. */
+  readonly rule: string
+}
+
+const PROXY_PROTOCOL = Symbol.for('proxy-trust.proxy-protocol')
+
+/** The PROXY protocol record of a request's socket, when its connection began with a header. */
+export function proxyProtocolOf(req: RequestLike): ProxyProtocolRecord | undefined {
+  const socket = socketOf(req) as { [PROXY_PROTOCOL]?: ProxyProtocolRecord } | null | undefined
+  return socket ? socket[PROXY_PROTOCOL] : undefined
+}

@@ -5,7 +5,7 @@ import { addressSpan, addressSpanEnd, Kind, parseAddress } from '../core/address
 import { compiledOf, reasonFor, type Shape, type TrustFn, type TrustSetting } from '../core/compile.js'
 import { otherCopy } from '../core/copies.js'
 import { EXPRESS, type ResolvedOptions } from '../core/options.js'
-import { headerValue, type RequestLike } from '../core/request.js'
+import { headerValue, proxyProtocolOf, type RequestLike } from '../core/request.js'
 import { AnswerSources, answersOf, trustArgumentError, type ResolvedAddr } from '../core/resolve.js'
 import { parseForwarded, type ForwardedElement } from '../core/rfc7239.js'
 import { hopsOf, type SourceEnd } from '../core/sources/hops.js'
@@ -35,7 +35,10 @@ export type HopRole = 'proxy' | 'client' | 'ignored'
 export interface ExplainedHop {
   /** 0 is the socket peer, 1 the nearest entry of the source (the rightmost), and so on. */
   readonly index: number
-  /** Where the hop was read: `socket`, `x-forwarded-for`, `forwarded` or the single-address header's name. */
+  /**
+   * Where the hop was read: `socket`, `proxy-protocol` (hop 0 announced by a PROXY header, see
+   * `Explanation.connection`), `x-forwarded-for`, `forwarded` or the single-address header's name.
+   */
   readonly from: string
   /** The text as received (the socket's address, the header entry, the `for=` value); undefined when there is none. */
   readonly received: string | undefined
@@ -67,7 +70,7 @@ export interface WalkStop {
 }
 
 /**
- * Where each answer came from: `socket`, `x-forwarded-for`, `forwarded`, `x-forwarded-host`,
+ * Where each answer came from: `socket`, `proxy-protocol`, `x-forwarded-for`, `forwarded`, `x-forwarded-host`,
  * `x-forwarded-proto`, `host`, `:authority` or a single-address header's name; undefined where the
  * answer is undefined (or `ips` is empty).
  */
@@ -78,6 +81,21 @@ export interface Origins {
   readonly hostname: string | undefined
   readonly protocol: string
   readonly secure: string
+}
+
+/**
+ * The balancer in front of the socket peer, when the connection began with a PROXY protocol header
+ * that named the client (`acceptProxyProtocol`): hop 0 is then the announced client, read from
+ * `proxy-protocol`, and this is the hop before it.
+ */
+export interface ConnectionHop {
+  readonly from: 'proxy-protocol'
+  /** 1 or 2. */
+  readonly version: 1 | 2
+  /** The balancer's TCP address, which sent the header. */
+  readonly balancer: string | undefined
+  /** The rule of `acceptProxyProtocol`'s `from` that trusted the balancer. */
+  readonly reason: string
 }
 
 /** How one request resolves, and why. */
@@ -99,6 +117,8 @@ export interface Explanation {
   readonly warnings: readonly Warning[]
   /** The narrowest setting that would give the client this request shows (see suggest.ts); absent when there is none. */
   readonly suggestion?: Suggestion
+  /** Present when a PROXY protocol header named hop 0: the balancer that sent it. */
+  readonly connection?: ConnectionHop
 }
 
 const scratch = new Int32Array(4)
@@ -129,6 +149,9 @@ export function explain(req: RequestLike, trust: TrustFn, setting?: TrustSetting
   const { options } = rule
   const source = options.source === 'header' ? options.header : options.source
   const lenient = !options.strict && options.source === 'x-forwarded-for'
+  const proxied = proxyProtocolOf(req)
+  // the socket's peer came from a PROXY header: hop 0 is read from it, the balancer stands before it
+  const peerFrom = proxied?.applied === true ? 'proxy-protocol' : 'socket'
 
   const record = new WalkRecord()
   const next = hopsOf(req, options)
@@ -145,7 +168,7 @@ export function explain(req: RequestLike, trust: TrustFn, setting?: TrustSetting
     const text = record.texts[i]
     const kind = parseAddress(text, scratch, 0, -1, options.strict)
     const address = presentAddress(text, kind, scratch, options, lenient)
-    const from = i === 0 ? 'socket' : source
+    const from = i === 0 ? peerFrom : source
     const valid = kind !== Kind.Invalid
     if (stop !== undefined) {
       hops.push({ index: i, from, received, address, valid, trusted: undefined, reason: 'beyond the client: not read', role: 'ignored' })
@@ -182,7 +205,7 @@ export function explain(req: RequestLike, trust: TrustFn, setting?: TrustSetting
   }
 
   const peerTrusted = (hops[0] as ExplainedHop).trusted === true
-  const from = originsOf(req, options, result, walkStop.index, sources, source)
+  const from = originsOf(req, options, result, walkStop.index, sources, source, peerFrom)
   const warnings = warningsOf(req, {
     options, shape: compiled?.shape, hops, stop: walkStop, peerTrusted, entries: count - 1, junk, from,
     element: record.elements[walkStop.index],
@@ -199,8 +222,17 @@ export function explain(req: RequestLike, trust: TrustFn, setting?: TrustSetting
   // a setting that is right for this request and draws no warning of its own needs no replacement
   const quiet = !warnings.some((warning) => SETTING_CODES.has(warning.code))
   const suggestion = suggest(hops, options.source === 'header' ? header : options.source, result.ip, quiet)
-  return { source, headers: forwardingHeaders(req, options), hops, stop: walkStop, result, from, ranges, warnings, ...(suggestion && { suggestion }) }
+  const explanation: Explanation = { source, headers: forwardingHeaders(req, options), hops, stop: walkStop, result, from, ranges, warnings, ...(suggestion && { suggestion }) }
+  if (proxied?.applied !== true) return explanation
+  const connection: ConnectionHop = { from: 'proxy-protocol', version: proxied.header.version, balancer: proxied.peer.address, reason: proxied.rule }
+  // the warnings that name the peer say where its address came from
+  const via = ` (the peer's address came in a PROXY protocol header from ${proxied.peer.address ?? 'a peer without an address'}, trusted by ${proxied.rule})`
+  const named = warnings.map((w) => (PEER_WARNINGS.has(w.code) ? { ...w, message: w.message + via } : w))
+  return { ...explanation, warnings: named, connection }
 }
+
+/** The warnings whose message names the socket peer. */
+const PEER_WARNINGS: ReadonlySet<string> = new Set(['UNTRUSTED_PEER_WITH_HEADERS', 'HOST_PROTO_FROM_UNTRUSTED'])
 
 /** The rule that decided a hop, in words. */
 function ruleOf(trust: TrustFn, rule: Rule, decision: Decision, text: string | undefined, i: number): string {
@@ -245,8 +277,8 @@ function forwardingHeaders(req: RequestLike, options: ResolvedOptions): Record<s
  * values come from X-Forwarded-Host and -Proto, or from the Forwarded element where the walk
  * stopped; the others from Host (or `:authority`) and the socket.
  */
-function originsOf(req: RequestLike, options: ResolvedOptions, result: ResolvedAddr, stop: number, sources: AnswerSources, source: string): Origins {
-  const ip = stop === 0 ? 'socket' : source
+function originsOf(req: RequestLike, options: ResolvedOptions, result: ResolvedAddr, stop: number, sources: AnswerSources, source: string, peerFrom: string): Origins {
+  const ip = stop === 0 ? peerFrom : source
   const ips = result.ips.length === 0 ? undefined : source
   const forwarded = options.source === 'forwarded'
   const protoHeader = forwarded ? 'forwarded' : 'x-forwarded-proto'

@@ -1,7 +1,7 @@
 // render.ts: an explanation as a text table for terminals, as JSON for machines, and as a small
 // self-contained HTML page for browsers.
 
-import type { Explanation, ExplainedHop } from './explain.js'
+import type { ConnectionHop, Explanation, ExplainedHop } from './explain.js'
 import type { TrustSetting } from '../core/compile.js'
 import type { TrustOptions } from '../core/options.js'
 import { escapeHtml, escapeHtmlLines, jsonSafe, printable, visible } from './escape.js'
@@ -131,6 +131,7 @@ export function renderText(explanation: Explanation, context: RenderContext, col
   const out: string[] = []
   out.push(`trust: ${printable(context.trust)}    options: ${visible(describeOptions(context.options))}    source: ${printable(explanation.source)}`)
   if (explanation.ranges.length > 0) out.push(`ranges: ${visible(describeRanges(explanation))}`)
+  if (explanation.connection !== undefined) out.push(`connection: ${visible(describeConnection(explanation.connection))}`)
   // every list is printed, or said to be empty, in the same way: "no …"
   const headers = Object.entries(explanation.headers)
   out.push('')
@@ -195,6 +196,11 @@ export function renderJson(explanation: Explanation, context: RenderContext): st
   const options = proof === undefined ? context.options : { ...context.options, edgeProof: { header: proof.header, values: '(not shown)' } }
   const body = { trust: context.trust, options, ...explanation }
   return jsonSafe(JSON.stringify(body, (_key, value: unknown) => (value === undefined ? null : value), 2)) + '\n'
+}
+
+/** The balancer before hop 0, when a PROXY protocol header named it, in one line. */
+function describeConnection(connection: ConnectionHop): string {
+  return `hop 0 from a PROXY protocol v${connection.version} header sent by ${connection.balancer ?? 'a peer without an address'}, trusted by ${connection.reason}`
 }
 
 /** The class of a hop's trusted cell. */
@@ -470,7 +476,7 @@ export function renderHtml(explanation: Explanation, context: RenderContext, whe
   const title = where?.kind === 'playground' ? 'proxy-trust playground' : 'proxy-trust'
   return page(`${title}: ${escapeHtml(result.ip ?? 'no address')}`, `<h1>${where?.kind === 'playground' ? 'The client is' : 'You are'} <code id="ip">${escapeHtml(result.ip ?? 'no address')}</code></h1>
 <p class="why" id="why">${whySentence(explanation)}</p>
-${settingHtml(explanation, context)}
+${explanation.connection === undefined ? '' : `<p class="connection">Connection: ${escapeHtml(describeConnection(explanation.connection))}</p>\n`}${settingHtml(explanation, context)}
 <h2 id="chain-title">The chain, in traffic order</h2>
 ${chainHtml(explanation)}
 <h2>Warnings</h2>
