@@ -4,7 +4,7 @@
 import { addressSpan, addressSpanEnd, Kind, parseAddress } from '../core/address.js'
 import { isValidHost, normalizeProtocol } from '../core/authority.js'
 import { compiledOf, reasonFor, type Shape, type TrustFn, type TrustSetting } from '../core/compile.js'
-import { otherCopy } from '../core/copies.js'
+import { DECLINED, handOver, isExplanation, otherCopy } from '../core/copies.js'
 import { EXPRESS, type ResolvedOptions } from '../core/options.js'
 import { headerValue, type RequestLike } from '../core/request.js'
 import { answersOf, type ResolvedAddr } from '../core/resolve.js'
@@ -118,7 +118,8 @@ export function explain(req: RequestLike, trust: TrustFn, setting?: TrustSetting
   const compiled = compiledOf(trust)
   // compiled by another copy of this package: only that copy knows its options
   const other = compiled === undefined ? otherCopy(trust) : undefined
-  if (other !== undefined) return other.explain(req, setting) as Explanation
+  const explained = other === undefined ? DECLINED : handOver(trust, () => other.explain(req, setting), isExplanation)
+  if (explained !== DECLINED) return explained as Explanation
   const rule: Rule = compiled ?? { shape: undefined, call: trust, options: EXPRESS }
   const { options } = rule
   const source = options.source === 'header' ? options.header : options.source
