@@ -2,16 +2,17 @@
 // package it replaces: the bytes and files an install adds, and the time `require` and `import`
 // add to a Node process.
 //
-// Load time is measured on whole processes, as an app pays it: each command is a fresh `node`
-// started from a throwaway app whose node_modules links the packages by name, and its cost is the
-// process's CPU time (user + system, which Node reports at exit) less that of a bare `node` from
-// the same app doing nothing else. CPU time rather than wall time: on a shared machine a process
+// Load time is measured as an app pays it, in a fresh `node` each time, started from a throwaway app
+// whose node_modules links the packages by name: the CPU time (user + system) of the one `require`
+// or `import`, everything it costs the process beyond a bare one (Node's module machinery included,
+// loaded on first use), and without the process's start-up, which is the same for both and on a
+// shared machine varies by more than a require costs. CPU time rather than wall time: a process
 // waits for a core for longer than a require takes, and that wait is not the package's. The
 // commands are interleaved, one process of each per round in an order that rotates, so that drift
 // falls on all of them alike; figures are medians over the rounds.
 
 import { execFileSync, spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
@@ -72,22 +73,28 @@ export function loadTimes(root, rounds) {
     for (const [dir, links] of [[real, { 'proxy-addr': packageDir('proxy-addr') }], [override, { 'proxy-addr': root, 'proxy-trust': root }]]) {
       mkdirSync(path.join(dir, 'node_modules'), { recursive: true })
       for (const [name, target] of Object.entries(links)) symlinkSync(target, path.join(dir, 'node_modules', name), 'dir')
+      // an empty package with an "exports" map: the first such package a process resolves makes
+      // Node load its exports resolver (about a millisecond), which an Express app has done long
+      // before it loads proxy-addr (body-parser, path-to-regexp and twenty more of Express 5's
+      // dependencies have one); loading it first gives the cost inside such an app
+      mkdirSync(path.join(dir, 'node_modules', 'warm'))
+      writeFileSync(path.join(dir, 'node_modules', 'warm', 'package.json'), JSON.stringify({ name: 'warm', exports: { '.': { import: './e.mjs', require: './c.js' } } }))
+      writeFileSync(path.join(dir, 'node_modules', 'warm', 'c.js'), 'module.exports = 1\n')
+      writeFileSync(path.join(dir, 'node_modules', 'warm', 'e.mjs'), 'export default 1\n')
     }
-    // every process ends by printing its CPU time; the ES module ones load the package first
-    const report = 'process.stdout.write(String(process.cpuUsage().user + process.cpuUsage().system))'
-    const cjs = (body) => ['-e', `${body};${report}`]
-    const esm = (body) => ['--input-type=module', '-e', `${body};${report}`]
+    // each process times the one call, in CPU time, and prints it
+    const timed = (before, call) => `${before};const c0=process.cpuUsage();${call};const c=process.cpuUsage(c0);process.stdout.write(String(c.user+c.system))`
+    const cjs = (call, before = '0') => ['-e', timed(before, call)]
+    const esm = (call) => ['--input-type=module', '-e', timed('0', call)]
     const commands = {
-      bare: [override, cjs('0')],
-      bareReal: [real, cjs('0')],
       'require(\'proxy-trust\')': [override, cjs('require("proxy-trust")')],
       'require(\'proxy-addr\'), the override': [override, cjs('require("proxy-addr")')],
       'require(\'proxy-addr\'), proxy-addr 2.0.8': [real, cjs('require("proxy-addr")')],
-      'import \'proxy-trust\'': [override, esm('import "proxy-trust"')],
-      'import \'proxy-addr\', the override': [override, esm('import "proxy-addr"')],
-      'import \'proxy-addr\', proxy-addr 2.0.8': [real, esm('import "proxy-addr"')],
-      bareModule: [override, esm('0')],
-      bareModuleReal: [real, esm('0')],
+      'import \'proxy-trust\'': [override, esm('await import("proxy-trust")')],
+      'import \'proxy-addr\', the override': [override, esm('await import("proxy-addr")')],
+      'import \'proxy-addr\', proxy-addr 2.0.8': [real, esm('await import("proxy-addr")')],
+      'warm, require(\'proxy-addr\'), the override': [override, cjs('require("proxy-addr")', 'require("warm")')],
+      'warm, require(\'proxy-addr\'), proxy-addr 2.0.8': [real, cjs('require("proxy-addr")', 'require("warm")')],
     }
     const names = Object.keys(commands)
     const times = Object.fromEntries(names.map((name) => [name, []]))
@@ -103,19 +110,22 @@ export function loadTimes(root, rounds) {
       }
     }
     const m = Object.fromEntries(names.map((name) => [name, median(times[name])]))
-    const cost = (name, bare) => m[name] - m[bare]
     return {
       rounds,
-      bare: m.bare,
       require: {
-        ours: cost('require(\'proxy-trust\')', 'bare'),
-        override: cost('require(\'proxy-addr\'), the override', 'bare'),
-        proxyAddr: cost('require(\'proxy-addr\'), proxy-addr 2.0.8', 'bareReal'),
+        ours: m['require(\'proxy-trust\')'],
+        override: m['require(\'proxy-addr\'), the override'],
+        proxyAddr: m['require(\'proxy-addr\'), proxy-addr 2.0.8'],
+      },
+      // inside an app whose dependencies have already made Node load its exports resolver
+      requireInApp: {
+        override: m['warm, require(\'proxy-addr\'), the override'],
+        proxyAddr: m['warm, require(\'proxy-addr\'), proxy-addr 2.0.8'],
       },
       import: {
-        ours: cost('import \'proxy-trust\'', 'bareModule'),
-        override: cost('import \'proxy-addr\', the override', 'bareModule'),
-        proxyAddr: cost('import \'proxy-addr\', proxy-addr 2.0.8', 'bareModuleReal'),
+        ours: m['import \'proxy-trust\''],
+        override: m['import \'proxy-addr\', the override'],
+        proxyAddr: m['import \'proxy-addr\', proxy-addr 2.0.8'],
       },
     }
   } finally {

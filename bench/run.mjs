@@ -428,6 +428,7 @@ if (selected({ name: 'size and load' })) {
   log(`| proxy-trust | ${kb(size.ours.bytes)} (${kb(size.oursWithDependencies.bytes)}), README ${kb(size.readme)} | ${size.ours.files} (${size.oursWithDependencies.files}) | ${ms(load.require.ours)} | ${ms(load.import.ours)} |`)
   log(`| proxy-trust as proxy-addr (the override) | | | ${ms(load.require.override)} | ${ms(load.import.override)} |`)
   log(`| proxy-addr 2.0.8 (with forwarded, ipaddr.js) | (${kb(size.proxyAddrWithDependencies.bytes)}) | (${size.proxyAddrWithDependencies.files}) | ${ms(load.require.proxyAddr)} | ${ms(load.import.proxyAddr)} |`)
+  log(`| as proxy-addr, in an app that has already resolved a package with an "exports" map (as Express's dependencies have) | | | ${ms(load.requireInApp.override)} against ${ms(load.requireInApp.proxyAddr)}: ${ratio(load.requireInApp.override, load.requireInApp.proxyAddr)} | |`)
   log(`| ratio, ours / proxy-addr | ${ratio(size.oursWithDependencies.bytes, size.proxyAddrWithDependencies.bytes)} | ${ratio(size.oursWithDependencies.files, size.proxyAddrWithDependencies.files)} | ${ratio(load.require.override, load.require.proxyAddr)} (override), ${ratio(load.require.ours, load.require.proxyAddr)} | ${ratio(load.import.override, load.import.proxyAddr)} (override), ${ratio(load.import.ours, load.import.proxyAddr)} |`)
 }
 
