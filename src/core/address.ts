@@ -104,7 +104,9 @@ export function holdsAddress(table: RangeTable, s: unknown, start: number, end: 
   const stop = end < 0 ? s.length : end
   const v4 = parseDottedQuad(s, start, stop, table.firstOctets)
   if (v4 === OUTSIDE) return false
-  const kind = v4 >= 0 ? writeV4(out, v4, Kind.V4) : parseNotQuad(s, out, start, stop, strict)
+  // a dotted quad, what nearly every hop is, goes straight to the IPv4 pairs
+  if (v4 >= 0) return v4Entry(table, v4 | 0) !== -1
+  const kind = parseNotQuad(s, out, start, stop, strict)
   // the zone is cut out only for a table that matches zones, and only for an IPv6 address
   const zone = kind === Kind.V6 && table.v6Zones !== undefined ? zoneOf(s, start, stop) : ''
   return matchingLabel(table, kind, out, zone) !== undefined
@@ -479,12 +481,17 @@ export function matchingLabel(table: RangeTable, kind: Kind, words: Int32Array, 
     }
     return undefined
   }
+  const k = v4Entry(table, words[3] as number)
+  return k === -1 ? undefined : table.v4Labels[k]
+}
+
+/** The index of the first IPv4 entry of `table` holding `value` (an IPv4 address as a signed 32-bit word), or -1. */
+function v4Entry(table: RangeTable, value: number): number {
   const v4 = table.v4
-  const value = words[3] as number
   for (let k = 0; k < v4.length; k += 2) {
-    if ((value & (v4[k + 1] as number)) === v4[k]) return table.v4Labels[k >> 1]
+    if ((value & (v4[k + 1] as number)) === v4[k]) return k >> 1
   }
-  return undefined
+  return -1
 }
 
 /**
