@@ -298,7 +298,15 @@ async function testGitInstall(clone, dir) {
   writeFileSync(path.join(dir, 'package.json'), JSON.stringify({
     name: 'app-git', private: true, dependencies: { [NAME]: `git+file://${clone}` },
   }, null, 2))
-  await run(npmCli('npm'), ['install', '--no-audit', '--no-fund', '--prefer-offline'], dir)
+  const { ok, output } = await npmOutput(['install', '--no-audit', '--no-fund', '--prefer-offline'], dir)
+  if (!ok) throw new Error(`npm install of the clone failed:\n${output}`)
+  // npm 11.16 and later name every dependency script an app has not approved (allowScripts), and a
+  // git install builds through \`prepare\`: that notice, naming the build script the clone has, is all
+  // npm may say about the package
+  const scriptsNamed = linesAbout(output).map((line) => /\(([^)]*)\)/.exec(line)?.[1] ?? line)
+  check('npm, git+file:// install: npm names no script of the package but prepare, whose file the clone has', {
+    scripts: scriptsNamed, exists: existsSync(path.join(clone, 'scripts', 'build.mjs')),
+  }, { scripts: scriptsNamed.length === 0 ? [] : ['prepare: node scripts/build.mjs'], exists: true })
   const out = await run(node, ['--input-type=module', '--eval', `
     import { createRequire } from 'node:module'
     import proxyaddr, { compileTrust } from '${NAME}'
