@@ -5,13 +5,15 @@
 // dist/ in one step, so that a test run reading dist/ while the build runs never finds it half-written.
 //
 // What ships, and why (the package is installed into every app that overrides proxy-addr):
-// - JavaScript without comments, whitespace or source maps. Only whitespace and syntax are
-//   minified (esbuild's minifyWhitespace and minifySyntax): no name is changed, so a stack trace
-//   still names the real function and file (`at walkHops (…/dist/cjs/core/walk.js:1:2345)`) and
-//   the code reads as the source once pretty-printed. A source map would point at src/, which is
+// - JavaScript without comments or source maps, one statement a line. Only syntax is minified
+//   (esbuild's minifySyntax: `!0` for `true`, declarations merged); no name is changed and lines
+//   are kept, so a stack trace names the real function and file (`at walkShaped (…/dist/cjs/core.js:1131:20)`)
+//   and Node's print of an uncaught error's source line shows one line of code, not the whole core
+//   (which whitespace minification would put on one line). A source map would point at src/, which is
 //   not shipped, and one embedding the sources would double the package's size.
 // - Declarations with their JSDoc (editors show it), only those the entries' types reach: the
-//   declarations of internal modules (the command line, the readers, the walk) are left out.
+//   declarations of internal modules (the command line, the readers) are left out, and those
+//   reached only through others keep their types without their documentation.
 // - The ES module entries' declarations re-export the CommonJS ones rather than repeat them.
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
