@@ -422,7 +422,7 @@ if (selected({ name: 'size and load' })) {
   const ms = (x) => `${x.toFixed(2)} ms`
   const ratio = (a, b) => (b > 0 ? `${(a / b).toFixed(2)}x` : '-')
   log('')
-  log(`Install size and load time (CPU ms a fresh process spends beyond a bare one; medians over ${load.rounds} interleaved processes each):`)
+  log(`Install size and load time (CPU ms of the one require or import in a fresh process; medians over ${load.rounds} interleaved processes each):`)
   log('| package | bytes (with dependencies) | files | require ms | import ms |')
   log('|---|---:|---:|---:|---:|')
   log(`| proxy-trust | ${kb(size.ours.bytes)} (${kb(size.oursWithDependencies.bytes)}), README ${kb(size.readme)} | ${size.ours.files} (${size.oursWithDependencies.files}) | ${ms(load.require.ours)} | ${ms(load.import.ours)} |`)
