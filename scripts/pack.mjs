@@ -6,6 +6,11 @@
 // on every install that holds it ("install scripts not yet covered by allowScripts"), although npm
 // runs `prepare` only for git and directory installs. The repository's own package.json keeps
 // `prepare`, so that a git install (`npm install git+https://…`) still builds dist/.
+//
+// Publish the tarball (`npm pack`, then `npm publish ./proxy-trust-<version>.tgz`): `npm publish`
+// from the directory reads package.json again after packing (lib/commands/publish.js, npm 11), once
+// `postpack` has restored it, and would send the scripts to the registry as the version's metadata.
+// `prepublishOnly`, which npm runs for directory publishes only, runs this script with `refuse`.
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 
 const MANIFEST = 'package.json'
@@ -21,6 +26,10 @@ if (command === 'strip') {
   writeFileSync(MANIFEST, JSON.stringify(published, null, 2) + '\n')
 } else if (command === 'restore') {
   if (existsSync(SAVED)) renameSync(SAVED, MANIFEST)
+} else if (command === 'refuse') {
+  const { version } = JSON.parse(readFileSync(MANIFEST, 'utf8'))
+  process.stderr.write(`publish the packed tarball, whose package.json has no scripts: npm pack, then npm publish ./proxy-trust-${version}.tgz\n`)
+  process.exitCode = 1
 } else {
-  throw new Error(`usage: node scripts/pack.mjs strip|restore (got ${JSON.stringify(command)})`)
+  throw new Error(`usage: node scripts/pack.mjs strip|restore|refuse (got ${JSON.stringify(command)})`)
 }
