@@ -14,7 +14,8 @@ const DIST = join(ROOT, 'dist')
 /**
  * Every relative import of a module under src/ (from a test or a fixture) loads its built twin: the
  * ES module entry in dist/esm when the module is an entry, else the CommonJS build in dist/cjs, which
- * the ES module entries re-export.
+ * the ES module entries re-export; for a module of the core, the core's one file when it has no
+ * file of its own.
  */
 export const builtPackage: Plugin = {
   name: 'proxy-trust:built-package',
@@ -24,7 +25,9 @@ export const builtPackage: Plugin = {
     const target = resolve(dirname(importer), source)
     if (!target.startsWith(SRC)) return null
     const twin = relative(SRC, target).replace(/\.ts$/, '.js')
-    const built = [join(DIST, 'esm', twin), join(DIST, 'cjs', twin)].find((file) => existsSync(file))
+    // the core's modules are bundled into one file, dist/cjs/core.js, which exports every name of each
+    const bundled = twin.startsWith(`core${sep}`) ? join(DIST, 'cjs', 'core.js') : undefined
+    const built = [join(DIST, 'esm', twin), join(DIST, 'cjs', twin), bundled].find((file) => file !== undefined && existsSync(file))
     // a missing twin must fail the run, not fall back to the sources
     if (built === undefined) throw new Error(`${source} (from ${importer}) has no built twin in dist/: run \`npm run build\` first`)
     return built

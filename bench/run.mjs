@@ -348,6 +348,90 @@ log('')
 if (growthRatio !== null) log(`cost(1,000 entries) / cost(1 entry), first entry untrusted: ${growthRatio.toFixed(2)} (target <= ${GROWTH_TARGET})`)
 
 
+// --- the all-trusted walk beside the limit of its work -------------------------------------------
+//
+// A hand-written sketch of what proxyaddr.all must do when every entry is trusted: one backward scan
+// of X-Forwarded-For, a hand parse of each dotted quad, one test against the table's IPv4 ranges,
+// one substring per hop. It knows nothing the library must handle (IPv6, odd spellings, options,
+// custom functions), so it is a floor, not a rival; the row shows how far above it the walk runs.
+
+/** uniquelocal's IPv4 ranges as (network, mask) pairs: 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16. */
+const SKETCH_RANGES = new Int32Array([0x0a000000, 0xff000000 | 0, 0xac100000 | 0, 0xfff00000 | 0, 0xc0a80000 | 0, 0xffff0000 | 0])
+/** A canonical dotted quad in `s.slice(start, end)`, in SKETCH_RANGES. */
+function sketchTrusted(s, start, end) {
+  let value = 0
+  let part = 0
+  let dots = 0
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i)
+    if (c === 0x2e) { value = (value << 8) | part; part = 0; dots++ } else if (c >= 0x30 && c <= 0x39) part = part * 10 + c - 0x30
+    else return false
+  }
+  if (dots !== 3) return false
+  value = (value << 8) | part
+  for (let k = 0; k < SKETCH_RANGES.length; k += 2) if ((value & SKETCH_RANGES[k + 1]) === SKETCH_RANGES[k]) return true
+  return false
+}
+function sketchAll(req) {
+  const peer = req.socket.remoteAddress
+  const list = [peer]
+  const header = req.headers['x-forwarded-for']
+  if (!sketchTrusted(peer, 0, peer.length)) return list
+  let end = header.length
+  while (end > 0) {
+    let start = end
+    while (start > 0 && header.charCodeAt(start - 1) !== 0x2c) start--
+    let from = start
+    while (header.charCodeAt(from) === 0x20) from++
+    list.push(header.substring(from, end))
+    if (!sketchTrusted(header, from, end)) break
+    end = start - 1
+  }
+  return list
+}
+const sketchCases = [10, 100].map((n) => ({ n, req: request('10.0.0.1', entries(n, (k) => `10.${k >> 8}.${k & 255}.1`)) }))
+  .filter(({ n }) => selected({ name: `walk per hop, ${n} entries` }))
+const sketchResults = []
+if (sketchCases.length > 0) {
+  log('')
+  log('The all-trusted walk per hop (ns), proxyaddr.all with uniquelocal, beside a hand-written sketch of its work (scan, parse, one range test):')
+  log('| entries | proxy-trust ns/hop | sketch ns/hop | proxy-addr ns/hop | proxy-trust / sketch | vs proxy-addr |')
+  log('|---:|---:|---:|---:|---:|---:|')
+}
+for (const { n, req } of sketchCases) {
+  const trust = ours.compileTrust('uniquelocal')
+  const reference = proxyaddr.compile(['uniquelocal'])
+  // the sketch must answer as the walk does, or its figure means nothing
+  if (JSON.stringify(sketchAll(req)) !== JSON.stringify(ours.all(req, trust))) throw new Error(`the sketch differs from proxyaddr.all at ${n} entries`)
+  const r = run({ name: `walk per hop, ${n} entries`, op: 'all', fns: { 'proxy-trust': () => ours.all(req, trust), 'proxy-addr': () => proxyaddr.all(req, reference), sketch: () => sketchAll(req) } })
+  const hops = n + 1
+  const row = { entries: n, nsPerHop: r.ns['proxy-trust'] / hops, sketchNsPerHop: r.ns.sketch / hops, proxyAddrNsPerHop: r.ns['proxy-addr'] / hops }
+  sketchResults.push({ ...row, overSketch: row.nsPerHop / row.sketchNsPerHop, ratio: r.ratio })
+  log(`| ${n} | ${fmt(row.nsPerHop)} | ${fmt(row.sketchNsPerHop)} | ${fmt(row.proxyAddrNsPerHop)} | ${fmt(row.nsPerHop / row.sketchNsPerHop)}x | ${fmt(r.ratio)}x |`)
+}
+
+// --- install size and load time, beside proxy-addr (bench/load.mjs) -------------------------------
+
+const { sizes, loadTimes } = await import('./load.mjs')
+let packageResults = null
+if (selected({ name: 'size and load' })) {
+  const size = sizes(root)
+  const load = loadTimes(root, quick ? 10 : 20)
+  packageResults = { size, load }
+  const kb = (bytes) => `${(bytes / 1000).toFixed(1)} KB`
+  const ms = (x) => `${x.toFixed(2)} ms`
+  const ratio = (a, b) => (b > 0 ? `${(a / b).toFixed(2)}x` : '-')
+  log('')
+  log(`Install size and load time (CPU ms of the one require or import in a fresh process; medians over ${load.rounds} interleaved processes each):`)
+  log('| package | bytes (with dependencies) | files | require ms | import ms |')
+  log('|---|---:|---:|---:|---:|')
+  log(`| proxy-trust | ${kb(size.ours.bytes)} (${kb(size.oursWithDependencies.bytes)}), README ${kb(size.readme)} | ${size.ours.files} (${size.oursWithDependencies.files}) | ${ms(load.require.ours)} | ${ms(load.import.ours)} |`)
+  log(`| proxy-trust as proxy-addr (the override) | | | ${ms(load.require.override)} | ${ms(load.import.override)} |`)
+  log(`| proxy-addr 2.0.8 (with forwarded, ipaddr.js) | (${kb(size.proxyAddrWithDependencies.bytes)}) | (${size.proxyAddrWithDependencies.files}) | ${ms(load.require.proxyAddr)} | ${ms(load.import.proxyAddr)} |`)
+  log(`| as proxy-addr, in an app that has already resolved a package with an "exports" map (as Express's dependencies have) | | | ${ms(load.requireInApp.override)} against ${ms(load.requireInApp.proxyAddr)}: ${ratio(load.requireInApp.override, load.requireInApp.proxyAddr)} | |`)
+  log(`| ratio, ours / proxy-addr | ${ratio(size.oursWithDependencies.bytes, size.proxyAddrWithDependencies.bytes)} | ${ratio(size.oursWithDependencies.files, size.proxyAddrWithDependencies.files)} | ${ratio(load.require.override, load.require.proxyAddr)} (override), ${ratio(load.require.ours, load.require.proxyAddr)} | ${ratio(load.import.override, load.import.proxyAddr)} (override), ${ratio(load.import.ours, load.import.proxyAddr)} |`)
+}
+
 // --- explain per hop, and the whoami server with a long header ----------------------------------
 //
 // explain's cost per hop over a long chain, against the all-trusted walk (proxyaddr.all with the
@@ -587,7 +671,7 @@ if (flags.check) {
 if (json) {
   process.stdout.write(JSON.stringify({
     node: process.version, cpu: os.cpus()[0]?.model ?? null, cores: os.cpus().length, rounds: ROUNDS,
-    scenarios: results, growth: growthResults, growthRatio, explain: explainResults, serve: serveResults, monitor: monitorResults, watch: watchResults, proxyProtocol: proxyProtocolResults, proxyProtocolHttp: proxyProtocolHttpResults,
+    scenarios: results, growth: growthResults, growthRatio, sketch: sketchResults, package: packageResults, explain: explainResults, serve: serveResults, monitor: monitorResults, watch: watchResults, proxyProtocol: proxyProtocolResults, proxyProtocolHttp: proxyProtocolHttpResults,
     ...(flags.check ? { checks } : {}), sink,
   }, null, 2) + '\n')
 }

@@ -1,11 +1,97 @@
-// cjs.ts: the CommonJS entry. `require('proxy-trust')` is proxy-addr's function, carrying the named
-// exports as properties, so that `"overrides": { "proxy-addr": "npm:proxy-trust@^0.2.0" }` works unchanged.
+// cjs.ts: the CommonJS entry, and through dist/esm/index.js the ES module one. `require('proxy-trust')`
+// is proxy-addr's function, carrying the named exports as properties, so that
+// `"overrides": { "proxy-addr": "npm:proxy-trust@^0.2.0" }` works unchanged.
+//
+// Express loads this module as proxy-addr in every app that takes the override, so it loads the core
+// alone: the diagnostics (`explain`, `lintSetting`, `createMonitor`, with the warnings, the renderers'
+// helpers and the snapshot ages) are required on their first call. Each name is one function for the
+// life of the process, shared by `import` and `require`; only the module behind it loads later.
 
-import * as api from './index'
+import { shareAnswers } from './core/answers'
+import { compileTrust, type TrustSetting, type TrustFn } from './core/compile'
 import { proxyaddr } from './core/proxyaddr'
+import { fromFetch, type RequestLike } from './core/request'
+import { fromBun, fromDeno, fromWorker } from './core/runtimes'
+import { resolveAddr } from './core/resolve'
+import type * as api from './index'
 
-// the ES module entry's default export is this function itself, not one of its properties
-const named = Object.fromEntries(Object.entries(api).filter(([name]) => name !== 'default')) as Omit<typeof api, 'default'>
+type ExplainModule = typeof import('./diagnostics/explain')
+type MonitorModule = typeof import('./diagnostics/monitor')
+type PlatformModule = typeof import('./platforms/index')
+type EnvModule = typeof import('./core/env')
+type KeyModule = typeof import('./uses/key')
+type FilterModule = typeof import('./uses/filter')
+type NodeUsesModule = typeof import('./uses/node')
+
+let explainModule: ExplainModule | undefined
+let monitorModule: MonitorModule | undefined
+let platformModule: PlatformModule | undefined
+let envModule: EnvModule | undefined
+let keyModule: KeyModule | undefined
+let filterModule: FilterModule | undefined
+let nodeUsesModule: NodeUsesModule | undefined
+/* eslint-disable @typescript-eslint/no-require-imports -- loaded on first use, synchronously, by design */
+const diagnostics = (): ExplainModule => (explainModule ??= require('./diagnostics/explain') as ExplainModule)
+const monitors = (): MonitorModule => (monitorModule ??= require('./diagnostics/monitor') as MonitorModule)
+// the platforms and settingFromEnv read the provider snapshots; the uses are for apps that call them
+const platforms = (): PlatformModule => (platformModule ??= require('./platforms/index') as PlatformModule)
+const env = (): EnvModule => (envModule ??= require('./core/env') as EnvModule)
+const keys = (): KeyModule => (keyModule ??= require('./uses/key') as KeyModule)
+const filters = (): FilterModule => (filterModule ??= require('./uses/filter') as FilterModule)
+const nodeUses = (): NodeUsesModule => (nodeUsesModule ??= require('./uses/node') as NodeUsesModule)
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+/** `explain`, loaded on its first call. */
+function explain(req: RequestLike, trust: TrustFn, setting?: TrustSetting): api.Explanation {
+  return diagnostics().explain(req, trust, setting)
+}
+/** `lintSetting`, loaded on its first call. */
+function lintSetting(...args: Parameters<typeof api.lintSetting>): ReturnType<typeof api.lintSetting> {
+  return diagnostics().lintSetting(...args)
+}
+/** `createMonitor`, loaded on its first call. */
+function createMonitor(...args: Parameters<typeof api.createMonitor>): api.Monitor {
+  return monitors().createMonitor(...args)
+}
+
+/** `platform`, loaded on its first call. */
+function platform(...args: Parameters<typeof api.platform>): ReturnType<typeof api.platform> {
+  return platforms().platform(...args)
+}
+/** `settingFromEnv`, loaded on its first call. */
+function settingFromEnv(...args: Parameters<typeof api.settingFromEnv>): ReturnType<typeof api.settingFromEnv> {
+  return env().settingFromEnv(...args)
+}
+/** `clientKey`, loaded on its first call. */
+function clientKey(...args: Parameters<typeof api.clientKey>): ReturnType<typeof api.clientKey> {
+  return keys().clientKey(...args)
+}
+/** `compileIpFilter`, loaded on its first call. */
+function compileIpFilter(...args: Parameters<typeof api.compileIpFilter>): ReturnType<typeof api.compileIpFilter> {
+  return filters().compileIpFilter(...args)
+}
+/** `compileTrustedPeerCheck`, loaded on its first call. */
+function compileTrustedPeerCheck(...args: Parameters<typeof api.compileTrustedPeerCheck>): ReturnType<typeof api.compileTrustedPeerCheck> {
+  return filters().compileTrustedPeerCheck(...args)
+}
+/** `ipFilter` for node:http, loaded on its first call. */
+function ipFilter(...args: Parameters<typeof api.ipFilter>): ReturnType<typeof api.ipFilter> {
+  return nodeUses().ipFilter(...args)
+}
+/** `requireTrustedPeer` for node:http, loaded on its first call. */
+function requireTrustedPeer(...args: Parameters<typeof api.requireTrustedPeer>): ReturnType<typeof api.requireTrustedPeer> {
+  return nodeUses().requireTrustedPeer(...args)
+}
+
+// other copies of this package may be handed the predicates compiled here (see core/copies.ts)
+shareAnswers((req, trust, setting) => explain(req, trust, setting as TrustSetting))
+
+// the same names as index.ts, in its order; the ES module entry's default is this function itself
+const named: Omit<typeof api, 'default'> = {
+  compileTrust, platform, settingFromEnv, resolveAddr, explain, lintSetting, createMonitor, fromFetch,
+  fromBun, fromDeno, fromWorker, proxyaddr, clientKey, compileIpFilter, compileTrustedPeerCheck, ipFilter,
+  requireTrustedPeer, all: proxyaddr.all, compile: proxyaddr.compile,
+}
 const main = Object.assign(proxyaddr, named)
 
 // eslint-disable-next-line @typescript-eslint/no-namespace

@@ -110,6 +110,10 @@ describe('the tarball', () => {
     expect(stray).toEqual([])
   })
 
+  it('ships one JavaScript build: no sources, no source maps, no docs, no index.js beside cjs.js', () => {
+    expect(packed.files.filter((file) => /^(?:src|docs)\/|\.map$|\.ts$(?<!\.d\.ts)|^dist\/cjs\/index\.js$/.test(file))).toEqual([])
+  })
+
   it('ships no tests, configs or build info', () => {
     const unwanted = packed.files.filter((file) =>
       /(?:^|\/)(?:test|tests|__tests__|bench|examples|scripts|coverage|node_modules)\//.test(file) ||
@@ -212,6 +216,57 @@ describe('require(\'proxy-trust\')', () => {
 
   it('resolves a request as Express 5 does', () => {
     expect(cjs.resolveAddr(REQUEST, cjs.compileTrust(SETTING))).toEqual(EXPECTED_RESOLVED)
+  })
+})
+
+describe('what require(\'proxy-trust\') loads', () => {
+  /** Run CommonJS in a fresh Node process inside the app; it prints JSON. */
+  function runScript(source: string): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      execFile(process.execPath, ['--eval', source], { cwd: app }, (error, stdout, stderr) => {
+        if (error) reject(new Error(`${error.message}\n${stderr}`))
+        else resolve(JSON.parse(stdout))
+      })
+    })
+  }
+  const LOADED = `Object.keys(require.cache).map((file) => require('node:path').relative(pkgDir, file)).filter((file) => !file.startsWith('..'))`
+
+  it('is the core alone, in two files: no diagnostics, no ipaddr.js', async () => {
+    const loaded = await runScript(`
+      const pkgDir = require('node:path').dirname(require.resolve('proxy-trust/package.json'))
+      const proxyaddr = require('proxy-trust')
+      const trust = proxyaddr.compile(['loopback', '10.0.0.0/8'])
+      const ip = proxyaddr({ socket: { remoteAddress: '127.0.0.1' }, headers: { 'x-forwarded-for': '203.0.113.5, 10.0.0.2' } }, trust)
+      console.log(JSON.stringify({ ip, loaded: ${LOADED}, ipaddr: Object.keys(require.cache).some((file) => file.includes('ipaddr.js')) }))
+    `)
+    expect(loaded).toEqual({ ip: '203.0.113.5', loaded: ['dist/cjs/cjs.js', 'dist/cjs/core.js'], ipaddr: false })
+  })
+
+  it('loads the diagnostics on the first call of explain, lintSetting or createMonitor, and ipaddr.js for an unusual spelling', async () => {
+    const loaded = await runScript(`
+      const pkgDir = require('node:path').dirname(require.resolve('proxy-trust/package.json'))
+      const { compileTrust, explain, lintSetting, createMonitor, proxyaddr } = require('proxy-trust')
+      const before = ${LOADED}
+      const why = explain(${JSON.stringify(REQUEST)}, compileTrust(${JSON.stringify(SETTING)}), ${JSON.stringify(SETTING)})
+      const afterExplain = ${LOADED}
+      const monitor = createMonitor(compileTrust('loopback'))
+      const lint = lintSetting(true)
+      // 0177.0.0.1 is 127.0.0.1 to ipaddr.js (octal): a trusted hop
+      const octal = proxyaddr({ socket: { remoteAddress: '127.0.0.1' }, headers: { 'x-forwarded-for': '203.0.113.5, 0177.0.0.1' } }, 'loopback')
+      console.log(JSON.stringify({
+        before, afterExplain, result: why.result, lint: lint.map((w) => w.code), monitor: typeof monitor,
+        octal, ipaddr: Object.keys(require.cache).some((file) => file.includes('ipaddr.js')),
+      }))
+    `) as Record<string, unknown>
+    expect(loaded).toMatchObject({
+      before: ['dist/cjs/cjs.js', 'dist/cjs/core.js'],
+      result: EXPECTED_RESOLVED,
+      lint: ['TRUST_ALL'],
+      monitor: 'function',
+      octal: '203.0.113.5',
+      ipaddr: true,
+    })
+    expect(loaded['afterExplain']).toEqual(expect.arrayContaining(['dist/cjs/diagnostics/explain.js', 'dist/cjs/diagnostics/warnings.js']))
   })
 })
 
@@ -356,10 +411,13 @@ describe('TypeScript in the app', () => {
     // what `module: commonjs` implies; it ignores "exports", and finds the subpaths through typesVersions
     { name: 'node10, require', files: { 'node10.ts': CJS }, flags: ['--module', 'commonjs', '--moduleResolution', 'node10', '--esModuleInterop'] },
     { name: 'bundler, import', files: { 'bundler.ts': ESM }, flags: ['--module', 'esnext', '--moduleResolution', 'bundler'] },
-  ])('resolves the root and every subpath, typed, under $name', async ({ files, flags }) => {
+    // the compiler's defaults otherwise: target ES5 and its library, no skipLibCheck, no framework installed
+    { name: 'module commonjs alone (node10, default target)', files: { 'defaults.ts': CJS }, flags: ['--module', 'commonjs'] },
+    { name: 'module preserve alone (bundler, default target)', files: { 'preserve.ts': ESM }, flags: ['--module', 'preserve'] },
+  ])('resolves the root and every subpath, typed, under $name, checking the package\'s own declarations', async ({ files, flags }) => {
     for (const [file, source] of Object.entries(files)) await writeFile(join(app, file), source)
     const out = await new Promise<string>((resolve) => {
-      execFile(process.execPath, [tsc, '--noEmit', '--strict', '--skipLibCheck', ...flags, ...Object.keys(files)], { cwd: app }, (error, stdout) => {
+      execFile(process.execPath, [tsc, '--noEmit', '--strict', ...flags, ...Object.keys(files)], { cwd: app }, (error, stdout) => {
         resolve(error ? stdout || error.message : '')
       })
     })

@@ -4,10 +4,9 @@
 // Validity is exactly ipaddr.js 1.9.1's, the parser behind proxy-addr 2.0.8, including its odd
 // IPv4 spellings (`0177.0.0.1`, `2130706433`, `0x7f000001`). Canonical spellings, which are nearly
 // every address a proxy writes, take a hand-written path that reads each character once and
-// allocates nothing; anything else goes to ipaddr.js, so unusual spellings keep their exact
-// compatible meaning.
-
-import ipaddr from 'ipaddr.js'
+// allocates nothing; anything else is checked by hand against ipaddr.js's own rules, and only what
+// it accepts is handed to it for its value, so unusual spellings keep their exact compatible meaning
+// and nothing is refused by an exception.
 
 /** What `parseAddress` found. */
 export const Kind = {
@@ -105,7 +104,9 @@ export function holdsAddress(table: RangeTable, s: unknown, start: number, end: 
   const stop = end < 0 ? s.length : end
   const v4 = parseDottedQuad(s, start, stop, table.firstOctets)
   if (v4 === OUTSIDE) return false
-  const kind = v4 >= 0 ? writeV4(out, v4, Kind.V4) : parseNotQuad(s, out, start, stop, strict)
+  // a dotted quad, what nearly every hop is, goes straight to the IPv4 pairs
+  if (v4 >= 0) return v4Entry(table, v4 | 0) !== -1
+  const kind = parseNotQuad(s, out, start, stop, strict)
   // the zone is cut out only for a table that matches zones, and only for an IPv6 address
   const zone = kind === Kind.V6 && table.v6Zones !== undefined ? zoneOf(s, start, stop) : ''
   return matchingLabel(table, kind, out, zone) !== undefined
@@ -271,39 +272,165 @@ function isMappedPrefix(s: string, i: number): boolean {
 }
 
 /**
- * ipaddr.js 1.9.1 (`isValid`, then `parse`), for spellings the hand-written parsers leave alone.
- * Strings that cannot be addresses are answered before ipaddr.js is asked, because it reports them
- * by throwing, which costs microseconds.
+ * ipaddr.js 1.9.1's value of a spelling the hand-written parsers leave alone (`0x7f.0.0.1`, `1:2:3:4:5:6:1.2.3.4`),
+ * once `compatibleValidity` has said that ipaddr.js accepts it: ipaddr.js reports what it refuses by
+ * throwing, inside `isValid` too, which costs microseconds a hop and is what a client would choose to
+ * send. So nothing ipaddr.js would refuse reaches it, and ipaddr.js is loaded only when such a
+ * spelling first arrives.
  */
 function parseCompatible(s: string, out: Int32Array): Kind {
-  if (!couldBeAddress(s) || !ipaddr.isValid(s)) return Kind.Invalid
-  const ip = ipaddr.parse(s)
-  if (ip.kind() === 'ipv4') {
-    const [a = 0, b = 0, c = 0, d = 0] = (ip as ipaddr.IPv4).octets
+  const validity = compatibleValidity(s)
+  if (validity === Kind.Invalid) return Kind.Invalid
+  const ip = ipaddr().parse(s)
+  if (validity === Kind.V4) {
+    const [a = 0, b = 0, c = 0, d = 0] = (ip as IPv4).octets
     return writeV4(out, ((a << 24) | (b << 16) | (c << 8) | d) >>> 0, Kind.V4)
   }
-  const parts = (ip as ipaddr.IPv6).parts
+  const parts = (ip as IPv6).parts
   for (let w = 0; w < 4; w++) {
     out[w] = ((parts[2 * w] as number) << 16) | (parts[2 * w + 1] as number)
   }
   return out[0] === 0 && out[1] === 0 && out[2] === MAPPED_WORD2 ? Kind.Mapped : Kind.V6
 }
 
+type IpAddr = typeof import('ipaddr.js')
+type IPv4 = import('ipaddr.js').IPv4
+type IPv6 = import('ipaddr.js').IPv6
+let ipaddrModule: IpAddr | undefined
+
+/** ipaddr.js, required the first time it is needed: canonical spellings never need it. */
+function ipaddr(): IpAddr {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, synchronously
+  return (ipaddrModule ??= require('ipaddr.js') as IpAddr)
+}
+
 /**
- * The characters ipaddr.js 1.9.1 can accept: an IPv4 form starts with a digit and has no colon; an
- * IPv6 form has a colon and, before any `%zone`, only hex digits, `x` (in `0x` parts), dots and colons.
+ * What ipaddr.js 1.9.1's `isValid(s)` says, worked out without it, in one pass over `s` and without
+ * exceptions: `Kind.V4`, `Kind.V6` (the kind ipaddr.js parses it as) or `Kind.Invalid`. Written from
+ * lib/ipaddr.js 1.9.1 (`IPv6.isValid` first, then `IPv4.isValid`; the `native` and `transitional`
+ * IPv6 patterns, `expandIPv6` and the constructors' range checks; IPv4's `fourOctet` and `longValue`
+ * patterns with `parseIntAuto`); test/core/address.test.ts holds it equal to ipaddr.js over
+ * generated spellings.
  */
-function couldBeAddress(s: string): boolean {
-  const zone = s.indexOf('%')
-  const stop = zone === -1 ? s.length : zone
-  let colon = false
-  for (let i = 0; i < stop; i++) {
-    const c = s.charCodeAt(i)
-    if (c === 0x3a) colon = true /* : */
-    else if (c !== 0x2e && (c | 0x20) !== 0x78 && hexValue(c) < 0) return false /* . x */
+export function compatibleValidity(s: string): Kind {
+  if (s.indexOf(':') === -1) return ipv4Validity(s)
+  const percent = s.indexOf('%')
+  if (percent !== -1 && !isZone(s, percent + 1, s.length)) return Kind.Invalid
+  const end = percent === -1 ? s.length : percent
+  const lastColon = s.lastIndexOf(':', end - 1)
+  if (s.indexOf('.') === -1) {
+    // native: ^(::)?((?:[0-9a-f]+::?)+)?([0-9a-f]+)?(::)?(%[0-9a-z]+)?$ (i), then expandIPv6(s, 8)
+    return isGroups(s, 0, end) && expandedGroups(s, 0, end, 8) ? Kind.V6 : Kind.Invalid
   }
-  const first = s.charCodeAt(0)
-  return colon || (first >= 0x30 && first <= 0x39 && zone === -1)
+  // transitional: ^((?:[0-9a-f]+::?)+|::(?:[0-9a-f]+::?)*) ipv4Part{4 with dots} (%[0-9a-z]+)?$ (i),
+  // then expandIPv6(prefix without its last colon, 6) and the dotted parts read by parseInt
+  if (!isGroups(s, 0, lastColon + 1)) return Kind.Invalid
+  let from = lastColon + 1
+  for (let k = 0; k < 4; k++) {
+    const dot = k < 3 ? s.indexOf('.', from) : end
+    if (dot === -1 || dot > end) return Kind.Invalid
+    if (!(ipv4PartValue(s, from, dot, false) <= 255)) return Kind.Invalid
+    from = dot + 1
+  }
+  return expandedGroups(s, 0, lastColon, 6) ? Kind.V6 : Kind.Invalid
+}
+
+/**
+ * Whether `s.slice(start, end)` is made of hex groups and colons as the IPv6 patterns allow: no
+ * `:::`, and a colon first only as `::`. Never empty here: it holds the text's colon.
+ */
+function isGroups(s: string, start: number, end: number): boolean {
+  if (s.charCodeAt(start) === 0x3a && s.charCodeAt(start + 1) !== 0x3a) return false /* : */
+  let colons = 0
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i)
+    if (c === 0x3a) { /* : */
+      if (++colons > 2) return false
+    } else if (hexValue(c) < 0) {
+      return false
+    } else {
+      colons = 0
+    }
+  }
+  return true
+}
+
+/**
+ * `expandIPv6(s.slice(start, end), parts)` succeeding and its groups passing the IPv6 constructor's
+ * checks, step by step as ipaddr.js 1.9.1 does it (without its regular expressions): at most one
+ * `::`; at most `parts` colons, not counting a `::` at either end; `::` replaced by the missing zero
+ * groups and one colon cut from each end; then exactly `parts` groups, each a hex number up to ffff
+ * (leading zeros allowed, none empty). Only spellings no proxy writes come here, so the strings it
+ * builds cost nothing that matters; each step is linear in the length.
+ */
+function expandedGroups(s: string, start: number, end: number, parts: number): boolean {
+  let text = s.slice(start, end)
+  if (text.indexOf('::') !== text.lastIndexOf('::')) return false
+  let colons = 0
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 0x3a) colons++ /* : */
+  if (text.startsWith('::')) colons--
+  if (text.endsWith('::')) colons--
+  if (colons > parts) return false
+  text = text.replace('::', `:${'0:'.repeat(parts - colons)}`)
+  if (text.startsWith(':')) text = text.slice(1)
+  if (text.endsWith(':')) text = text.slice(0, -1)
+  let groups = 0
+  let from = 0
+  for (let k = 0; k <= text.length; k++) {
+    if (k === text.length || text.charCodeAt(k) === 0x3a) { /* : */
+      if (++groups > parts || !isHexGroup(text, from, k)) return false
+      from = k + 1
+    }
+  }
+  return groups === parts
+}
+
+/** A hex number from 0 to ffff, with any number of leading zeros, and not empty. */
+function isHexGroup(s: string, start: number, end: number): boolean {
+  if (start === end) return false
+  let i = start
+  while (i < end - 1 && s.charCodeAt(i) === 0x30) i++ /* 0 */
+  return end - i <= 4
+}
+
+/** ipaddr.js 1.9.1's IPv4.isValid: four parts with dots, each up to 255, or one part up to 2^32 - 1. */
+function ipv4Validity(s: string): Kind {
+  let from = 0
+  let parts = 0
+  for (let i = 0; i <= s.length; i++) {
+    if (i === s.length || s.charCodeAt(i) === 0x2e) { /* . */
+      if (++parts > 4 || !(ipv4PartValue(s, from, i, true) <= (i === s.length && parts === 1 ? 0xffffffff : 255))) return Kind.Invalid
+      from = i + 1
+    }
+  }
+  return parts === 1 || parts === 4 ? Kind.V4 : Kind.Invalid
+}
+
+/**
+ * The value of one IPv4 part matching ipaddr.js 1.9.1's `(0?\d+|0x[a-f0-9]+)` (i), or NaN. `auto` is
+ * `parseIntAuto` (a leading `0` not followed by a lower-case `x` reads the longest octal prefix:
+ * `0X1F` is 0, `09` is 0); otherwise `parseInt` without a radix (decimal, or hex after `0x`/`0X`).
+ * Values above 2^32 are returned as Infinity: only their size matters.
+ */
+function ipv4PartValue(s: string, start: number, end: number, auto: boolean): number {
+  if (start === end) return Number.NaN
+  const hex = end - start > 2 && s.charCodeAt(start) === 0x30 && (s.charCodeAt(start + 1) | 0x20) === 0x78 /* 0 x */
+  for (let i = hex ? start + 2 : start; i < end; i++) {
+    const c = s.charCodeAt(i)
+    if (hex ? hexValue(c) < 0 : c < 0x30 || c > 0x39) return Number.NaN /* 0-9 */
+  }
+  let radix = 10
+  let i = start
+  if (auto && s.charCodeAt(start) === 0x30 && s.charCodeAt(start + 1) !== 0x78) radix = 8 /* 0 x */
+  else if (hex) { radix = 16; i = start + 2 }
+  let value = 0
+  for (; i < end; i++) {
+    const d = hexValue(s.charCodeAt(i))
+    if (d < 0 || d >= radix) break
+    value = value * radix + d
+    if (value > 0xffffffff) return Number.POSITIVE_INFINITY
+  }
+  return value
 }
 
 /**
@@ -354,12 +481,17 @@ export function matchingLabel(table: RangeTable, kind: Kind, words: Int32Array, 
     }
     return undefined
   }
+  const k = v4Entry(table, words[3] as number)
+  return k === -1 ? undefined : table.v4Labels[k]
+}
+
+/** The index of the first IPv4 entry of `table` holding `value` (an IPv4 address as a signed 32-bit word), or -1. */
+function v4Entry(table: RangeTable, value: number): number {
   const v4 = table.v4
-  const value = words[3] as number
   for (let k = 0; k < v4.length; k += 2) {
-    if ((value & (v4[k + 1] as number)) === v4[k]) return table.v4Labels[k >> 1]
+    if ((value & (v4[k + 1] as number)) === v4[k]) return k >> 1
   }
-  return undefined
+  return -1
 }
 
 /**

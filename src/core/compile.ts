@@ -101,8 +101,16 @@ function parseAll(names: ReadonlyMap<string, readonly string[]>): Map<string, Na
   }]))
 }
 
-const namedRanges = parseAll(NAMED_RANGES)
-const extendedRanges = new Map([...namedRanges, ...parseAll(EXTENDED_RANGES)])
+// parsed by the first compile, not when the module loads: `require` pays nothing for them
+let namedRanges: Map<string, NamedRange> | undefined
+let extendedRanges: Map<string, NamedRange> | undefined
+
+/** The range names a setting may use: Express's three, and with `extendedRanges` the others too. */
+function rangeNames(extended: boolean): Map<string, NamedRange> {
+  namedRanges ??= parseAll(NAMED_RANGES)
+  if (!extended) return namedRanges
+  return (extendedRanges ??= new Map([...namedRanges, ...parseAll(EXTENDED_RANGES)]))
+}
 
 const scratch = new Int32Array(4)
 
@@ -164,7 +172,7 @@ export function compileList(val: unknown, options: ResolvedOptions = EXPRESS, us
     throw new TypeError('unsupported trust argument')
   }
 
-  const names = options.extendedRanges ? extendedRanges : namedRanges
+  const names = rangeNames(options.extendedRanges)
   const { ranges, labels, snapshots, cells } = collect(entries, names, user, options)
   if (cells.length === 0) return trustTable(buildTable(ranges, labels, options.matchZones), options.strict, snapshots)
   return trustLive(() => collect(entries, names, user, options), options, snapshots)

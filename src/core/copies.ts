@@ -1,6 +1,11 @@
 // copies.ts: how copies of this package (two installs, two versions, in one process) answer for each
 // other's predicates: a process-wide registry key on each predicate compiled here, whose value is a
 // small versioned protocol that calls back into the copy that compiled it.
+//
+// The mark is only a property of a function, which anything can set: a member missing or not a
+// function, an answer of the wrong type, a member that throws, or one that calls back for the same
+// predicate before answering, and the predicate is asked as a custom function instead, as proxy-addr
+// 2.0.8 asks any function (Express's walk, no options). No request throws or recurses for a mark.
 
 import type { TrustFn } from './compile.js'
 import type { RequestLike } from './request.js'
@@ -63,12 +68,68 @@ export function shareProtocol(trust: TrustFn): void {
 
 /**
  * The protocol of a predicate compiled by another copy of this package; undefined for any other
- * function. Ask only about predicates this copy did not compile: on this copy's own it finds this
- * copy's protocol, whose answers lead back here.
+ * function, and for a mark that does not offer protocol 1's four members as functions (a mark
+ * written by hand, or damaged), which is then asked as any custom function is. Ask only about
+ * predicates this copy did not compile: on this copy's own it finds this copy's protocol, whose
+ * answers lead back here.
  */
 export function otherCopy(trust: TrustFn): Protocol | undefined {
   const value = (trust as { readonly [PROTOCOL_KEY]?: unknown })[PROTOCOL_KEY]
   if (typeof value !== 'object' || value === null) return undefined
-  const protocol = value as Partial<Protocol>
-  return typeof protocol.protocol === 'number' && protocol.protocol >= 1 ? protocol as Protocol : undefined
+  const protocol = value as Partial<Record<keyof Protocol, unknown>>
+  if (!(typeof protocol.protocol === 'number' && protocol.protocol >= 1)) return undefined
+  const complete = typeof protocol.resolve === 'function' && typeof protocol.ip === 'function' &&
+    typeof protocol.all === 'function' && typeof protocol.explain === 'function'
+  return complete ? protocol as Protocol : undefined
+}
+
+/** What `handOver` returns when the other copy gave no answer this copy can return. */
+export const DECLINED: unique symbol = Symbol('declined')
+
+/** The predicates being handed over now: asked again while they are, a protocol is calling back into itself. */
+const handing = new Set<TrustFn>()
+
+/**
+ * The other copy's answer for `trust` (`ask` calls one member of its protocol), when it is one this
+ * copy can return: `DECLINED` when the member throws, answers with a value `valid` refuses, or calls
+ * back for the same predicate before it has answered (a protocol that calls into itself, which
+ * would otherwise never end). The caller then asks `trust` as a custom function, as proxy-addr asks
+ * any function: the answer of last resort, which never depends on what the mark says.
+ */
+export function handOver<T>(trust: TrustFn, ask: () => unknown, valid: (value: unknown) => value is T): T | typeof DECLINED {
+  if (handing.has(trust)) return DECLINED
+  handing.add(trust)
+  let value: unknown
+  try {
+    value = ask()
+  } catch {
+    value = DECLINED
+  }
+  handing.delete(trust)
+  return value !== DECLINED && valid(value) ? value : DECLINED
+}
+
+/** `proxyaddr`'s answer: an address as text, or undefined. */
+export function isAddress(value: unknown): value is string | undefined {
+  return value === undefined || typeof value === 'string'
+}
+
+/** `proxyaddr.all`'s answer: the socket peer's entry, then the hops walked. */
+export function isAddressList(value: unknown): value is (string | undefined)[] {
+  return Array.isArray(value) && value.length > 0 && value.every(isAddress)
+}
+
+/** `resolveAddr`'s answer, field by field. */
+export function isResolved(value: unknown): value is Record<'ip' | 'host' | 'hostname', string | undefined> & { ips: string[]; protocol: string; secure: boolean } {
+  if (typeof value !== 'object' || value === null) return false
+  const r = value as Record<string, unknown>
+  return isAddress(r['ip']) && Array.isArray(r['ips']) && r['ips'].every((ip) => typeof ip === 'string') &&
+    isAddress(r['host']) && isAddress(r['hostname']) && typeof r['protocol'] === 'string' && typeof r['secure'] === 'boolean'
+}
+
+/** `explain`'s answer: an object whose `result` is a `resolveAddr` answer and whose `hops` is a list. */
+export function isExplanation(value: unknown): value is { readonly result: unknown; readonly hops: readonly unknown[] } {
+  if (typeof value !== 'object' || value === null) return false
+  const e = value as Record<string, unknown>
+  return isResolved(e['result']) && Array.isArray(e['hops'])
 }

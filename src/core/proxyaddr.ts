@@ -2,7 +2,7 @@
 // arguments and errors, so that Express can load this package in its place.
 
 import { compileList, compiledOf, trustAll, type TrustFn } from './compile.js'
-import { otherCopy } from './copies.js'
+import { DECLINED, handOver, isAddress, isAddressList, otherCopy } from './copies.js'
 import { EXPRESS } from './options.js'
 import type { RequestLike } from './request.js'
 import { hopsOf } from './sources/hops.js'
@@ -51,10 +51,17 @@ function addresses(req: RequestLike, trust: TrustFn, list: (string | undefined)[
   if (compiled === undefined) {
     // compiled by another copy of this package: only that copy knows its options
     const other = otherCopy(trust)
-    if (other === undefined) return walk(req, trust, undefined, list)
-    if (list === null) return other.ip(req)
-    for (const addr of other.all(req)) list.push(addr)
-    return undefined
+    if (other !== undefined && list === null) {
+      const ip = handOver(trust, () => other.ip(req), isAddress)
+      if (ip !== DECLINED) return ip
+    } else if (other !== undefined && list !== null) {
+      const addrs = handOver(trust, () => other.all(req), isAddressList)
+      if (addrs !== DECLINED) {
+        for (const addr of addrs) list.push(addr)
+        return undefined
+      }
+    }
+    return walk(req, trust, undefined, list)
   }
   if (compiled.options === EXPRESS) return walk(req, trust, compiled, list)
   const walked = walkHops(req, compiled, hopsOf(req, compiled.options), null)

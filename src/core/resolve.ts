@@ -3,7 +3,7 @@
 
 import { normalizeProtocol, isValidHost } from './authority.js'
 import { compiledOf, isTrusted, type TrustFn } from './compile.js'
-import { otherCopy } from './copies.js'
+import { DECLINED, handOver, isResolved, otherCopy } from './copies.js'
 import { describeValue, EXPRESS, type ResolvedOptions } from './options.js'
 import { headerValue, socketOf, type RequestLike } from './request.js'
 import { hopsOf } from './sources/hops.js'
@@ -50,7 +50,8 @@ export function resolveAddr(req: RequestLike, trust: TrustFn): ResolvedAddr {
   if (compiled === undefined) {
     // compiled by another copy of this package: only that copy knows its options
     const other = otherCopy(trust)
-    if (other !== undefined) return other.resolve(req) as ResolvedAddr
+    const resolved = other === undefined ? DECLINED : handOver(trust, () => other.resolve(req), isResolved)
+    if (resolved !== DECLINED) return resolved
   } else if (compiled.options !== EXPRESS) {
     return answersOf(req, compiled.options, walkHops(req, compiled, hopsOf(req, compiled.options), null))
   }

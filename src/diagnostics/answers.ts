@@ -1,15 +1,10 @@
 // answers.ts: this copy's answers for the predicates it compiles, registered for the protocol through
-// which other copies of the package call them (see core/copies.ts). Every package entry imports it.
+// which other copies of the package call them (see core/copies.ts). The adapters, the command line
+// and the ES module API import it; the CommonJS root registers the same table with `explain` loaded
+// on first use.
 
-import { provideAnswers } from '../core/copies.js'
+import { shareAnswers } from '../core/answers.js'
 import type { TrustSetting } from '../core/compile.js'
-import { proxyaddr } from '../core/proxyaddr.js'
-import { resolveAddr } from '../core/resolve.js'
 import { explain } from './explain.js'
 
-provideAnswers({
-  resolve: resolveAddr,
-  ip: proxyaddr,
-  all: proxyaddr.all,
-  explain: (req, trust, setting) => explain(req, trust, setting as TrustSetting),
-})
+shareAnswers((req, trust, setting) => explain(req, trust, setting as TrustSetting))

@@ -3,7 +3,7 @@
 
 import { addressSpan, addressSpanEnd, Kind, parseAddress } from '../core/address.js'
 import { compiledOf, reasonFor, type Shape, type TrustFn, type TrustSetting } from '../core/compile.js'
-import { otherCopy } from '../core/copies.js'
+import { DECLINED, handOver, isExplanation, otherCopy } from '../core/copies.js'
 import { EXPRESS, type ResolvedOptions } from '../core/options.js'
 import { headerValue, proxyProtocolOf, type RequestLike } from '../core/request.js'
 import { AnswerSources, answersOf, trustArgumentError, type ResolvedAddr } from '../core/resolve.js'
@@ -144,7 +144,8 @@ export function explain(req: RequestLike, trust: TrustFn, setting?: TrustSetting
   const compiled = compiledOf(trust)
   // compiled by another copy of this package: only that copy knows its options
   const other = compiled === undefined ? otherCopy(trust) : undefined
-  if (other !== undefined) return other.explain(req, setting) as Explanation
+  const explained = other === undefined ? DECLINED : handOver(trust, () => other.explain(req, setting), isExplanation)
+  if (explained !== DECLINED) return explained as Explanation
   const rule: Rule = compiled ?? { shape: undefined, call: trust, options: EXPRESS }
   const { options } = rule
   const source = options.source === 'header' ? options.header : options.source

@@ -5,8 +5,12 @@
 
 import type { RangeSnapshot } from '../core/ranges.js'
 
-/** The property under which a watched value carries its cell. */
-export const LIVE: unique symbol = Symbol('proxy-trust live range list')
+/**
+ * The property under which a watched value carries its cell. A registered symbol: the core bundle
+ * and `proxy-trust/ranges` each load this module, and the symbol, not the module instance, is what
+ * ties a value `watchRanges` made to the cell the core subscribes to.
+ */
+export const LIVE: unique symbol = Symbol.for('proxy-trust.live-range-list')
 
 /** A list that can change: its current snapshot, and the tables built from it. */
 export class LiveCell {

@@ -5,9 +5,9 @@
 import { isIPv6 } from 'node:net'
 import fc from 'fast-check'
 import ipaddr from 'ipaddr.js'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
-  addressSpan, addressSpanEnd, buildTable, formatAddress, holdsAddress, Kind, matchingLabel, parseAddress, parseRange, zoneOf, type Range,
+  addressSpan, addressSpanEnd, buildTable, compatibleValidity, formatAddress, holdsAddress, Kind, matchingLabel, parseAddress, parseRange, zoneOf, type Range,
 } from '../../src/core/address.js'
 
 /** An IPv4 address as the signed 32-bit word `parseAddress` writes. */
@@ -243,6 +243,60 @@ describe('parseAddress', () => {
     fc.assert(fc.property(padding, nearAddress, padding, (before, s, after) => {
       expect(parsed(before + s + after, before.length, before.length + s.length)).toEqual(reference(s))
     }), { numRuns: 2000 })
+  })
+})
+
+describe('compatibleValidity: ipaddr.js 1.9.1 refusals worked out by hand', () => {
+  afterEach(() => {
+    vi.restoreAllMocks()
+  })
+
+  /** Spellings ipaddr.js refuses by throwing inside isValid (each a microsecond or more). */
+  const refused = [
+    ['two "::"', '::1::'],
+    ['five dotted parts', '1.2.3.4.5'],
+    ['a group above ffff', '2001:db8::1869f'],
+    ['nine groups', '1:2:3:4:5:6:7:8:9'],
+    ['an octet above 255 after groups', '1:2:3:4:5:6:1.2.3.256'],
+    ['an embedded form with "::"', '::1.2.3.4'],
+    ['a number above 2^32 - 1', '4294967296'],
+    ['an octal octet above 255', '0400.0.0.1'],
+    ['a hex part without digits', '0x.1.1.1'],
+    ['a zone with a dot', 'fe80::1%eth0.1'],
+    ['a long run of groups', '1:'.repeat(20_000) + ':'],
+    ['a long dotted run', '1.'.repeat(20_000) + '1'],
+    ['a non-ASCII digit in a group', '2001:db8::\u0661'],
+  ] as const
+
+  it.each(refused)('fail: %s (%s) is refused without asking ipaddr.js', (_, s) => {
+    const asked = [
+      vi.spyOn(ipaddr, 'isValid'), vi.spyOn(ipaddr, 'parse'),
+      vi.spyOn(ipaddr.IPv4, 'isValid'), vi.spyOn(ipaddr.IPv6, 'isValid'),
+    ]
+    expect(ipaddr.isValid(s)).toBe(false)
+    for (const spy of asked) spy.mockClear()
+    expect(parsed(s)).toEqual({ kind: Kind.Invalid, words: [] })
+    expect(asked.map((spy) => spy.mock.calls.length)).toEqual([0, 0, 0, 0])
+  })
+
+  it.each([
+    ['0177.0.0.1', Kind.V4], ['0X1F.0.0.1', Kind.V4], ['09.1.1.1', Kind.V4], ['4294967295', Kind.V4],
+    ['1:2:3:4:5:6:1.2.3.4', Kind.V6], ['2001:db8::00001', Kind.V6], ['::', Kind.V6], ['fe80::1%eth0', Kind.V6],
+  ] as const)('accepts %s, an unusual spelling ipaddr.js accepts, as its kind', (s, kind) => {
+    expect(compatibleValidity(s)).toBe(kind)
+    expect(parsed(s)).toEqual(reference(s))
+  })
+
+  it('equals ipaddr.isValid and its kind on generated hex-looking strings', () => {
+    const piece = fc.constantFrom(
+      '0', '1', '7', '8', '9', 'a', 'f', 'F', 'x', 'X', ':', '::', '.', '%', 'e', 'z', 'g', ' ', '00', '255', '256',
+      'ffff', '0000f', '10000', '0x', '0x1f', '0X1F', '010', '%e0', '1.2.3.4', '1:2:3:4:5:6', '1:2:3:4:5:6:7',
+    )
+    fc.assert(fc.property(fc.array(piece, { maxLength: 12 }).map((parts) => parts.join('')), (s) => {
+      // the reference's kind, with the mapped form as the IPv6 address ipaddr.js parses it as
+      const { kind } = reference(s)
+      expect([s, compatibleValidity(s)]).toEqual([s, kind === Kind.Mapped ? Kind.V6 : kind])
+    }), { numRuns: 30_000 })
   })
 })
 

@@ -131,19 +131,21 @@ describe('the protocol', () => {
 
   it('a later protocol that keeps protocol 1\'s members is delegated to', () => {
     const calls: string[] = []
+    const resolved = { ip: 'from the other copy', ips: [], host: undefined, hostname: undefined, protocol: 'http', secure: false }
+    const explained = { result: resolved, hops: [], from: 'the other copy' }
     const trust = Object.assign(() => false, {
       [KEY]: {
         protocol: 2,
-        resolve: () => (calls.push('resolve'), { ip: 'from the other copy' }),
+        resolve: () => (calls.push('resolve'), resolved),
         ip: () => (calls.push('ip'), 'from the other copy'),
         all: () => (calls.push('all'), ['from', 'the other copy']),
-        explain: (_req: unknown, setting: unknown) => (calls.push(`explain ${String(setting)}`), { from: 'the other copy' }),
+        explain: (_req: unknown, setting: unknown) => (calls.push(`explain ${String(setting)}`), explained),
       },
     })
-    expect(here.resolveAddr(REPRO, trust)).toEqual({ ip: 'from the other copy' })
+    expect(here.resolveAddr(REPRO, trust)).toBe(resolved)
     expect(here.proxyaddr(REPRO, trust)).toBe('from the other copy')
     expect(here.proxyaddr.all(REPRO, trust)).toEqual(['from', 'the other copy'])
-    expect(here.explain(REPRO, trust, 'loopback')).toEqual({ from: 'the other copy' })
+    expect(here.explain(REPRO, trust, 'loopback')).toBe(explained)
     expect(calls).toEqual(['resolve', 'ip', 'all', 'explain loopback'])
   })
 
@@ -152,6 +154,8 @@ describe('the protocol', () => {
     { name: 'a number', value: 1 },
     { name: 'an object without a protocol number', value: { protocol: '1' } },
     { name: 'protocol 0', value: { protocol: 0 } },
+    { name: 'protocol 1 without its members', value: { protocol: 1 } },
+    { name: 'protocol 1 with members that are not functions', value: { protocol: 1, resolve: 1, ip: 'x', all: [], explain: {} } },
   ])('fail: a function with $name under the key is a custom function, called as Express calls it', ({ value }) => {
     const asked: number[] = []
     const trust = Object.assign((_addr: string | undefined, i: number) => (asked.push(i), i < 1), { [KEY]: value })
@@ -160,6 +164,75 @@ describe('the protocol', () => {
     expect(here.resolveAddr(req, trust).ip).toBe('10.0.0.1')
     expect(here.explain(req, trust).stop).toMatchObject({ index: 1 })
     expect(asked.length).toBeGreaterThan(0)
+  })
+})
+
+describe('a protocol that gives no usable answer: the predicate is asked as a custom function', () => {
+  /** The request, and what every entry point answers when `trust` (i < 1) is asked as Express asks a function. */
+  const req = requestFrom('127.0.0.1', { 'x-forwarded-for': '203.0.113.9, 10.0.0.1' })
+  const AS_CUSTOM = { ip: '10.0.0.1', all: ['127.0.0.1', '10.0.0.1'], resolved: '10.0.0.1', stop: 1 }
+
+  /** A predicate trusting hop 0 only, carrying `members` as its protocol 1 (each member gets `trust`). */
+  function marked(members: (trust: here.TrustFn) => Record<string, unknown>): here.TrustFn {
+    const trust = ((_addr: string | undefined, i: number) => i < 1) as here.TrustFn
+    Object.defineProperty(trust, KEY, { value: { protocol: 1, ...members(trust) } })
+    return trust
+  }
+
+  /** What resolveAddr, proxyaddr, proxyaddr.all and explain answer with `trust`; none may throw. */
+  function answers(trust: here.TrustFn): typeof AS_CUSTOM {
+    return {
+      ip: here.proxyaddr(req, trust) as string,
+      all: here.proxyaddr.all(req, trust) as string[],
+      resolved: here.resolveAddr(req, trust).ip as string,
+      stop: here.explain(req, trust).stop.index,
+    }
+  }
+
+  it.each([
+    { name: 'a number', value: 42 },
+    { name: 'null', value: null },
+    { name: 'an empty object', value: {} },
+    { name: 'a list holding a number', value: ['127.0.0.1', 1] },
+    { name: 'an empty list', value: [] },
+    { name: 'a promise', value: Promise.resolve('203.0.113.9') },
+    { name: 'a resolveAddr answer without secure', value: { ip: '1.2.3.4', ips: [], host: undefined, hostname: undefined, protocol: 'http' } },
+  ])('fail: members that answer with $name are not believed', ({ value }) => {
+    const trust = marked(() => ({ resolve: () => value, ip: () => value, all: () => value, explain: () => value }))
+    expect(answers(trust)).toEqual(AS_CUSTOM)
+  })
+
+  it('fail: members that throw do not make a request throw', () => {
+    const trust = marked(() => {
+      const fail = (): never => { throw new Error('the other copy failed') }
+      return { resolve: fail, ip: fail, all: fail, explain: fail }
+    })
+    expect(answers(trust)).toEqual(AS_CUSTOM)
+  })
+
+  it('fail: a protocol that calls back into itself is asked once, not until the stack overflows', () => {
+    let calls = 0
+    const trust = marked((self) => ({
+      resolve: (r: RequestLike) => (calls++, here.resolveAddr(r, self)),
+      ip: (r: RequestLike) => (calls++, here.proxyaddr(r, self)),
+      all: (r: RequestLike) => (calls++, here.proxyaddr.all(r, self)),
+      explain: (r: RequestLike) => (calls++, here.explain(r, self)),
+    }))
+    // each member's call back is answered as for a custom function, and that answer is the member's
+    expect(answers(trust)).toEqual(AS_CUSTOM)
+    expect(calls).toBe(4)
+  })
+
+  it('a protocol calling back for another predicate is still handed over', () => {
+    const real = other.compileTrust('loopback', { source: 'forwarded' })
+    const trust = marked(() => ({
+      resolve: (r: RequestLike) => here.resolveAddr(r, real),
+      ip: (r: RequestLike) => here.proxyaddr(r, real),
+      all: (r: RequestLike) => here.proxyaddr.all(r, real),
+      explain: (r: RequestLike) => here.explain(r, real),
+    }))
+    expect(here.proxyaddr(REPRO, trust)).toBe('203.0.113.9')
+    expect(here.resolveAddr(REPRO, trust).ip).toBe('203.0.113.9')
   })
 })
 

@@ -299,7 +299,15 @@ async function testGitInstall(clone, dir) {
   writeFileSync(path.join(dir, 'package.json'), JSON.stringify({
     name: 'app-git', private: true, dependencies: { [NAME]: `git+file://${clone}` },
   }, null, 2))
-  await run(npmCli('npm'), ['install', '--no-audit', '--no-fund', '--prefer-offline'], dir)
+  const { ok, output } = await npmOutput(['install', '--no-audit', '--no-fund', '--prefer-offline'], dir)
+  if (!ok) throw new Error(`npm install of the clone failed:\n${output}`)
+  // npm 11.16 and later name every dependency script an app has not approved (allowScripts), and a
+  // git install builds through \`prepare\`: that notice, naming the build script the clone has, is all
+  // npm may say about the package
+  const scriptsNamed = linesAbout(output).map((line) => /\(([^)]*)\)/.exec(line)?.[1] ?? line)
+  check('npm, git+file:// install: npm names no script of the package but prepare, whose file the clone has', {
+    scripts: scriptsNamed, exists: existsSync(path.join(clone, 'scripts', 'build.mjs')),
+  }, { scripts: scriptsNamed.length === 0 ? [] : ['prepare: node scripts/build.mjs'], exists: true })
   const out = await run(node, ['--input-type=module', '--eval', `
     import { createRequire } from 'node:module'
     import proxyaddr, { compileTrust } from '${NAME}'
@@ -311,6 +319,87 @@ async function testGitInstall(clone, dir) {
   check(`npm, git+file:// install of a clean clone: built by prepare, one instance, options kept, the command runs`, {
     manifest: manifestFrom(dir, NAME), ...JSON.parse(out), version: printed,
   }, { manifest: { name: NAME, version: '0.2.0' }, same: true, ip: WITH_OPTIONS.ip, version: '0.2.0' })
+}
+
+/** The bound on what the tarball unpacks to, every file counted (README, LICENSE and package.json too). */
+const SIZE_BOUND = 250_000
+
+/** A consumer of the root and every subpath through require (`import x = require`), typed. */
+const TYPED_CJS = `
+  import proxyaddr = require('proxy-trust')
+  import express = require('proxy-trust/express')
+  import fastify = require('proxy-trust/fastify')
+  import koa = require('proxy-trust/koa')
+  import hono = require('proxy-trust/hono')
+  import ranges = require('proxy-trust/ranges')
+  const req = { socket: { remoteAddress: '127.0.0.1' }, headers: {} }
+  const trust: proxyaddr.TrustFn = proxyaddr.compileTrust('loopback', { source: 'forwarded' })
+  export const ip: string | undefined = proxyaddr(req, trust)
+  export const list: (string | undefined)[] = proxyaddr.all(req, proxyaddr.compile('loopback'))
+  export const why: proxyaddr.Explanation = proxyaddr.explain(req, trust)
+  export const fns = [express.trustProxy, fastify.trustProxy, koa.trustProxy, hono.trustProxy, ranges.loadRanges]
+  export const cdn: proxyaddr.RangeSnapshot = ranges.cloudflare
+`
+/** The same through import. */
+const TYPED_ESM = `
+  import proxyaddr, { all, compile, compileTrust, explain, type Explanation, type TrustFn } from 'proxy-trust'
+  import { trustProxy } from 'proxy-trust/express'
+  import { trustProxy as fastify } from 'proxy-trust/fastify'
+  import { trustProxy as koa } from 'proxy-trust/koa'
+  import { trustProxy as hono } from 'proxy-trust/hono'
+  import { cloudflare, loadRanges, type RangeSnapshot } from 'proxy-trust/ranges'
+  const req = { socket: { remoteAddress: '127.0.0.1' }, headers: {} }
+  const trust: TrustFn = compileTrust('loopback', { source: 'forwarded' })
+  export const ip: string | undefined = proxyaddr(req, trust)
+  export const list: (string | undefined)[] = all(req, compile('loopback'))
+  export const why: Explanation = explain(req, trust)
+  export const fns = [trustProxy, fastify, koa, hono, proxyaddr.all, proxyaddr.compile, loadRanges]
+  export const cdn: RangeSnapshot = cloudflare
+`
+/**
+ * Each tsconfig sets what it names and nothing else: no target (ES5, and its library), no
+ * skipLibCheck, no types, no framework installed; the package's own declarations are checked.
+ */
+const TYPE_CASES = [
+  { name: 'module commonjs (node10)', compilerOptions: { module: 'commonjs', strict: true }, files: { 'node10.ts': TYPED_CJS } },
+  { name: 'module node16', compilerOptions: { module: 'node16', strict: true }, files: { 'node16.mts': TYPED_ESM, 'node16.cts': TYPED_CJS } },
+  { name: 'module nodenext', compilerOptions: { module: 'nodenext', strict: true }, files: { 'nodenext.mts': TYPED_ESM, 'nodenext.cts': TYPED_CJS } },
+  { name: 'moduleResolution bundler', compilerOptions: { module: 'esnext', moduleResolution: 'bundler', strict: true }, files: { 'bundler.ts': TYPED_ESM } },
+]
+
+/** The lines of an install's output that name the package: what it made npm say about it. */
+function linesAbout(output) {
+  return output.split('\n').filter((line) => /\bwarn|\berr/i.test(line) && line.includes(NAME))
+}
+
+/** Run npm, resolving with everything it printed (standard output and error), whatever its status. */
+function npmOutput(args, cwd) {
+  const [file, pre] = npmCli('npm')
+  return new Promise((resolve) => {
+    execFile(file, [...pre, ...args], { cwd, timeout: 300_000, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      resolve({ ok: !error, output: `${stdout}\n${stderr}` })
+    })
+  })
+}
+
+/** The tarball installed into an empty app: what npm says, and the types under every resolution. */
+async function testTarball(tarball, dir) {
+  mkdirSync(dir)
+  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'app-types', private: true }, null, 2))
+  const { ok, output } = await npmOutput(['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], dir)
+  check(`npm install <tarball>: installs, and npm says nothing about ${NAME}`, { ok, lines: linesAbout(output) }, { ok: true, lines: [] })
+  const tsc = require.resolve('typescript/bin/tsc')
+  for (const { name, compilerOptions, files } of TYPE_CASES) {
+    await attempt(`types: ${name}`, async () => {
+      const project = `tsconfig.${name.replace(/\W+/g, '-')}.json`
+      for (const [file, source] of Object.entries(files)) writeFileSync(path.join(dir, file), source)
+      writeFileSync(path.join(dir, project), JSON.stringify({ compilerOptions: { ...compilerOptions, noEmit: true }, files: Object.keys(files) }))
+      const out = await new Promise((resolve) => {
+        execFile(process.execPath, [tsc, '-p', project], { cwd: dir }, (error, stdout) => resolve(error ? stdout || error.message : ''))
+      })
+      check(`types: the root and every subpath check under ${name}, compiler defaults otherwise (no target, no skipLibCheck)`, out, '')
+    })
+  }
 }
 
 /** Run `tasks` (functions returning promises), at most `limit` at once. */
@@ -339,6 +428,17 @@ async function main() {
       name: info.name, version: info.version,
       entries: ['dist/cjs/cjs.js', 'dist/esm/index.js', 'dist/esm/index.d.ts'].filter((file) => info.files.some((f) => f.path === file)),
     }, { name: NAME, version: '0.2.0', entries: ['dist/cjs/cjs.js', 'dist/esm/index.js', 'dist/esm/index.d.ts'] })
+    const files = info.files.map((file) => file.path)
+    console.log(`      ${info.unpackedSize.toLocaleString('en')} bytes unpacked in ${info.entryCount} files, README.md ${(info.files.find((f) => f.path === 'README.md')?.size ?? 0).toLocaleString('en')}`)
+    check(`the tarball unpacks to at most ${SIZE_BOUND.toLocaleString('en')} bytes, every file counted`, info.unpackedSize <= SIZE_BOUND, true)
+    check('the tarball ships the CLI, the adapters, the diagnostics and the snapshots, and no sources, maps or docs', {
+      shipped: ['dist/cjs/cli.js', 'dist/cjs/adapters/express.js', 'dist/cjs/diagnostics/explain.js', 'dist/cjs/core/snapshots.js'].filter((f) => files.includes(f)),
+      unwanted: files.filter((f) => /^(?:src|docs)\/|\.map$/.test(f)),
+    }, { shipped: ['dist/cjs/cli.js', 'dist/cjs/adapters/express.js', 'dist/cjs/diagnostics/explain.js', 'dist/cjs/core/snapshots.js'], unwanted: [] })
+    const packedManifest = JSON.parse(execFileSync('tar', ['-xzOf', tarball, 'package/package.json'], { encoding: 'utf8' }))
+    check('the packed package.json has no scripts (each would name a file the tarball lacks), and the clone\'s is restored', {
+      packed: packedManifest.scripts ?? null, clone: typeof JSON.parse(readFileSync(path.join(clone, 'package.json'), 'utf8')).scripts?.prepare,
+    }, { packed: null, clone: 'string' })
     rmSync(path.join(clone, 'node_modules'))
     rmSync(path.join(clone, 'dist'), { recursive: true, force: true })
 
@@ -354,7 +454,10 @@ async function main() {
     const upstream = execFileSync(npmCli('npm')[0], [...npmCli('npm')[1], 'config', 'get', 'registry'], { encoding: 'utf8' }).trim()
     registry = await startRegistry([tarball, other], upstream)
 
-    const tasks = [() => attempt('npm, git+file:// install', () => testGitInstall(clone, path.join(work, 'app-git')))]
+    const tasks = [
+      () => attempt('npm, git+file:// install', () => testGitInstall(clone, path.join(work, 'app-git'))),
+      () => attempt('npm install <tarball>, and the types', () => testTarball(tarball, path.join(work, 'app-types'))),
+    ]
     for (const manager of MANAGERS) {
       for (const major of [4, 5]) {
         tasks.push(() => attempt(`${manager.name}, Express ${major}`, () => testApp(manager, major, registry.url, path.join(work, `app-${manager.name}-${major}`))))
