@@ -14,7 +14,7 @@ import { Decision, presentAddress, walkHops, WalkRecord, type Rule } from '../co
 import { snapshotAges, snapshotsOf, staleRanges, type SnapshotAge } from './stale.js'
 import { suggest, type Suggestion } from './suggest.js'
 import {
-  alignedFallback, bothForwardingHeaders, display, forwardedLimit, forwardedMalformed, hopCount, hostProtoFromUntrusted,
+  alignedFallback, bothForwardingHeaders, display, forwardedLimit, forwardedMalformed, forwardedValueInvalid, hopCount, hostNotAllowed, hostProtoFromUntrusted,
   leftmostNote, lintSetting, peerWithoutAddress, protoNotHttp, shapeWarnings, shown, trustAllWithHeaders,
   unreadForwardingHeader, untrustedPeer, usedProto, type Warning,
 } from './warnings.js'
@@ -78,6 +78,10 @@ export interface Origins {
   readonly hostname: string | undefined
   readonly protocol: string
   readonly secure: string
+  /** With `forwardedPort`: `x-forwarded-port` when `port` is set, else undefined. */
+  readonly port?: string | undefined
+  /** With `forwardedPrefix`: `x-forwarded-prefix` when `prefix` is set, else undefined. */
+  readonly prefix?: string | undefined
 }
 
 /** How one request resolves, and why. */
@@ -185,7 +189,7 @@ export function explain(req: RequestLike, trust: TrustFn, setting?: TrustSetting
   const from = originsOf(req, options, result, walkStop.index, sources, source)
   const warnings = warningsOf(req, {
     options, shape: compiled?.shape, hops, stop: walkStop, peerTrusted, entries: count - 1, junk, from,
-    element: record.elements[walkStop.index],
+    element: record.elements[walkStop.index], sources, result,
   }, setting)
   // a peer the setting trusts but without the edge proof: the fix is the proof, not the setting
   if (record.decisions[0] === Decision.Unproven) {
@@ -232,6 +236,8 @@ function endOfList(options: ResolvedOptions, end: SourceEnd, junk: string | unde
 function forwardingHeaders(req: RequestLike, options: ResolvedOptions): Record<string, string> {
   const names = ['forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'host']
   if (options.source === 'header') names.push(options.header)
+  if (options.forwardedPort) names.push('x-forwarded-port')
+  if (options.forwardedPrefix) names.push('x-forwarded-prefix')
   const headers: Record<string, string> = {}
   for (const name of names) {
     const value = headerValue(req.headers, name)
@@ -255,7 +261,11 @@ function originsOf(req: RequestLike, options: ResolvedOptions, result: ResolvedA
   const protocol = sources.protocol ? protoHeader : 'socket'
   const host = sources.host ? hostHeader : own
   const hostFrom = result.host === undefined ? undefined : host
-  return { ip, ips, host: hostFrom, hostname: result.hostname === undefined ? undefined : hostFrom, protocol, secure: protocol }
+  return {
+    ip, ips, host: hostFrom, hostname: result.hostname === undefined ? undefined : hostFrom, protocol, secure: protocol,
+    ...(options.forwardedPort && { port: result.port === undefined ? undefined : 'x-forwarded-port' }),
+    ...(options.forwardedPrefix && { prefix: result.prefix === undefined ? undefined : 'x-forwarded-prefix' }),
+  }
 }
 
 /** What the warnings about a request are drawn from. */
@@ -272,6 +282,9 @@ interface Walk {
   readonly from: Origins
   /** The element of the hop where the walk stopped, with `source: 'forwarded'`. */
   readonly element: ForwardedElement | undefined
+  /** What `answersOf` read for host, port and prefix. */
+  readonly sources: AnswerSources
+  readonly result: ResolvedAddr
 }
 
 /**
@@ -331,6 +344,12 @@ function requestWarnings(req: RequestLike, walk: Walk): Warning[] {
 
   const aligned = alignedClauses(req, walk)
   if (aligned.length > 0) warnings.push(alignedFallback(aligned))
+  const { refusedHost, portText, prefixText } = walk.sources
+  if (refusedHost !== undefined) {
+    warnings.push(hostNotAllowed(refusedHost, options.source === 'forwarded' ? 'forwarded' : 'x-forwarded-host', walk.result.host))
+  }
+  if (portText !== undefined && walk.result.port === undefined) warnings.push(forwardedValueInvalid('x-forwarded-port', portText))
+  if (prefixText !== undefined && walk.result.prefix === undefined) warnings.push(forwardedValueInvalid('x-forwarded-prefix', prefixText))
 
   const unread = unreadHeader(req, options)
   if (unread !== undefined) warnings.push(unreadForwardingHeader(unread, addressHeader))
