@@ -1,6 +1,7 @@
 // extras.test.ts: X-Forwarded-Port, X-Forwarded-Prefix and allowed hosts: the validators, the
 // allowedHosts list compiled once, and the answers resolveAddr gives with the options.
 
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { compileTrust } from '../../src/core/compile.js'
 import { compileAllowedHosts, hostAllowed, isValidPrefix, MAX_PREFIX, parsePort } from '../../src/core/extras.js'
@@ -159,5 +160,92 @@ describe('resolveAddr with forwardedPort, forwardedPrefix and allowedHosts', () 
   it('options that are off keep Express\'s path', () => {
     const trust = compileTrust('loopback', { forwardedPort: false, forwardedPrefix: false })
     expect(resolveAddr(requestFrom('127.0.0.1', { 'x-forwarded-port': '443' }), trust)).not.toHaveProperty('port')
+  })
+})
+
+// ---------------------------------------------------------------------------------------------------
+// Generated: against an oracle written without the library's scanners (split on commas), over
+// chains where trusted proxies and clients both write X-Forwarded-For, -Host, -Port and -Prefix.
+
+const PROPERTY_RUNS = 20_000
+const SEED = process.env.FC_SEED === undefined ? 20_261_206 : Number(process.env.FC_SEED)
+
+/** Values a proxy or a client may write, hostile ones among them. */
+const portText = fc.oneof(fc.integer({ min: 0, max: 70_000 }).map(String), fc.constantFrom('+80', '080', '80 ', ' 443', '0x50', '1e3', '٨٠'))
+const prefixText = fc.oneof(
+  fc.constantFrom('/', '/app', '/app/', '//evil.example', '/a/../b', '/%2e%2e', 'http://x', '\\x', '/a\u0001b', '/a b', '/a?x', `/${'a'.repeat(MAX_PREFIX)}`),
+  fc.string({ unit: fc.constantFrom('/', 'a', '.', '%', '2', 'e', ':', '@', '\\', '\u0007', '?', 'é'), minLength: 1, maxLength: 12 }),
+)
+const hostText = fc.constantFrom('shop.example', 'a.shop.example', 'SHOP.EXAMPLE:8443', 'evil.example', 'evil.com/x.shop.example', '[::1]', 'a b')
+const hopText = fc.constantFrom('10.0.0.1', '10.0.0.2', '10.9.9.9', '203.0.113.5', '198.51.100.7', 'junk')
+
+/** A header the way proxies that append write it; absent now and then. */
+function listOf(entry: fc.Arbitrary<string>): fc.Arbitrary<string | undefined> {
+  return fc.option(fc.array(entry, { minLength: 1, maxLength: 4 }).map((values) => values.join(', ')), { nil: undefined, freq: 6 })
+}
+
+const extrasCase = fc.record({
+  peer: fc.constantFrom('10.0.0.1', '10.0.0.3', '203.0.113.50'),
+  aligned: fc.boolean(),
+  allowed: fc.boolean(),
+  headers: fc.record({
+    host: fc.constantFrom('own.example', 'own.example:8080', 'bad host'),
+    'x-forwarded-for': listOf(hopText),
+    'x-forwarded-host': listOf(hostText),
+    'x-forwarded-port': listOf(portText),
+    'x-forwarded-prefix': listOf(prefixText),
+  }),
+})
+
+/** The nth entry from the right of a list, trimmed, by splitting it. */
+function nthFromRight(header: string | undefined, n: number): string | undefined {
+  if (header === undefined || header === '') return undefined
+  const entries = header.split(',').map((entry) => entry.trim())
+  return n >= 1 && n <= entries.length ? entries[entries.length - n] : undefined
+}
+
+describe('port, prefix and host never come from a hop the walk did not trust', () => {
+  it(`answers as the hop the walk stopped at says, and only with valid values (${PROPERTY_RUNS.toLocaleString('en')} generated)`, () => {
+    const TRUSTED = (addr: string | undefined): boolean => addr !== undefined && /^10\.\d+\.\d+\.\d+$/.test(addr)
+    fc.assert(fc.property(extrasCase, ({ peer, aligned, allowed, headers }) => {
+      const clean = Object.fromEntries(Object.entries(headers).filter(([, value]) => value !== undefined)) as Record<string, string>
+      const options: TrustOptions = {
+        hostAndProto: aligned ? 'aligned' : 'leftmost', forwardedPort: true, forwardedPrefix: true,
+        ...(allowed && { allowedHosts: ['shop.example', '*.shop.example'] }),
+      }
+      const answer = resolveAddr(requestFrom(peer, clean), compileTrust('10.0.0.0/8', options))
+
+      // the walk, by hand: from the peer leftwards while the hop is trusted and has a successor
+      const entries = (headers['x-forwarded-for'] ?? '').split(',').map((entry) => entry.trim()).filter((_, k, all) => all.length > 1 || all[0] !== '')
+      let stop = 0
+      while (stop < entries.length && TRUSTED(stop === 0 ? peer : entries[entries.length - stop])) stop++
+      const peerTrusted = TRUSTED(peer)
+
+      // the text read: aligned, the entry at the stop; leftmost, a single value from a trusted peer
+      const read = (name: 'x-forwarded-port' | 'x-forwarded-prefix' | 'x-forwarded-host'): string | undefined => {
+        if (aligned) return stop > 0 ? nthFromRight(headers[name], stop) : undefined
+        const value = headers[name]
+        return peerTrusted && value !== undefined && value !== '' && !value.includes(',') ? value.trim() : undefined
+      }
+      const port = read('x-forwarded-port')
+      const expectedPort = port !== undefined && /^[1-9][0-9]{0,4}$/.test(port) && Number(port) <= 65_535 ? Number(port) : undefined
+      expect(answer.port).toBe(expectedPort)
+      const prefix = read('x-forwarded-prefix')
+      if (answer.prefix !== undefined) {
+        expect(answer.prefix).toBe(prefix)
+        expect(isValidPrefix(answer.prefix)).toBe(true)
+        // the validator's promise, restated without it
+        expect(answer.prefix).toMatch(/^\/(?!\/)[A-Za-z0-9\-._~!$&'()*+;=:@/%]*$/)
+        expect(answer.prefix.includes('//')).toBe(false)
+        expect(answer.prefix.split('/').some((segment) => /^(\.|%2e){1,2}$/i.test(segment))).toBe(false)
+      } else if (prefix !== undefined) {
+        expect(isValidPrefix(prefix)).toBe(false)
+      }
+      // host: a forwarded value only from a trusted peer, and only an allowed one when a list is given
+      if (!peerTrusted) expect(answer.host === headers.host || answer.host === undefined).toBe(true)
+      if (allowed && answer.host !== headers.host && answer.host !== undefined) {
+        expect(answer.hostname?.toLowerCase()).toMatch(/^(.+\.)?shop\.example$/)
+      }
+    }), { numRuns: PROPERTY_RUNS, seed: SEED })
   })
 })
