@@ -2,6 +2,7 @@
 // where the walk stopped, which header each answer came from, and warnings about the setting.
 
 import { addressSpan, addressSpanEnd, Kind, parseAddress } from '../core/address.js'
+import { isValidHost } from '../core/authority.js'
 import { compiledOf, reasonFor, type Shape, type TrustFn, type TrustSetting } from '../core/compile.js'
 import { otherCopy } from '../core/copies.js'
 import { EXPRESS, type ResolvedOptions } from '../core/options.js'
@@ -346,7 +347,7 @@ function requestWarnings(req: RequestLike, walk: Walk): Warning[] {
   if (aligned.length > 0) warnings.push(alignedFallback(aligned))
   const { refusedHost, portText, prefixText } = walk.sources
   if (refusedHost !== undefined) {
-    warnings.push(hostNotAllowed(refusedHost, options.source === 'forwarded' ? 'forwarded' : 'x-forwarded-host', walk.result.host))
+    warnings.push(hostNotAllowed(refusedHost, isValidHost(refusedHost), options.source === 'forwarded' ? 'forwarded' : 'x-forwarded-host', walk.result.host))
   }
   if (portText !== undefined && walk.result.port === undefined) warnings.push(forwardedValueInvalid('x-forwarded-port', portText))
   if (prefixText !== undefined && walk.result.prefix === undefined) warnings.push(forwardedValueInvalid('x-forwarded-prefix', prefixText))
@@ -377,7 +378,8 @@ function alignedClauses(req: RequestLike, walk: Walk): string[] {
   for (const [answer, name] of parts) {
     const header = `x-forwarded-${name}`
     const used = forwarded ? from[answer] === 'forwarded' : from[answer] === header
-    if (used) continue
+    // a valid host that allowedHosts refused is HOST_NOT_ALLOWED's to tell
+    if (used || (answer === 'host' && walk.sources.refusedHost !== undefined)) continue
     const present = forwarded
       ? parseForwarded(headerValue(req.headers, 'forwarded'), options.maxForwarded).elements.some((e) => e[name] !== undefined)
       : headerValue(req.headers, header) !== ''

@@ -241,11 +241,14 @@ export function alignedFallback(clauses: readonly string[]): Warning {
   }
 }
 
-/** `host`: the forwarded host refused; `from`: the header it came from; `own`: what host is instead. */
-export function hostNotAllowed(host: string, from: string, own: string | undefined): Warning {
+/**
+ * `host`: the forwarded host refused; `valid`: whether it is a host at all (else it matches no
+ * pattern); `from`: the header it came from; `own`: what host is instead.
+ */
+export function hostNotAllowed(host: string, valid: boolean, from: string, own: string | undefined): Warning {
   return {
     code: 'HOST_NOT_ALLOWED',
-    message: `the forwarded host ${quoted(host)} (${display(from)}) is not in allowedHosts: ignored, host is ${own === undefined ? 'undefined (no valid Host)' : `from Host, ${quoted(own)}`}`,
+    message: `the forwarded host ${quoted(host)} (${display(from)}) is ${valid ? 'not in allowedHosts' : 'not a valid host, so in no allowedHosts pattern'}: ignored, host is ${own === undefined ? 'undefined (no valid Host)' : `from Host, ${quoted(own)}`}`,
     fix: 'If the host is yours, add it (or *. and its parent) to allowedHosts; if not, a client or a misconfigured proxy wrote it, and ignoring it is right',
   }
 }
