@@ -130,7 +130,7 @@ export function compileAllowedHosts(given: unknown, describe: (value: unknown) =
       throw new TypeError(`invalid option allowedHosts[${k}]: ${describe(pattern)} (${why})`)
     }
     if (typeof pattern !== 'string' || pattern.length > MAX_PATTERN) return fail(`expected a host name of at most ${MAX_PATTERN} characters`)
-    if (pattern === '*') fail('a lone * allows every host: leave allowedHosts out instead')
+    if (pattern === '*') fail('expected a host name: a lone * would allow every host, so leave allowedHosts out instead')
     const wildcard = pattern.startsWith('*.')
     const name = wildcard ? pattern.substring(2) : pattern
     // a port is not matched: Host names the same site on every port (ASP.NET Core's list excludes ports too)

@@ -286,7 +286,7 @@ export function resolveOptions(options: TrustOptions | undefined): ResolvedOptio
   if (source === 'forwarded' && (forwardedPort || forwardedPrefix)) {
     // RFC 7239 section 5 defines for=, by=, host= and proto= only: reading X-Forwarded-Port beside
     // Forwarded would take a value from a header the walk does not read, from no known hop
-    throw new TypeError(`invalid option ${forwardedPort ? 'forwardedPort' : 'forwardedPrefix'}: true (the Forwarded header has no port or prefix parameter, RFC 7239 section 5: use source 'x-forwarded-for', or read the port from host)`)
+    fail(forwardedPort ? 'forwardedPort' : 'forwardedPrefix', true, "false with source 'forwarded', whose header has no port or prefix parameter (RFC 7239 section 5): read the port from host, or use source 'x-forwarded-for'")
   }
   const allowedHosts = options.allowedHosts === undefined ? null : compileAllowedHosts(options.allowedHosts, describeValue)
 

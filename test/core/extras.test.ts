@@ -64,7 +64,7 @@ describe('compileAllowedHosts and hostAllowed', () => {
     ['error: an empty list', [], `invalid option allowedHosts: [] (expected a non-empty list of host names such as ['shop.example', '*.shop.example'])`],
     ['error: a number', [1], 'invalid option allowedHosts[0]: 1 (expected a host name of at most 255 characters)'],
     ['error: too long', ['a', 'b'.repeat(256)], `invalid option allowedHosts[1]: "${'b'.repeat(256)}" (expected a host name of at most 255 characters)`],
-    ['error: a lone *', ['*'], 'invalid option allowedHosts[0]: "*" (a lone * allows every host: leave allowedHosts out instead)'],
+    ['error: a lone *', ['*'], 'invalid option allowedHosts[0]: "*" (expected a host name: a lone * would allow every host, so leave allowedHosts out instead)'],
     ['error: a port', ['shop.example:443'], 'invalid option allowedHosts[0]: "shop.example:443" (expected a host name without a port: ports are not matched)'],
     ['error: an IPv6 literal with a port', ['[::1]:80'], 'invalid option allowedHosts[0]: "[::1]:80" (expected a host name without a port: ports are not matched)'],
     ['error: a path', ['shop.example/x'], `invalid option allowedHosts[0]: "shop.example/x" (expected a host name ('shop.example'), '*.' and a name ('*.shop.example'), or an IPv6 literal in brackets)`],
@@ -150,9 +150,9 @@ describe('resolveAddr with forwardedPort, forwardedPrefix and allowedHosts', () 
     ['error: forwardedPort: 1', { forwardedPort: 1 } as unknown as TrustOptions, 'invalid option forwardedPort: 1 (expected true or false)'],
     ['error: forwardedPrefix: "yes"', { forwardedPrefix: 'yes' } as unknown as TrustOptions, 'invalid option forwardedPrefix: "yes" (expected true or false)'],
     ['error: forwardedPort with the Forwarded source', { source: 'forwarded', forwardedPort: true },
-      "invalid option forwardedPort: true (the Forwarded header has no port or prefix parameter, RFC 7239 section 5: use source 'x-forwarded-for', or read the port from host)"],
+      "invalid option forwardedPort: true (expected false with source 'forwarded', whose header has no port or prefix parameter (RFC 7239 section 5): read the port from host, or use source 'x-forwarded-for')"],
     ['error: forwardedPrefix with the Forwarded source', { source: 'forwarded', forwardedPrefix: true },
-      "invalid option forwardedPrefix: true (the Forwarded header has no port or prefix parameter, RFC 7239 section 5: use source 'x-forwarded-for', or read the port from host)"],
+      "invalid option forwardedPrefix: true (expected false with source 'forwarded', whose header has no port or prefix parameter (RFC 7239 section 5): read the port from host, or use source 'x-forwarded-for')"],
   ])('%s', (_name, options, message) => {
     expect(() => compileTrust('loopback', options)).toThrow(new TypeError(message))
   })
