@@ -549,7 +549,7 @@ function namesBadValue(message: string, setting: unknown, options: unknown): boo
       }
     })
   }
-  const option = /^invalid option ([A-Za-z.\[\]0-9]+): (.*?) \(expected .*\)$/s.exec(message)
+  const option = /^invalid option ([A-Za-z.[\]0-9]+): (.*?) \(expected .*\)$/s.exec(message)
   if (option !== null) {
     const [path = '', named = ''] = option.slice(1)
     if (path === 'options') return renderings(options).includes(named)
