@@ -10,7 +10,7 @@ import { entryFromRight } from './sources/xff.js'
 /** The longest X-Forwarded-Prefix read, in characters: a path prefix longer than this is not a mount point. */
 export const MAX_PREFIX = 1024
 
-/** The longest allowed-host pattern: a host name is at most 253 characters (RFC 1035 section 2.3.4), IPv6 literals less. */
+/** The longest allowed-host pattern: a domain name is at most 255 octets (RFC 1035 section 2.3.4), an IPv6 literal less. */
 const MAX_PATTERN = 255
 
 /**
