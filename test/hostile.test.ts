@@ -477,6 +477,7 @@ function optionValue(valid: readonly unknown[]): fc.Arbitrary<unknown> {
 
 const KNOWN_OPTIONS = new Set([
   'preset', 'source', 'ports', 'hostAndProto', 'addresses', 'normalize', 'extendedRanges', 'trustSocketless', 'maxForwarded',
+  'forwardedPort', 'forwardedPrefix', 'allowedHosts',
 ])
 
 const anyOptions: fc.Arbitrary<unknown> = fc.oneof(
@@ -493,6 +494,9 @@ const anyOptions: fc.Arbitrary<unknown> = fc.oneof(
       extendedRanges: optionValue([true, false]),
       trustSocketless: optionValue([true, false]),
       maxForwarded: optionValue([1, 2, 32, 0, -1, 1.5, NaN, Infinity]),
+      forwardedPort: optionValue([true, false]),
+      forwardedPrefix: optionValue([true, false]),
+      allowedHosts: optionValue([['shop.example', '*.shop.example'], ['*'], ['a:1'], [], ['[::1]'], [1], 'shop.example']),
     }, { requiredKeys: [] }),
   },
   { weight: 1, arbitrary: fc.dictionary(fc.constantFrom('port', 'Ports', 'trustProxy', 'strict', 'source ', '__proto__x'), anyValue, { maxKeys: 2 }) },
@@ -545,12 +549,12 @@ function namesBadValue(message: string, setting: unknown, options: unknown): boo
       }
     })
   }
-  const option = /^invalid option ([A-Za-z.]+): (.*) \(expected [^)]*\)$/s.exec(message)
+  const option = /^invalid option ([A-Za-z.[\]0-9]+): (.*?) \(expected .*\)$/s.exec(message)
   if (option !== null) {
     const [path = '', named = ''] = option.slice(1)
     if (path === 'options') return renderings(options).includes(named)
     let value: unknown = options
-    for (const key of path.split('.')) value = (value as Record<string, unknown> | null | undefined)?.[key]
+    for (const key of path.split(/[.[\]]+/).filter(Boolean)) value = (value as Record<string, unknown> | null | undefined)?.[key]
     return renderings(value).includes(named)
   }
   const unknown = /^unknown option: (.*)$/s.exec(message)

@@ -342,7 +342,7 @@ describe('import(\'proxy-trust\')', () => {
 
   it('gives each subpath\'s names, the same functions require gives', () => {
     expect(report.subpaths).toEqual([
-      ['express', 'ipFilter,requireTrustedPeer,trustProxy', true],
+      ['express', 'ipFilter,requireTrustedPeer,resolved,trustProxy', true],
       ['fastify', 'ipFilter,requireTrustedPeer,trustProxy', true],
       ['koa', 'ipFilter,requireTrustedPeer,trustProxy', true],
       ['hono', 'ipFilter,requireTrustedPeer,trustProxy', true],

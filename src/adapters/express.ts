@@ -98,6 +98,20 @@ function answer(req: ExpressRequest, trust: TrustFn): ResolvedAddr {
   return watching === undefined ? resolveAddr(req, trust) : watching.resolve(req)
 }
 
+/**
+ * Every answer `resolveAddr` gives for an Express request under its application's `trust proxy fn`
+ * (as `trustProxy` installed it): the getters' answers and those Express has no getter for, `port`
+ * (option `forwardedPort`) and `prefix` (option `forwardedPrefix`).
+ *
+ * @example
+ * trustProxy(app, '10.0.0.0/8', { hostAndProto: 'aligned', forwardedPort: true, forwardedPrefix: true })
+ * app.get('/', (req, res) => { const { port, prefix } = resolved(req); res.redirect(`${prefix ?? ''}/login`) })
+ */
+export function resolved(req: RequestLike & { readonly app: { get(setting: string): unknown } }): ResolvedAddr {
+  const trust = trustOf(req as ExpressRequest)
+  return answer(req as ExpressRequest, trust)
+}
+
 /** Express 5's `req.host`; Express 4's `req.hostname` reads the same value. */
 function hostOf(req: ExpressRequest): string | undefined {
   const trust = trustOf(req)

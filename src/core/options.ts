@@ -1,6 +1,7 @@
 // options.ts: the opt-in behaviour beyond Express, validated once at compile time. With no options
 // every answer is Express's.
 
+import { compileAllowedHosts, type AllowedHosts } from './extras.js'
 import type { RangeNames } from './ranges.js'
 
 /** Where the client's address is read from. */
@@ -106,6 +107,33 @@ export interface TrustOptions {
    * @example compileTrust('cloudflare', { ranges: { cloudflare }, edgeProof: { header: 'x-origin-verify', values: [process.env.ORIGIN_SECRET] } })
    */
   readonly edgeProof?: EdgeProof | undefined
+  /**
+   * Return `port`: the `X-Forwarded-Port` a trusted proxy wrote, from the same hop as host and
+   * protocol under `hostAndProto: 'aligned'` (with `'leftmost'`, only a single value from a trusted
+   * peer), when it is a port from 1 to 65535 in plain decimal; otherwise `port` is undefined. Not
+   * with `source: 'forwarded'`: RFC 7239 section 5 defines no port parameter (a port is part of `host=`).
+   * @default false
+   * @example compileTrust('10.0.0.0/8', { hostAndProto: 'aligned', forwardedPort: true })
+   */
+  readonly forwardedPort?: boolean | undefined
+  /**
+   * Return `prefix`: the `X-Forwarded-Prefix` a trusted proxy wrote (the path the application is
+   * mounted at), read as `forwardedPort` reads the port, when it is a safe path prefix (see
+   * `isValidPrefix`: one leading `/`, no `//`, no `.` or `..` segments, at most 1024 characters);
+   * otherwise `prefix` is undefined. Not with `source: 'forwarded'` (RFC 7239 has no such parameter).
+   * @default false
+   * @example compileTrust('10.0.0.0/8', { hostAndProto: 'aligned', forwardedPrefix: true })
+   */
+  readonly forwardedPrefix?: boolean | undefined
+  /**
+   * The hosts a forwarded host (X-Forwarded-Host, or Forwarded's `host=`) may name: exact names and
+   * `*.name` for every name below it, case-insensitive, ports not matched. A forwarded host outside
+   * the list is ignored and `host` is the request's own `Host` (as ASP.NET Core's
+   * `ForwardedHeadersOptions.AllowedHosts`); `explain` says so (`HOST_NOT_ALLOWED`).
+   * @default undefined (every valid host)
+   * @example compileTrust('10.0.0.0/8', { allowedHosts: ['shop.example', '*.shop.example'] })
+   */
+  readonly allowedHosts?: readonly string[] | undefined
 }
 
 /** What a trusted edge sends to prove it is yours (the `edgeProof` option). */
@@ -136,6 +164,10 @@ export interface ResolvedOptions {
   readonly proofHeader: string
   /** The `edgeProof` values. */
   readonly proofValues: readonly string[]
+  readonly forwardedPort: boolean
+  readonly forwardedPrefix: boolean
+  /** The `allowedHosts` list compiled; null when every host is allowed. */
+  readonly allowedHosts: AllowedHosts | null
 }
 
 /** Express's behaviour: the walk takes its exact, fast path when it sees this object. */
@@ -153,11 +185,14 @@ export const EXPRESS: ResolvedOptions = Object.freeze({
   maxForwarded: 32,
   proofHeader: '',
   proofValues: Object.freeze([]),
+  forwardedPort: false,
+  forwardedPrefix: false,
+  allowedHosts: null,
 })
 
 const KNOWN = new Set([
   'preset', 'source', 'ports', 'hostAndProto', 'addresses', 'normalize', 'extendedRanges', 'zones', 'trustSocketless',
-  'maxForwarded', 'ranges', 'edgeProof',
+  'maxForwarded', 'ranges', 'edgeProof', 'forwardedPort', 'forwardedPrefix', 'allowedHosts',
 ])
 
 /** Headers a walk reads as hops or answers: a proof in one of them would be read as something else. */
@@ -189,7 +224,7 @@ export function describeValue(value: unknown): string {
   return Object.prototype.toString.call(value)
 }
 
-function flag(options: TrustOptions, name: 'ports' | 'normalize' | 'extendedRanges' | 'trustSocketless', preset: boolean): boolean {
+function flag(options: TrustOptions, name: 'ports' | 'normalize' | 'extendedRanges' | 'trustSocketless' | 'forwardedPort' | 'forwardedPrefix', preset: boolean): boolean {
   const value: unknown = options[name]
   if (value === undefined) return preset
   if (typeof value !== 'boolean') fail(name, value, 'true or false')
@@ -246,6 +281,14 @@ export function resolveOptions(options: TrustOptions | undefined): ResolvedOptio
   }
 
   const proof = proofOf(options.edgeProof, header)
+  const forwardedPort = flag(options, 'forwardedPort', false)
+  const forwardedPrefix = flag(options, 'forwardedPrefix', false)
+  if (source === 'forwarded' && (forwardedPort || forwardedPrefix)) {
+    // RFC 7239 section 5 defines for=, by=, host= and proto= only: reading X-Forwarded-Port beside
+    // Forwarded would take a value from a header the walk does not read, from no known hop
+    fail(forwardedPort ? 'forwardedPort' : 'forwardedPrefix', true, "false with source 'forwarded', whose header has no port or prefix parameter (RFC 7239 section 5): read the port from host, or use source 'x-forwarded-for'")
+  }
+  const allowedHosts = options.allowedHosts === undefined ? null : compileAllowedHosts(options.allowedHosts, describeValue)
 
   const resolved: ResolvedOptions = {
     source,
@@ -261,6 +304,9 @@ export function resolveOptions(options: TrustOptions | undefined): ResolvedOptio
     maxForwarded,
     proofHeader: proof.header,
     proofValues: proof.values,
+    forwardedPort,
+    forwardedPrefix,
+    allowedHosts,
   }
   // options that change nothing keep the exact, fast path
   const same = (Object.keys(EXPRESS) as (keyof ResolvedOptions)[]).every((key) => key === 'proofValues' || resolved[key] === EXPRESS[key])

@@ -4,6 +4,7 @@
 import { normalizeProtocol, isValidHost } from './authority.js'
 import { compiledOf, isTrusted, type TrustFn } from './compile.js'
 import { DECLINED, handOver, isResolved, otherCopy } from './copies.js'
+import { forwardedText, hostAllowed, isValidPrefix, parsePort } from './extras.js'
 import { describeValue, EXPRESS, type ResolvedOptions } from './options.js'
 import { headerValue, socketOf, type RequestLike } from './request.js'
 import { hopsOf } from './sources/hops.js'
@@ -28,6 +29,10 @@ export interface ResolvedAddr {
   readonly protocol: string
   /** `protocol === 'https'` (`req.secure`). */
   readonly secure: boolean
+  /** With `forwardedPort: true`: the valid X-Forwarded-Port a trusted proxy wrote, else undefined; absent without the option. */
+  readonly port?: number | undefined
+  /** With `forwardedPrefix: true`: the valid X-Forwarded-Prefix a trusted proxy wrote, else undefined; absent without the option. */
+  readonly prefix?: string | undefined
 }
 
 /**
@@ -92,6 +97,12 @@ export class AnswerSources {
   protocol = false
   /** Whether host is a forwarded value (X-Forwarded-Host, or Forwarded's host=) rather than Host or :authority. */
   host = false
+  /** A forwarded host that `allowedHosts` refused (host is then the request's own). */
+  refusedHost: string | undefined = undefined
+  /** The X-Forwarded-Port text read (port is its value when valid); undefined when none was read. */
+  portText: string | undefined = undefined
+  /** The X-Forwarded-Prefix text read (prefix is it when valid); undefined when none was read. */
+  prefixText: string | undefined = undefined
 }
 
 /** The answers for host and protocol as Express gives them, from whether the socket peer is trusted. */
@@ -152,7 +163,12 @@ function ownHost(req: RequestLike): string {
 export function answersOf(req: RequestLike, options: ResolvedOptions, walked: Walked, sources: AnswerSources | null = null): ResolvedAddr {
   const ips: string[] = []
   if (walked.ip !== undefined) for (let k = walked.addrs.length - 1; k > 0; k--) ips.push(walked.addrs[k] as string)
-  if (!options.aligned && options.source !== 'forwarded') return leftmost(req, walked.ip, ips, walked.peerTrusted, sources)
+  if (!options.aligned && options.source !== 'forwarded') {
+    const answer = leftmost(req, walked.ip, ips, walked.peerTrusted, sources)
+    if (options.allowedHosts === null && !options.forwardedPort && !options.forwardedPrefix) return answer
+    const hostForwarded = walked.peerTrusted && headerValue(req.headers, 'x-forwarded-host') !== ''
+    return withExtras(req, options, answer, walked, hostForwarded, sources)
+  }
 
   // the values written by the outermost trusted proxy: the hop where the walk stopped
   const hop = walked.addrs.length - 1
@@ -177,13 +193,49 @@ export function answersOf(req: RequestLike, options: ResolvedOptions, walked: Wa
     sources.protocol = forwardedProtocol !== undefined
     sources.host = hostForwarded
   }
-  return {
+  const answer: ResolvedAddr = {
     ip: walked.ip,
     ips,
     host,
     hostname: host === undefined ? undefined : hostnameOf(host),
     protocol,
     secure: protocol === 'https' || protocol === 'wss',
+  }
+  if (options.allowedHosts === null && !options.forwardedPort && !options.forwardedPrefix) return answer
+  return withExtras(req, options, answer, walked, hostForwarded, sources)
+}
+
+/**
+ * The answer with `allowedHosts` applied to a forwarded host, and `port` and `prefix` added when
+ * asked: read from the hop host and protocol came from (`forwardedText`), kept only when valid.
+ */
+function withExtras(req: RequestLike, options: ResolvedOptions, answer: ResolvedAddr, walked: Walked, hostForwarded: boolean, sources: AnswerSources | null): ResolvedAddr {
+  let { host, hostname } = answer
+  if (options.allowedHosts !== null && hostForwarded && host !== undefined && !hostAllowed(options.allowedHosts, host)) {
+    // as the request's own host is read in each mode: validated when aligned, as it stands otherwise
+    const own = ownHost(req)
+    const refused = host
+    const validated = options.aligned || options.source === 'forwarded'
+    host = (validated ? isValidHost(own) : own !== '') ? own : undefined
+    hostname = host === undefined ? undefined : hostnameOf(host)
+    if (sources !== null) {
+      sources.host = false
+      sources.refusedHost = refused
+    }
+  }
+  const hop = walked.addrs.length - 1
+  const portText = options.forwardedPort ? forwardedText(req, 'x-forwarded-port', options.aligned, hop, walked.peerTrusted) : undefined
+  const prefixText = options.forwardedPrefix ? forwardedText(req, 'x-forwarded-prefix', options.aligned, hop, walked.peerTrusted) : undefined
+  if (sources !== null) {
+    sources.portText = portText
+    sources.prefixText = prefixText
+  }
+  return {
+    ...answer,
+    host,
+    hostname,
+    ...(options.forwardedPort && { port: portText === undefined ? undefined : parsePort(portText) }),
+    ...(options.forwardedPrefix && { prefix: prefixText !== undefined && isValidPrefix(prefixText) ? prefixText : undefined }),
   }
 }
 

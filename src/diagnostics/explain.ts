@@ -2,6 +2,7 @@
 // where the walk stopped, which header each answer came from, and warnings about the setting.
 
 import { addressSpan, addressSpanEnd, Kind, parseAddress } from '../core/address.js'
+import { isValidHost } from '../core/authority.js'
 import { compiledOf, reasonFor, type Shape, type TrustFn, type TrustSetting } from '../core/compile.js'
 import { DECLINED, handOver, isExplanation, otherCopy } from '../core/copies.js'
 import { EXPRESS, type ResolvedOptions } from '../core/options.js'
@@ -14,7 +15,7 @@ import { Decision, presentAddress, walkHops, WalkRecord, type Rule } from '../co
 import { snapshotAges, snapshotsOf, staleRanges, type SnapshotAge } from './stale.js'
 import { suggest, type Suggestion } from './suggest.js'
 import {
-  alignedFallback, bothForwardingHeaders, display, forwardedLimit, forwardedMalformed, hopCount, hostProtoFromUntrusted,
+  alignedFallback, bothForwardingHeaders, display, forwardedLimit, forwardedMalformed, forwardedValueInvalid, hopCount, hostNotAllowed, hostProtoFromUntrusted,
   leftmostNote, lintSetting, peerWithoutAddress, protoNotHttp, shapeWarnings, shown, trustAllWithHeaders,
   unreadForwardingHeader, untrustedPeer, usedProto, type Warning,
 } from './warnings.js'
@@ -81,6 +82,10 @@ export interface Origins {
   readonly hostname: string | undefined
   readonly protocol: string
   readonly secure: string
+  /** With `forwardedPort`: `x-forwarded-port` when `port` is set, else undefined. */
+  readonly port?: string | undefined
+  /** With `forwardedPrefix`: `x-forwarded-prefix` when `prefix` is set, else undefined. */
+  readonly prefix?: string | undefined
 }
 
 /**
@@ -209,7 +214,7 @@ export function explain(req: RequestLike, trust: TrustFn, setting?: TrustSetting
   const from = originsOf(req, options, result, walkStop.index, sources, source, peerFrom)
   const warnings = warningsOf(req, {
     options, shape: compiled?.shape, hops, stop: walkStop, peerTrusted, entries: count - 1, junk, from,
-    element: record.elements[walkStop.index],
+    element: record.elements[walkStop.index], sources, result,
   }, setting)
   // a peer the setting trusts but without the edge proof: the fix is the proof, not the setting
   if (record.decisions[0] === Decision.Unproven) {
@@ -265,6 +270,8 @@ function endOfList(options: ResolvedOptions, end: SourceEnd, junk: string | unde
 function forwardingHeaders(req: RequestLike, options: ResolvedOptions): Record<string, string> {
   const names = ['forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'host']
   if (options.source === 'header') names.push(options.header)
+  if (options.forwardedPort) names.push('x-forwarded-port')
+  if (options.forwardedPrefix) names.push('x-forwarded-prefix')
   const headers: Record<string, string> = {}
   for (const name of names) {
     const value = headerValue(req.headers, name)
@@ -288,7 +295,11 @@ function originsOf(req: RequestLike, options: ResolvedOptions, result: ResolvedA
   const protocol = sources.protocol ? protoHeader : 'socket'
   const host = sources.host ? hostHeader : own
   const hostFrom = result.host === undefined ? undefined : host
-  return { ip, ips, host: hostFrom, hostname: result.hostname === undefined ? undefined : hostFrom, protocol, secure: protocol }
+  return {
+    ip, ips, host: hostFrom, hostname: result.hostname === undefined ? undefined : hostFrom, protocol, secure: protocol,
+    ...(options.forwardedPort && { port: result.port === undefined ? undefined : 'x-forwarded-port' }),
+    ...(options.forwardedPrefix && { prefix: result.prefix === undefined ? undefined : 'x-forwarded-prefix' }),
+  }
 }
 
 /** What the warnings about a request are drawn from. */
@@ -305,6 +316,9 @@ interface Walk {
   readonly from: Origins
   /** The element of the hop where the walk stopped, with `source: 'forwarded'`. */
   readonly element: ForwardedElement | undefined
+  /** What `answersOf` read for host, port and prefix. */
+  readonly sources: AnswerSources
+  readonly result: ResolvedAddr
 }
 
 /**
@@ -364,6 +378,12 @@ function requestWarnings(req: RequestLike, walk: Walk): Warning[] {
 
   const aligned = alignedClauses(req, walk)
   if (aligned.length > 0) warnings.push(alignedFallback(aligned))
+  const { refusedHost, portText, prefixText } = walk.sources
+  if (refusedHost !== undefined) {
+    warnings.push(hostNotAllowed(refusedHost, isValidHost(refusedHost), options.source === 'forwarded' ? 'forwarded' : 'x-forwarded-host', walk.result.host))
+  }
+  if (portText !== undefined && walk.result.port === undefined) warnings.push(forwardedValueInvalid('x-forwarded-port', portText))
+  if (prefixText !== undefined && walk.result.prefix === undefined) warnings.push(forwardedValueInvalid('x-forwarded-prefix', prefixText))
 
   const unread = unreadHeader(req, options)
   if (unread !== undefined) warnings.push(unreadForwardingHeader(unread, addressHeader))
@@ -391,7 +411,8 @@ function alignedClauses(req: RequestLike, walk: Walk): string[] {
   for (const [answer, name] of parts) {
     const header = `x-forwarded-${name}`
     const used = forwarded ? from[answer] === 'forwarded' : from[answer] === header
-    if (used) continue
+    // a valid host that allowedHosts refused is HOST_NOT_ALLOWED's to tell
+    if (used || (answer === 'host' && walk.sources.refusedHost !== undefined)) continue
     const present = forwarded
       ? parseForwarded(headerValue(req.headers, 'forwarded'), options.maxForwarded).elements.some((e) => e[name] !== undefined)
       : headerValue(req.headers, header) !== ''

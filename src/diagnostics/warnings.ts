@@ -43,6 +43,10 @@ export type WarningCode =
   | 'SETTING_WHOLE_FAMILY'
   /** A provider snapshot the setting uses was retrieved more than 180 days ago. */
   | 'RANGES_STALE'
+  /** A forwarded host from a trusted proxy is not in `allowedHosts`: host is the request's own. */
+  | 'HOST_NOT_ALLOWED'
+  /** An X-Forwarded-Port or -Prefix value from a trusted proxy is not valid: port or prefix is undefined. */
+  | 'FORWARDED_VALUE_INVALID'
 
 /** Something in a setting or a request that is probably not what was meant. */
 export interface Warning {
@@ -62,6 +66,8 @@ const DISPLAY: Readonly<Record<string, string>> = {
   'forwarded': 'Forwarded',
   'x-forwarded-host': 'X-Forwarded-Host',
   'x-forwarded-proto': 'X-Forwarded-Proto',
+  'x-forwarded-port': 'X-Forwarded-Port',
+  'x-forwarded-prefix': 'X-Forwarded-Prefix',
 }
 
 /** A header's name as people write it (`X-Forwarded-For`); other names as given. */
@@ -232,6 +238,35 @@ export function alignedFallback(clauses: readonly string[]): Warning {
     code: 'ALIGNED_FALLBACK',
     message: `host and protocol are aligned, and forwarded values were present but not used: ${clauses.join('; ')}`,
     fix: 'Have every trusted proxy append to X-Forwarded-Proto and -Host as to X-Forwarded-For (nginx: "$http_x_forwarded_proto, $scheme"), or keep hostAndProto leftmost with a setting that trusts exactly your proxies',
+  }
+}
+
+/**
+ * `host`: the forwarded host refused; `valid`: whether it is a host at all (else it matches no
+ * pattern); `from`: the header it came from; `own`: what host is instead.
+ */
+export function hostNotAllowed(host: string, valid: boolean, from: string, own: string | undefined): Warning {
+  return {
+    code: 'HOST_NOT_ALLOWED',
+    message: `the forwarded host ${quoted(host)} (${display(from)}) is ${valid ? 'not in allowedHosts' : 'not a valid host, so in no allowedHosts pattern'}: ignored, host is ${own === undefined ? 'undefined (no valid Host)' : `from Host, ${quoted(own)}`}`,
+    fix: 'If the host is yours, add it (or *. and its parent) to allowedHosts; if not, a client or a misconfigured proxy wrote it, and ignoring it is right',
+  }
+}
+
+/** The most characters of a refused value a message shows (a 10 KB prefix is not worth printing whole). */
+const SHOWN_VALUE = 100
+
+/** `name`: `x-forwarded-port` or `x-forwarded-prefix`; `value`: the text read (from the hop of host and protocol). */
+export function forwardedValueInvalid(name: 'x-forwarded-port' | 'x-forwarded-prefix', value: string): Warning {
+  const port = name === 'x-forwarded-port'
+  const shownValue = value.length > SHOWN_VALUE ? `${quoted(value.substring(0, SHOWN_VALUE))}… (${value.length} characters)` : quoted(value)
+  const expected = port
+    ? 'a port from 1 to 65535 in plain decimal'
+    : 'a path prefix with one leading /, no //, no . or .. segments, no query, backslash, comma, space or control character, at most 1024 characters'
+  return {
+    code: 'FORWARDED_VALUE_INVALID',
+    message: `the ${display(name)} value ${shownValue} is not ${expected}: ignored, ${port ? 'port' : 'prefix'} is undefined`,
+    fix: `Have the proxy that writes ${display(name)} send ${expected}; a value like this may come from a client`,
   }
 }
 

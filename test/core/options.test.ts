@@ -30,6 +30,9 @@ describe('EXPRESS', () => {
       maxForwarded: 32,
       proofHeader: '',
       proofValues: [],
+      forwardedPort: false,
+      forwardedPrefix: false,
+      allowedHosts: null,
     })
   })
 
@@ -40,6 +43,7 @@ describe('EXPRESS', () => {
     const rows = [...doc.matchAll(/^\| `(\w+)` \| `([^`]+)` \|/gm)].map((match) => [match[1] ?? '', match[2] ?? ''] as const)
     expect(rows.map(([name]) => name)).toEqual([
       'source', 'ports', 'hostAndProto', 'addresses', 'normalize', 'extendedRanges', 'zones', 'trustSocketless', 'maxForwarded',
+      'forwardedPort', 'forwardedPrefix',
     ])
     for (const [name, literal] of rows) {
       const value: unknown = JSON.parse(literal.replace(/'/g, '"'))

@@ -1081,3 +1081,69 @@ describe('explain on generated requests', () => {
     }), { numRuns: 1000 })
   })
 })
+
+describe('explain with forwardedPort, forwardedPrefix and allowedHosts', () => {
+  const PEER = '10.0.0.1'
+  const options: TrustOptions = { hostAndProto: 'aligned', forwardedPort: true, forwardedPrefix: true, allowedHosts: ['shop.example'] }
+  const trust = compileTrust('10.0.0.0/8', options)
+  const base = { host: 'own.example', 'x-forwarded-for': '203.0.113.9' }
+
+  it('names X-Forwarded-Port and -Prefix as the origins of port and prefix, and shows the headers', () => {
+    const why = explain(requestFrom(PEER, { ...base, 'x-forwarded-host': 'shop.example', 'x-forwarded-port': '8443', 'x-forwarded-prefix': '/shop' }), trust)
+    expect(why.result).toMatchObject({ host: 'shop.example', port: 8443, prefix: '/shop' })
+    expect(why.from).toMatchObject({ host: 'x-forwarded-host', port: 'x-forwarded-port', prefix: 'x-forwarded-prefix' })
+    expect(why.headers).toMatchObject({ 'x-forwarded-port': '8443', 'x-forwarded-prefix': '/shop' })
+    expect(why.warnings.map((w) => w.code)).toEqual([])
+  })
+
+  it('says why an invalid port or prefix is ignored, escaping and shortening what the client wrote', () => {
+    const long = `/${'a'.repeat(10_000)}`
+    const why = explain(requestFrom(PEER, { ...base, 'x-forwarded-port': '+80', 'x-forwarded-prefix': long }), trust)
+    expect(why.result).toMatchObject({ port: undefined, prefix: undefined })
+    expect(why.from).toMatchObject({ port: undefined, prefix: undefined })
+    expect(why.warnings).toEqual([
+      {
+        code: 'FORWARDED_VALUE_INVALID',
+        message: 'the X-Forwarded-Port value "+80" is not a port from 1 to 65535 in plain decimal: ignored, port is undefined',
+        fix: 'Have the proxy that writes X-Forwarded-Port send a port from 1 to 65535 in plain decimal; a value like this may come from a client',
+      },
+      {
+        code: 'FORWARDED_VALUE_INVALID',
+        message: `the X-Forwarded-Prefix value "${long.substring(0, 100)}"… (10001 characters) is not a path prefix with one leading /, no //, no . or .. segments, no query, backslash, comma, space or control character, at most 1024 characters: ignored, prefix is undefined`,
+        fix: 'Have the proxy that writes X-Forwarded-Prefix send a path prefix with one leading /, no //, no . or .. segments, no query, backslash, comma, space or control character, at most 1024 characters; a value like this may come from a client',
+      },
+    ])
+  })
+
+  it('escapes control characters of a refused prefix', () => {
+    const why = explain(requestFrom(PEER, { ...base, 'x-forwarded-prefix': '/a\u001b[31mb' }), trust)
+    expect(why.warnings[0]?.message).toContain('"/a\\x1b[31mb"')
+  })
+
+  it('says a forwarded host outside allowedHosts is ignored, and where host is from instead', () => {
+    const why = explain(requestFrom(PEER, { ...base, 'x-forwarded-host': 'evil.example' }), trust)
+    expect(why.result.host).toBe('own.example')
+    expect(why.from.host).toBe('host')
+    expect(why.warnings).toEqual([{
+      code: 'HOST_NOT_ALLOWED',
+      message: 'the forwarded host "evil.example" (X-Forwarded-Host) is not in allowedHosts: ignored, host is from Host, "own.example"',
+      fix: 'If the host is yours, add it (or *. and its parent) to allowedHosts; if not, a client or a misconfigured proxy wrote it, and ignoring it is right',
+    }])
+  })
+
+  it('names Forwarded as the source of a refused host=, and an undefined host when Host is not valid', () => {
+    const forwarded = compileTrust('10.0.0.0/8', { source: 'forwarded', allowedHosts: ['shop.example'] })
+    const why = explain(requestFrom(PEER, { host: 'bad host', forwarded: 'for=203.0.113.9;host=evil.example' }), forwarded)
+    expect(why.result.host).toBe(undefined)
+    expect(why.warnings.map((w) => w.message)).toEqual([
+      'the forwarded host "evil.example" (Forwarded) is not in allowedHosts: ignored, host is undefined (no valid Host)',
+    ])
+  })
+
+  it('reads nothing from an untrusted peer, and warns of nothing it did not read', () => {
+    const why = explain(requestFrom('203.0.113.50', { ...base, 'x-forwarded-host': 'evil.example', 'x-forwarded-port': '0', 'x-forwarded-prefix': '//evil' }), trust)
+    expect(why.result).toMatchObject({ ip: '203.0.113.50', host: 'own.example', port: undefined, prefix: undefined })
+    expect(why.warnings.map((w) => w.code)).not.toContain('FORWARDED_VALUE_INVALID')
+    expect(why.warnings.map((w) => w.code)).not.toContain('HOST_NOT_ALLOWED')
+  })
+})

@@ -13,6 +13,7 @@ import fc from 'fast-check'
 import ipaddr from 'ipaddr.js'
 import { isDeepStrictEqual } from 'node:util'
 import { describe, expect, it } from 'vitest'
+import { isValidHost } from '../../src/core/authority.js'
 import { compileTrust, type TrustFn, type TrustSetting } from '../../src/core/compile.js'
 import type { TrustOptions } from '../../src/core/options.js'
 import { proxyaddr } from '../../src/core/proxyaddr.js'
@@ -42,6 +43,9 @@ const trustOptions: fc.Arbitrary<TrustOptions> = fc.record({
   extendedRanges: fc.boolean(),
   trustSocketless: fc.boolean(),
   maxForwarded: fc.constantFrom(undefined, 1, 2, 32),
+  forwardedPort: fc.boolean(),
+  forwardedPrefix: fc.boolean(),
+  allowedHosts: fc.constantFrom(undefined, ['shop.example'], ['*.example', '[::1]']),
 }, { requiredKeys: [] })
 
 /** A Forwarded node: proxy and client addresses as proxies write them, hidden nodes, junk. */
@@ -59,6 +63,8 @@ const extraHeaders = fc.record({
   forwarded: fc.array(forwardedElement, { minLength: 1, maxLength: 4 }).map((elements) => elements.join(', ')),
   'x-real-ip': fc.oneof(gen.hopAddress, fc.constantFrom('1.2.3.4, 5.6.7.8', ' 10.0.0.1 ', '')),
   ':authority': gen.hostValue,
+  'x-forwarded-port': fc.constantFrom('443', '8080, 443', '0', '+80', '65536', '443, 0'),
+  'x-forwarded-prefix': fc.constantFrom('/shop', '/a, /b', '//evil.example', '/a/../b', 'http://x', '/a\u0007'),
 }, { requiredKeys: [] })
 
 interface Case {
@@ -252,6 +258,30 @@ function checkWarnings(c: Case, trust: TrustFn, warnings: readonly Warning[]): v
         must(parseForwarded(h('forwarded'), o.maxForwarded ?? 32).truncated)
         must(walked.length - 1 === (o.maxForwarded ?? 32))
         break
+      case 'HOST_NOT_ALLOWED': {
+        const [refused] = quoted(w.message)
+        must(o.allowedHosts !== undefined)
+        must(f.peerTrusted)
+        // the refused host is not in the list, by a reading of the list written here
+        const name = (refused ?? '').replace(/:\d+$/, '').toLowerCase()
+        const listed = (o.allowedHosts ?? []).some((p) => (p.startsWith('*.') ? name.endsWith(p.substring(1)) && name.length > p.length - 1 : name === p))
+        // a listed name is refused only as no host at all (a port above 65535, a character a host cannot hold)
+        must(!listed || (w.message.includes('not a valid host') && !isValidHost(refused ?? '')))
+        must(result.host !== refused || refused === ownHost)
+        must([undefined, ownHost].includes(result.host))
+        break
+      }
+      case 'FORWARDED_VALUE_INVALID': {
+        const port = w.message.includes('X-Forwarded-Port')
+        const [value] = quoted(w.message)
+        must(port ? o.forwardedPort === true : o.forwardedPrefix === true)
+        must(f.peerTrusted)
+        must((port ? result.port : result.prefix) === undefined)
+        // the value shown was read from the header, and is not valid
+        must(value !== undefined && h(port ? 'x-forwarded-port' : 'x-forwarded-prefix').includes(value))
+        if (port) must(!/^[1-9][0-9]{0,4}$/.test(value as string) || Number(value) > 65_535)
+        break
+      }
       case 'SETTING_ODD_ADDRESS':
       case 'SETTING_HOST_BITS':
       case 'SETTING_WHOLE_FAMILY':
@@ -267,6 +297,11 @@ function checkWarnings(c: Case, trust: TrustFn, warnings: readonly Warning[]): v
   const unread = ['x-forwarded-for', 'forwarded'].some((name) => name !== f.source && h(name) !== '')
   must(has('UNREAD_FORWARDING_HEADER') === (h(f.source) === '' && unread))
   must(has('PEER_WITHOUT_ADDRESS') === ((f.peer === undefined || f.peer === '') && !f.peerTrusted))
+  // port and prefix only with their option, only from a trusted peer, and only what the header holds
+  must(('port' in result) === (o.forwardedPort === true))
+  must(('prefix' in result) === (o.forwardedPrefix === true))
+  if (result.port !== undefined) must(f.peerTrusted && h('x-forwarded-port').split(',').map((v) => v.trim()).includes(String(result.port)))
+  if (result.prefix !== undefined) must(f.peerTrusted && h('x-forwarded-prefix').split(',').map((v) => v.trim()).includes(result.prefix))
 }
 
 /** A monitor's warnings: explain's codes for the same request, each under its live condition. */

@@ -15,8 +15,8 @@ const page = readFileSync(join(ROOT, 'docs/reference/using-the-answer.md'), 'utf
 const blocks = [...page.matchAll(/<!-- snippet: ([\w.-]+) -->\n```js\n([\s\S]*?)```\n/g)].map((match) => ({ name: match[1] as string, text: match[2] as string }))
 
 describe('docs/reference/using-the-answer.md', () => {
-  it('shows the three snippet files', () => {
-    expect(blocks.map((block) => block.name)).toEqual(['rate-limit.mjs', 'rate-limit-key.mjs', 'guards.mjs'])
+  it('shows the four snippet files', () => {
+    expect(blocks.map((block) => block.name)).toEqual(['rate-limit.mjs', 'rate-limit-key.mjs', 'guards.mjs', 'mounted.mjs'])
   })
 
   it.each(blocks)('$name is the tested file', ({ name, text }) => {
@@ -53,5 +53,33 @@ describe('snippets/guards.mjs', () => {
   ])('$name', async ({ from, direct, path, headers, expected }) => {
     const reply = await requestFrom(from, direct ? app : chain.entry, { path, headers: { host: HOST, ...headers } })
     expect(`${reply.status} ${reply.body.trim()}`).toBe(expected)
+  })
+})
+
+describe('snippets/mounted.mjs', () => {
+  let server: http.Server
+  let app: Endpoint
+
+  beforeAll(async () => {
+    const { buildApp } = await import(pathToFileURL(join(ROOT, 'docs/reference/snippets/mounted.mjs')).href) as { buildApp(proxies: string): http.RequestListener }
+    server = http.createServer(buildApp(EDGE))
+    app = await listen(server, APP)
+  })
+
+  afterAll(async () => {
+    await closeServer(server)
+  })
+
+  // the proxy at EDGE is simulated by sending from its address with the headers it would set
+  it.each([
+    { name: 'the proxy\'s prefix, port and host are used', from: EDGE, headers: { 'x-forwarded-prefix': '/shop', 'x-forwarded-port': '8443', 'x-forwarded-host': 'www.shop.example' }, expected: ['/shop/account', 'host www.shop.example, port 8443'] },
+    { name: 'a network-path prefix is not', from: EDGE, headers: { 'x-forwarded-prefix': '//evil.example' }, expected: ['/account', 'host backend, port none'] },
+    { name: 'a prefix that climbs out of the mount point is not', from: EDGE, headers: { 'x-forwarded-prefix': '/shop/../admin' }, expected: ['/account', 'host backend, port none'] },
+    { name: 'a host outside allowedHosts is not', from: EDGE, headers: { 'x-forwarded-prefix': '/shop', 'x-forwarded-host': 'evil.example' }, expected: ['/shop/account', 'host backend, port none'] },
+    { name: 'a client that reaches the app directly is not believed', from: CLIENT, headers: { 'x-forwarded-prefix': '/shop', 'x-forwarded-port': '8443', 'x-forwarded-host': 'www.shop.example' }, expected: ['/account', 'host backend, port none'] },
+  ])('$name', async ({ from, headers, expected }) => {
+    const reply = await requestFrom(from, app, { path: '/login', headers: { host: 'backend', 'x-forwarded-for': '203.0.113.9', ...headers } })
+    expect(reply.status).toBe(302)
+    expect([reply.headers.location, reply.body]).toEqual(expected)
   })
 })
