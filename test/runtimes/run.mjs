@@ -170,7 +170,8 @@ try {
   // every entry but the Node-only ones bundles without Node built-ins (esbuild's neutral platform
   // refuses a `node:` import): what the Cloudflare Workers guide promises
   const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
-  const NODE_ONLY = new Set(['./ranges', './package.json'])
+  // ranges reads files; the PROXY protocol works on Node's sockets (node:net)
+  const NODE_ONLY = new Set(['./ranges', './proxy-protocol', './package.json'])
   const entries = Object.keys(manifest.exports).filter((entry) => !NODE_ONLY.has(entry))
   for (const entry of entries) {
     const specifier = entry === '.' ? 'proxy-trust' : `proxy-trust/${entry.slice(2)}`
