@@ -257,10 +257,11 @@ describe('watchRanges', () => {
 
 describe('the schedule (fake timers)', () => {
   /** Count the fetches the watcher makes, answering each as `answer` says. */
-  function counting(answer: () => Promise<Response>): { count: () => number } {
+  function counting(answer: () => Promise<Response>, only?: string): { count: () => number } {
     let count = 0
-    vi.stubGlobal('fetch', () => {
-      count++
+    vi.stubGlobal('fetch', (url: string) => {
+      // a watcher another test left running may call the same global: count this test's URL only
+      if (only === undefined || url === only) count++
       return answer()
     })
     return { count: () => count }
@@ -272,8 +273,9 @@ describe('the schedule (fake timers)', () => {
 
   it('backs off from a sixteenth of the interval, doubling up to the interval, and stops on close', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
-    const { count } = counting(() => Promise.reject(new TypeError('fetch failed')))
-    const watcher = watchRanges(['fastly'], { interval: 1600, jitter: 0 })
+    const url = 'https://backoff.test/public-ip-list'
+    const { count } = counting(() => Promise.reject(new TypeError('fetch failed')), url)
+    const watcher = watchRanges(['fastly'], { interval: 1600, jitter: 0, urls: { fastly: [url] } })
     const waits: number[] = []
     watcher.on('error', ({ retryIn }) => waits.push(retryIn))
     await vi.advanceTimersByTimeAsync(0)
@@ -294,8 +296,9 @@ describe('the schedule (fake timers)', () => {
   it('refreshes every interval after a success, moved by the jitter, with one timer per provider', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
     vi.spyOn(Math, 'random').mockReturnValue(1) // the latest the jitter allows: interval * 1.25
-    const { count } = counting(() => Promise.resolve(new Response(fixture('fastly-public-ip-list.json'))))
-    const watcher = watchRanges(['fastly'], { interval: 1000, jitter: 0.25 })
+    const url = 'https://interval.test/public-ip-list'
+    const { count } = counting(() => Promise.resolve(new Response(fixture('fastly-public-ip-list.json'))), url)
+    const watcher = watchRanges(['fastly'], { interval: 1000, jitter: 0.25, urls: { fastly: [url] } })
     await vi.advanceTimersByTimeAsync(0)
     expect(count()).toBe(1)
     await vi.advanceTimersByTimeAsync(1249)
