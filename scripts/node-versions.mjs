@@ -64,30 +64,39 @@ export function installNode(version, log = () => {}) {
   const root = cacheDir()
   const dir = path.join(root, `${packageName()}-${version}`)
   const binary = path.join(dir, 'node_modules', packageName(), 'bin', 'node')
-  if (existsSync(binary) && versionOf(binary) === version) return binary
+  installPackage(root, dir, `${packageName()}@${version}`, () => existsSync(binary) && versionOf(binary) === version, log)
+  const got = versionOf(binary)
+  if (got !== version) throw new Error(`${binary} reports Node ${got}, not ${version}`)
+  return binary
+}
+
+/**
+ * Install the registry package `spec` (`name@version`) into `dir` under the cache `root`, unless
+ * `ready()` says the installed copy is there already. Concurrent callers may install the same
+ * package: each installs into a folder of its own and the first rename wins.
+ */
+export function installPackage(root, dir, spec, ready, log = () => {}) {
+  if (ready()) return
   mkdirSync(root, { recursive: true })
-  const staging = mkdtempSync(path.join(root, `.${version}-`))
+  const staging = mkdtempSync(path.join(root, `.${path.basename(dir)}-`))
   try {
-    // mkdtemp makes the folder private; the installed Node is for every user of the cache
+    // mkdtemp makes the folder private; what is installed is for every user of the cache
     chmodSync(staging, 0o755)
     // a package.json of its own, so that npm installs here and not into an enclosing project
-    writeFileSync(path.join(staging, 'package.json'), JSON.stringify({ name: 'node-binary', private: true }) + '\n')
-    log(`installing ${packageName()}@${version} into ${dir}`)
+    writeFileSync(path.join(staging, 'package.json'), JSON.stringify({ name: 'cached-tool', private: true }) + '\n')
+    log(`installing ${spec} into ${dir}`)
     const [file, args] = npmCommand()
-    execFileSync(file, [...args, 'install', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error', `${packageName()}@${version}`], { cwd: staging, stdio: ['ignore', 'ignore', 'inherit'] })
+    execFileSync(file, [...args, 'install', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error', spec], { cwd: staging, stdio: ['ignore', 'ignore', 'inherit'] })
     rmSync(dir, { recursive: true, force: true })
     try {
       renameSync(staging, dir)
     } catch (error) {
       // another run renamed its copy first; use that one
-      if (!existsSync(binary)) throw error
+      if (!ready()) throw error
     }
   } finally {
     rmSync(staging, { recursive: true, force: true })
   }
-  const got = versionOf(binary)
-  if (got !== version) throw new Error(`${binary} reports Node ${got}, not ${version}`)
-  return binary
 }
 
 /**

@@ -2,11 +2,10 @@
 // the runtime of Cloudflare Workers), and the bundler a Worker is built with, each pinned and
 // installed from the npm registry into a cache outside the project, as scripts/node-versions.mjs
 // installs Node.
-import { execFileSync } from 'node:child_process'
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { npmCommand } from './node-versions.mjs'
+import { installPackage } from './node-versions.mjs'
 
 /**
  * Each tool by its registry package, pinned to an exact release. esbuild is the bundler Cloudflare's
@@ -28,8 +27,7 @@ export function cacheDir() {
 
 /**
  * The path of `name`'s executable at its pinned version, installed from the registry into the cache
- * on first use. Concurrent callers may install the same tool: each installs into a folder of its own
- * and the first rename wins.
+ * on first use (`installPackage`, as the Node matrix installs Node).
  */
 export function installRuntime(name, log = () => {}) {
   const tool = RUNTIMES[name]
@@ -37,26 +35,7 @@ export function installRuntime(name, log = () => {}) {
   const root = cacheDir()
   const dir = path.join(root, `${name}-${tool.version}`)
   const binary = path.join(dir, 'node_modules', '.bin', tool.bin)
-  if (existsSync(binary)) return binary
-  mkdirSync(root, { recursive: true })
-  const staging = mkdtempSync(path.join(root, `.${name}-`))
-  try {
-    chmodSync(staging, 0o755)
-    // a package.json of its own, so that npm installs here and not into an enclosing project
-    writeFileSync(path.join(staging, 'package.json'), JSON.stringify({ name: `${name}-binary`, private: true }) + '\n')
-    log(`installing ${name}@${tool.version} into ${dir}`)
-    const [file, args] = npmCommand()
-    execFileSync(file, [...args, 'install', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error', `${name}@${tool.version}`], { cwd: staging, stdio: ['ignore', 'ignore', 'inherit'] })
-    rmSync(dir, { recursive: true, force: true })
-    try {
-      renameSync(staging, dir)
-    } catch (error) {
-      // another run renamed its copy first; use that one
-      if (!existsSync(binary)) throw error
-    }
-  } finally {
-    rmSync(staging, { recursive: true, force: true })
-  }
+  installPackage(root, dir, `${name}@${tool.version}`, () => existsSync(binary), log)
   if (!existsSync(binary)) throw new Error(`${name}@${tool.version} installed no ${tool.bin} executable`)
   return binary
 }
