@@ -1,5 +1,6 @@
 // runtimes.ts: each runtime's peer read its own way. These are the shapes each runtime hands a
 // handler; test/runtimes/run.mjs runs the same calls inside Bun, Deno and workerd themselves.
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { compileTrust } from '../../src/core/compile.js'
 import { resolveAddr } from '../../src/core/resolve.js'
@@ -73,5 +74,28 @@ describe('fromWorker(request)', () => {
     const headers: Record<string, string> = { ...forged }
     if (header !== undefined) headers['cf-connecting-ip'] = header
     expect(resolveAddr(fromWorker(request(headers)), trust).ip).toBe(ip)
+  })
+})
+
+describe('never throws (property)', () => {
+  // whatever the server, the info or the header holds, the helpers give a request shape, and
+  // resolving it answers; a peer they give is always an address
+  const anything = fc.oneof(fc.anything(), fc.constant(null), fc.constant(undefined))
+  const serverOf = fc.oneof(
+    anything,
+    anything.map((answer) => ({ requestIP: () => answer })),
+    fc.string().map((message) => ({ requestIP: () => { throw new Error(message) } })),
+  )
+
+  it('fromBun, fromDeno and fromWorker, for any server, info or CF-Connecting-IP', () => {
+    fc.assert(fc.property(serverOf, anything, fc.string(), (server, info, header) => {
+      const ask = request({ 'cf-connecting-ip': header.replace(/[\r\n\0]/g, '').trim() || 'x' })
+      for (const req of [fromBun(ask, server as BunServerLike), fromDeno(ask, info as never), fromWorker(ask)]) {
+        const answer = resolveAddr(req, trust)
+        expect(typeof answer.protocol).toBe('string')
+      }
+      const worker = resolveAddr(fromWorker(ask), compileTrust(false)).ip
+      expect(worker === undefined || /^[0-9a-f.:]+$/i.test(worker)).toBe(true)
+    }), { numRuns: 1000 })
   })
 })
