@@ -18,7 +18,7 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { buildSync, transformSync } from 'esbuild'
+import { build, transformSync } from 'esbuild'
 import { dirname, join, posix, relative } from 'node:path'
 
 const require = createRequire(import.meta.url)
@@ -76,39 +76,113 @@ function declarationOf(file, spec) {
 }
 
 /**
- * The modules the core bundle holds: every module under src/core except the provider snapshots,
- * `loadRanges` (read by `proxy-trust/ranges` only) and `settingFromEnv` (which reads the snapshots,
- * and loads on its first call).
+ * The modules of the core: every module under src/core except the provider snapshots, `loadRanges`
+ * (read by `proxy-trust/ranges` only) and `settingFromEnv` (which reads the snapshots, and loads on
+ * its first call).
  */
 const CORE = execFileSync('find', ['src/core', '-name', '*.ts'], { encoding: 'utf8' }).trim().split('\n')
   .map((file) => file.slice('src/core/'.length)).filter((file) => !['snapshots.ts', 'ranges-file.ts', 'env.ts'].includes(file)).sort()
 
 /**
- * The core in one file, dist/cjs/core.js, in place of one file per module: a request's path
- * (compile, walk, sources, answers) loads with a single read and compile, which is most of what
- * `require('proxy-trust')` costs. Every other module reaches the core through it, so there is one
- * instance of each of the core's modules, as before.
+ * The core's modules that `require('proxy-trust')` loads, and Express with it when it loads this
+ * package as proxy-addr: proxy-addr's API, compiling a setting, and Express's walk over
+ * X-Forwarded-For. They are bundled into dist/cjs/core.js. The rest of the core (the options' checks
+ * beyond Express's, the other sources, Forwarded, `resolveAddr`, the ranges) is bundled into
+ * dist/cjs/core-rest.js, which loads when something first calls into it: an adapter, `resolveAddr`,
+ * or `compileTrust` with options. A request that Express's walk answers never does.
  */
-function bundleCore(dir) {
+const HOT = ['address.ts', 'answers.ts', 'compile.ts', 'copies.ts', 'express.ts', 'proxyaddr.ts', 'request.ts', 'runtimes.ts', 'sources/xff.ts', 'walk.ts']
+const COLD = CORE.filter((file) => !HOT.includes(file))
+const BUNDLES = [{ file: 'core.js', modules: HOT }, { file: 'core-rest.js', modules: COLD }]
+
+/** The bundle (core.js or core-rest.js) that holds the module `file` of src/core, if one does. */
+const bundleOf = (file) => BUNDLES.find((bundle) => bundle.modules.includes(file))?.file
+
+/** The names a module of src/core exports with `export function` (those a forwarder can stand for), and every name it exports. */
+function exportsOf(file) {
+  const text = readFileSync(`src/core/${file}`, 'utf8')
+  return {
+    functions: [...text.matchAll(/^export (?:declare )?function (\w+)/gm)].map(([, name]) => name),
+    all: [...text.matchAll(/^export (?:declare )?(?:async )?(?:function\*?|const|let|class) (\w+)/gm)].map(([, name]) => name),
+  }
+}
+
+/**
+ * A bundle's exports as plain properties, set once its code has run, in place of esbuild's getters
+ * (one per name, defined before the code runs): they cost about a tenth of a millisecond to set up
+ * at every `require`, and a call to a getter at every use from another module. The core exports no
+ * `let`, so no name ever needs a live binding, and no module of the core reads the other bundle
+ * while its own is loading (core.js reaches core-rest.js only through forwarders, on a call).
+ */
+function plainExports(text, file) {
+  const block = /^__export\((\w+_exports), \{\n([\s\S]*?)\n\}\)(?:;\n|, )module\.exports = __toCommonJS\(\1\);\n/m.exec(text)
+  if (block === null) throw new Error(`${file}: esbuild's export block not found; update plainExports`)
+  const pairs = block[2].split('\n').map((line) => {
+    const pair = /^\s*(\w+): \(\) => (\w+),?$/.exec(line)
+    if (pair === null) throw new Error(`${file}: unexpected export line ${JSON.stringify(line)}`)
+    return pair[1] === pair[2] ? pair[1] : `${pair[1]}: ${pair[2]}`
+  })
+  const plain = `${text.slice(0, block.index)}${text.slice(block.index + block[0].length)}` +
+    `module.exports = { ${pairs.join(', ')} };\nObject.defineProperty(module.exports, "__esModule", { value: !0 });\n`
+  // and without esbuild's helpers for the getters, now unused
+  return transformSync(plain, { loader: 'js', format: 'cjs', target: 'node20', treeShaking: true, legalComments: 'none' }).code
+}
+
+/**
+ * The core in two files, dist/cjs/core.js and dist/cjs/core-rest.js, in place of one file per
+ * module: what `require('proxy-trust')` loads is one read and one compile of the code Express's
+ * requests take, which is most of what the require costs. Each module of the core is in exactly one
+ * of them, and every other module reaches it there, so there is one instance of each, as before.
+ *
+ * A function of core-rest.js that a module of core.js imports is, in core.js, a forwarder that loads
+ * core-rest.js on its first call and calls the function there; a module of core.js cannot import
+ * anything else from core-rest.js (a constant, a class), and the build fails if one does. In
+ * core-rest.js, an import of a module of core.js is `require('./core.js')`.
+ */
+async function bundleCore(dir) {
   const names = new Map()
   for (const file of CORE) {
     // `export *` hides a name two modules export: refuse to build rather than lose it
-    const text = readFileSync(`src/core/${file}`, 'utf8')
-    for (const [, name] of text.matchAll(/^export (?:declare )?(?:async )?(?:function\*?|const|let|class) (\w+)/gm)) {
+    for (const name of exportsOf(file).all) {
       if (names.has(name)) throw new Error(`core bundle: ${name} is exported by both ${names.get(name)} and ${file}`)
       names.set(name, file)
     }
   }
-  buildSync({
-    stdin: { contents: CORE.map((file) => `export * from './${file}'`).join('\n'), resolveDir: 'src/core', loader: 'ts', sourcefile: 'core.ts' },
-    // the snapshots stay a module of their own (proxy-trust/ranges exports them): one instance of each
-    // list, and a core that does not carry them
-    bundle: true, format: 'cjs', platform: 'node', target: 'node20', external: ['ipaddr.js', './snapshots.js'], outfile: `${dir}/core.js`,
-    tsconfig: 'tsconfig.cjs.json', legalComments: 'none', logLevel: 'warning', minifySyntax: true,
-  })
-  // core.js sits beside core/, where the snapshots module is
-  const bundled = readFileSync(`${dir}/core.js`, 'utf8')
-  writeFileSync(`${dir}/core.js`, bundled.replaceAll('require("./snapshots.js")', 'require("./core/snapshots.js")'))
+  for (const { file, modules } of BUNDLES) {
+    const other = BUNDLES.find((bundle) => bundle.file !== file)
+    await build({
+      stdin: { contents: modules.map((module) => `export * from './${module}'`).join('\n'), resolveDir: 'src/core', loader: 'ts', sourcefile: file.replace(/\.js$/, '.ts') },
+      // the snapshots stay a module of their own (proxy-trust/ranges exports them): one instance of each
+      // list, and a core that does not carry them
+      bundle: true, format: 'cjs', platform: 'node', target: 'node20', external: ['ipaddr.js', './snapshots.js', `./${other.file}`], outfile: `${dir}/${file}`,
+      tsconfig: 'tsconfig.cjs.json', legalComments: 'none', logLevel: 'warning', minifySyntax: true,
+      plugins: [{
+        name: 'core-bundles',
+        setup(bundler) {
+          bundler.onResolve({ filter: /^\.{1,2}\// }, (args) => {
+            if (args.namespace !== 'file' || !args.resolveDir) return undefined
+            const module = relative('src/core', join(args.resolveDir, args.path)).replace(/\.js$/, '.ts')
+            if (!other.modules.includes(module)) return undefined
+            // from core-rest.js, the module in core.js; from core.js, forwarders to core-rest.js
+            return other.file === 'core.js' ? { path: './core.js', external: true } : { path: module, namespace: 'forward' }
+          })
+          bundler.onLoad({ filter: /.*/, namespace: 'forward' }, (args) => ({
+            loader: 'js',
+            contents: [
+              `let rest`,
+              `const load = () => rest ??= require('./${other.file}')`,
+              ...exportsOf(args.path).functions.map((name) => `export function ${name}(...args) { return load().${name}(...args) }`),
+            ].join('\n'),
+          }))
+        },
+      }],
+    })
+  }
+  for (const { file } of BUNDLES) {
+    // the bundles sit beside core/, where the snapshots module is
+    const bundled = readFileSync(`${dir}/${file}`, 'utf8')
+    writeFileSync(`${dir}/${file}`, plainExports(bundled.replaceAll('require("./snapshots.js")', 'require("./core/snapshots.js")'), file))
+  }
   for (const file of CORE) rmSync(`${dir}/core/${file.replace(/\.ts$/, '.js')}`)
 }
 
@@ -125,15 +199,15 @@ try {
   const { found, manifest } = entries()
   execFileSync(process.execPath, [tsc, '-p', 'tsconfig.cjs.json', '--outDir', `${out}/cjs`], { stdio: 'inherit' })
   execFileSync(process.execPath, [tsc, '-p', 'tsconfig.types.json', '--outDir', `${out}/cjs`], { stdio: 'inherit' })
-  bundleCore(`${out}/cjs`)
+  await bundleCore(`${out}/cjs`)
   // minify whitespace and syntax only
   const scripts = execFileSync('find', [`${out}/cjs`, '-name', '*.js'], { encoding: 'utf8' }).trim().split('\n')
   for (const file of scripts) {
     let text = readFileSync(file, 'utf8')
-    // a module of the core, outside it, is a name of the one core bundle
-    text = text.replace(/require\("(\.{1,2}\/[^"]*)"\)/g, (whole, spec) => {
-      const target = relative(`${out}/cjs/core`, join(dirname(file), spec)).replace(/\.js$/, '')
-      return CORE.includes(`${target}.ts`) ? `require("${specifier(relative(`${out}/cjs`, file), 'core.js')}")` : whole
+    // a module of the core, outside it, is a name of the core bundle that holds it
+    text = text.replace(/require\((["'])(\.{1,2}\/[^"']*)\1\)/g, (whole, quote, spec) => {
+      const bundle = bundleOf(relative(`${out}/cjs/core`, join(dirname(file), spec)).replace(/(\.js)?$/, '.ts'))
+      return bundle === undefined ? whole : `require("${specifier(relative(`${out}/cjs`, file), bundle)}")`
     })
     const shebang = text.startsWith('#!') ? text.slice(0, text.indexOf('\n') + 1) : ''
     const { code } = transformSync(text.slice(shebang.length), {

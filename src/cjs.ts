@@ -2,9 +2,10 @@
 // is proxy-addr's function, carrying the named exports as properties, so that
 // `"overrides": { "proxy-addr": "npm:proxy-trust@^0.2.0" }` works unchanged.
 //
-// Express loads this module as proxy-addr in every app that takes the override, so it loads the core
-// alone: the diagnostics (`explain`, `lintSetting`, `createMonitor`, with the warnings, the renderers'
-// helpers and the snapshot ages) are required on their first call. Each name is one function for the
+// Express loads this module as proxy-addr in every app that takes the override, so it loads the part
+// of the core Express's requests take, and no more: `resolveAddr` with the rest of the core, and the
+// diagnostics (`explain`, `lintSetting`, `createMonitor`, with the warnings, the renderers' helpers
+// and the snapshot ages) are required on their first call. Each name is one function for the
 // life of the process, shared by `import` and `require`; only the module behind it loads later.
 
 import { shareAnswers } from './core/answers'
@@ -12,7 +13,6 @@ import { compileTrust, type TrustSetting, type TrustFn } from './core/compile'
 import { proxyaddr } from './core/proxyaddr'
 import { fromFetch, type RequestLike } from './core/request'
 import { fromBun, fromDeno, fromWorker } from './core/runtimes'
-import { resolveAddr } from './core/resolve'
 import type * as api from './index'
 
 type ExplainModule = typeof import('./diagnostics/explain')
@@ -22,6 +22,7 @@ type EnvModule = typeof import('./core/env')
 type KeyModule = typeof import('./uses/key')
 type FilterModule = typeof import('./uses/filter')
 type NodeUsesModule = typeof import('./uses/node')
+type ResolveModule = typeof import('./core/resolve')
 
 let explainModule: ExplainModule | undefined
 let monitorModule: MonitorModule | undefined
@@ -30,6 +31,7 @@ let envModule: EnvModule | undefined
 let keyModule: KeyModule | undefined
 let filterModule: FilterModule | undefined
 let nodeUsesModule: NodeUsesModule | undefined
+let resolveModule: ResolveModule | undefined
 /* eslint-disable @typescript-eslint/no-require-imports -- loaded on first use, synchronously, by design */
 const diagnostics = (): ExplainModule => (explainModule ??= require('./diagnostics/explain') as ExplainModule)
 const monitors = (): MonitorModule => (monitorModule ??= require('./diagnostics/monitor') as MonitorModule)
@@ -39,7 +41,14 @@ const env = (): EnvModule => (envModule ??= require('./core/env') as EnvModule)
 const keys = (): KeyModule => (keyModule ??= require('./uses/key') as KeyModule)
 const filters = (): FilterModule => (filterModule ??= require('./uses/filter') as FilterModule)
 const nodeUses = (): NodeUsesModule => (nodeUsesModule ??= require('./uses/node') as NodeUsesModule)
+// the rest of the core (the other sources, Forwarded, host and protocol): Express's own requests never need it
+const resolver = (): ResolveModule => (resolveModule ??= require('./core/resolve') as ResolveModule)
 /* eslint-enable @typescript-eslint/no-require-imports */
+
+/** `resolveAddr`, loaded on its first call. */
+function resolveAddr(req: RequestLike, trust: TrustFn): api.ResolvedAddr {
+  return resolver().resolveAddr(req, trust)
+}
 
 /** `explain`, loaded on its first call. */
 function explain(req: RequestLike, trust: TrustFn, setting?: TrustSetting): api.Explanation {

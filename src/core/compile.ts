@@ -4,7 +4,8 @@
 
 import { buildTable, holdsAddress, Kind, matchingLabel, parseAddress, parseRange, zoneOf, type Range, type RangeTable } from './address.js'
 import { shareProtocol } from './copies.js'
-import { describeValue, resolveOptions, EXPRESS, type ResolvedOptions, type TrustOptions } from './options.js'
+import { EXPRESS } from './express.js'
+import { describeValue, resolveOptions, type ResolvedOptions, type TrustOptions } from './options.js'
 import { compileRanges, type NamedRange, type SnapshotUse } from './ranges.js'
 import type { LiveCell } from '../ranges/live.js'
 

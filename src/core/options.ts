@@ -1,6 +1,7 @@
 // options.ts: the opt-in behaviour beyond Express, validated once at compile time. With no options
 // every answer is Express's.
 
+import { EXPRESS } from './express.js'
 import { compileAllowedHosts, type AllowedHosts } from './extras.js'
 import type { RangeNames } from './ranges.js'
 
@@ -169,26 +170,6 @@ export interface ResolvedOptions {
   /** The `allowedHosts` list compiled; null when every host is allowed. */
   readonly allowedHosts: AllowedHosts | null
 }
-
-/** Express's behaviour: the walk takes its exact, fast path when it sees this object. */
-export const EXPRESS: ResolvedOptions = Object.freeze({
-  source: 'x-forwarded-for',
-  header: '',
-  headerPort: false,
-  ports: false,
-  aligned: false,
-  strict: false,
-  normalize: false,
-  extendedRanges: false,
-  matchZones: false,
-  trustSocketless: false,
-  maxForwarded: 32,
-  proofHeader: '',
-  proofValues: Object.freeze([]),
-  forwardedPort: false,
-  forwardedPrefix: false,
-  allowedHosts: null,
-})
 
 const KNOWN = new Set([
   'preset', 'source', 'ports', 'hostAndProto', 'addresses', 'normalize', 'extendedRanges', 'zones', 'trustSocketless',

@@ -3,7 +3,7 @@
 
 import { compileList, compiledOf, trustAll, type TrustFn } from './compile.js'
 import { DECLINED, handOver, isAddress, isAddressList, otherCopy } from './copies.js'
-import { EXPRESS } from './options.js'
+import { EXPRESS } from './express.js'
 import type { RequestLike } from './request.js'
 import { hopsOf } from './sources/hops.js'
 import { walk, walkHops } from './walk.js'

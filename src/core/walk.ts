@@ -4,7 +4,8 @@
 
 import { formatAddress, Kind, parseAddress } from './address.js'
 import { holds, type Compiled, type Shape, type TrustFn } from './compile.js'
-import { EXPRESS, type ResolvedOptions } from './options.js'
+import { EXPRESS } from './express.js'
+import type { ResolvedOptions } from './options.js'
 import { proven } from './proof.js'
 import { forwardedFor, socketless, socketOf, type RequestLike } from './request.js'
 import type { ForwardedElement } from './rfc7239.js'

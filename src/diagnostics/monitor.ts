@@ -4,7 +4,8 @@
 
 import { compiledOf, isTrusted, type TrustFn } from '../core/compile.js'
 import { otherCopy } from '../core/copies.js'
-import { describeValue, EXPRESS, type ResolvedOptions } from '../core/options.js'
+import { EXPRESS } from '../core/express.js'
+import { describeValue, type ResolvedOptions } from '../core/options.js'
 import { headerValue, socketless, socketOf, type RequestLike } from '../core/request.js'
 import { answersOf, resolveAddr, trustArgumentError, type ResolvedAddr } from '../core/resolve.js'
 import { hopsOf, type SourceEnd } from '../core/sources/hops.js'

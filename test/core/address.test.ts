@@ -1,4 +1,5 @@
-// address.test.ts: parseAddress, parseRange, buildTable, holdsAddress and matchingLabel, with
+// address.test.ts: parseAddress (with compatible.ts's `compatibleValidity` for the spellings it hands
+// there), parseRange, buildTable, holdsAddress and matchingLabel, with
 // ipaddr.js 1.9.1 as the oracle of what is an address and proxy-addr 2.0.8 as the oracle of what a
 // range matches.
 
@@ -7,8 +8,9 @@ import fc from 'fast-check'
 import ipaddr from 'ipaddr.js'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
-  addressSpan, addressSpanEnd, buildTable, compatibleValidity, formatAddress, holdsAddress, Kind, matchingLabel, parseAddress, parseRange, zoneOf, type Range,
+  addressSpan, addressSpanEnd, buildTable, formatAddress, holdsAddress, Kind, matchingLabel, parseAddress, parseRange, zoneOf, type Range,
 } from '../../src/core/address.js'
+import { compatibleValidity } from '../../src/core/compatible.js'
 
 /** An IPv4 address as the signed 32-bit word `parseAddress` writes. */
 function ipv4(dotted: string): number {

@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { compileTrust } from '../../src/core/compile.js'
-import { describeValue, EXPRESS, resolveOptions, type ResolvedOptions, type TrustOptions } from '../../src/core/options.js'
+import { EXPRESS } from '../../src/core/express.js'
+import { describeValue, resolveOptions, type ResolvedOptions, type TrustOptions } from '../../src/core/options.js'
 
 /** Options with one field changed from Express's behaviour. */
 function changed(fields: Partial<ResolvedOptions>): ResolvedOptions {

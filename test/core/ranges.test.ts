@@ -4,7 +4,8 @@
 import proxyaddrOriginal from 'proxy-addr'
 import { describe, expect, it } from 'vitest'
 import { compiledOf, compileTrust, reasonFor, type TrustSetting } from '../../src/core/compile.js'
-import { EXPRESS, type TrustOptions } from '../../src/core/options.js'
+import { EXPRESS } from '../../src/core/express.js'
+import type { TrustOptions } from '../../src/core/options.js'
 import { BUILT_IN_NAMES, compileRanges, type RangeSnapshot } from '../../src/core/ranges.js'
 
 const office = ['203.0.113.0/24', '2001:db8:1::/48']
