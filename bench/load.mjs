@@ -73,19 +73,25 @@ export function loadTimes(root, rounds) {
     for (const [dir, links] of [[real, { 'proxy-addr': packageDir('proxy-addr') }], [override, { 'proxy-addr': root, 'proxy-trust': root }]]) {
       mkdirSync(path.join(dir, 'node_modules'), { recursive: true })
       for (const [name, target] of Object.entries(links)) symlinkSync(target, path.join(dir, 'node_modules', name), 'dir')
-      // an empty package with an "exports" map: the first such package a process resolves makes
-      // Node load its exports resolver (about a millisecond), which an Express app has done long
-      // before it loads proxy-addr (Express 5.3.0 loads 21 packages with one first, body-parser the
-      // first of them); loading it first gives the cost inside such an app
-      mkdirSync(path.join(dir, 'node_modules', 'warm'))
-      writeFileSync(path.join(dir, 'node_modules', 'warm', 'package.json'), JSON.stringify({ name: 'warm', exports: { '.': { import: './e.mjs', require: './c.js' } } }))
-      writeFileSync(path.join(dir, 'node_modules', 'warm', 'c.js'), 'module.exports = 1\n')
-      writeFileSync(path.join(dir, 'node_modules', 'warm', 'e.mjs'), 'export default 1\n')
+      // two empty packages with an "exports" map. The first such package a process resolves makes
+      // Node load its exports resolver (about a millisecond), and the second has V8 compile to
+      // machine code the regular expression Node checks every exports target with (about half a
+      // millisecond: V8 interprets a regular expression on its first use and compiles it on its
+      // second; with --no-regexp-tier-up the cost is gone). An Express app has paid both long before
+      // it loads proxy-addr: Express 4 and 5 resolve 26 and 27 packages through an exports map
+      // first (body-parser, side-channel, get-intrinsic, ...). Loading the two first gives the cost
+      // inside such an app.
+      for (const name of ['warm', 'warm2']) {
+        mkdirSync(path.join(dir, 'node_modules', name))
+        writeFileSync(path.join(dir, 'node_modules', name, 'package.json'), JSON.stringify({ name, exports: { '.': { import: './e.mjs', require: './c.js' } } }))
+        writeFileSync(path.join(dir, 'node_modules', name, 'c.js'), 'module.exports = 1\n')
+        writeFileSync(path.join(dir, 'node_modules', name, 'e.mjs'), 'export default 1\n')
+      }
     }
     // each process times the one call, in CPU time, and prints it
     const timed = (before, call) => `${before};const c0=process.cpuUsage();${call};const c=process.cpuUsage(c0);process.stdout.write(String(c.user+c.system))`
     const cjs = (call, before = '0') => ['-e', timed(before, call)]
-    const esm = (call) => ['--input-type=module', '-e', timed('0', call)]
+    const esm = (call, before = '0') => ['--input-type=module', '-e', timed(before, call)]
     const commands = {
       'require(\'proxy-trust\')': [override, cjs('require("proxy-trust")')],
       'require(\'proxy-addr\'), the override': [override, cjs('require("proxy-addr")')],
@@ -93,8 +99,10 @@ export function loadTimes(root, rounds) {
       'import \'proxy-trust\'': [override, esm('await import("proxy-trust")')],
       'import \'proxy-addr\', the override': [override, esm('await import("proxy-addr")')],
       'import \'proxy-addr\', proxy-addr 2.0.8': [real, esm('await import("proxy-addr")')],
-      'warm, require(\'proxy-addr\'), the override': [override, cjs('require("proxy-addr")', 'require("warm")')],
-      'warm, require(\'proxy-addr\'), proxy-addr 2.0.8': [real, cjs('require("proxy-addr")', 'require("warm")')],
+      'warm, require(\'proxy-addr\'), the override': [override, cjs('require("proxy-addr")', 'require("warm"); require("warm2")')],
+      'warm, require(\'proxy-addr\'), proxy-addr 2.0.8': [real, cjs('require("proxy-addr")', 'require("warm"); require("warm2")')],
+      'warm, import \'proxy-addr\', the override': [override, esm('await import("proxy-addr")', 'await import("warm"); await import("warm2")')],
+      'warm, import \'proxy-addr\', proxy-addr 2.0.8': [real, esm('await import("proxy-addr")', 'await import("warm"); await import("warm2")')],
     }
     const names = Object.keys(commands)
     const times = Object.fromEntries(names.map((name) => [name, []]))
@@ -117,10 +125,14 @@ export function loadTimes(root, rounds) {
         override: m['require(\'proxy-addr\'), the override'],
         proxyAddr: m['require(\'proxy-addr\'), proxy-addr 2.0.8'],
       },
-      // inside an app whose dependencies have already made Node load its exports resolver
+      // inside an app whose dependencies have already been resolved through exports maps
       requireInApp: {
         override: m['warm, require(\'proxy-addr\'), the override'],
         proxyAddr: m['warm, require(\'proxy-addr\'), proxy-addr 2.0.8'],
+      },
+      importInApp: {
+        override: m['warm, import \'proxy-addr\', the override'],
+        proxyAddr: m['warm, import \'proxy-addr\', proxy-addr 2.0.8'],
       },
       import: {
         ours: m['import \'proxy-trust\''],
