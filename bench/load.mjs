@@ -81,9 +81,12 @@ export function loadTimes(root, rounds) {
       // it loads proxy-addr: Express 4 and 5 resolve 26 and 27 packages through an exports map
       // first (body-parser, side-channel, get-intrinsic, ...). Loading the two first gives the cost
       // inside such an app.
-      for (const name of ['warm', 'warm2']) {
+      // The same empty package without the map (`plain`) gives, beside `warm` loaded alone, what
+      // Node's exports machinery costs a process that meets its first map.
+      for (const name of ['warm', 'warm2', 'plain']) {
         mkdirSync(path.join(dir, 'node_modules', name))
-        writeFileSync(path.join(dir, 'node_modules', name, 'package.json'), JSON.stringify({ name, exports: { '.': { import: './e.mjs', require: './c.js' } } }))
+        const manifest = name === 'plain' ? { name, main: './c.js' } : { name, exports: { '.': { import: './e.mjs', require: './c.js' } } }
+        writeFileSync(path.join(dir, 'node_modules', name, 'package.json'), JSON.stringify(manifest))
         writeFileSync(path.join(dir, 'node_modules', name, 'c.js'), 'module.exports = 1\n')
         writeFileSync(path.join(dir, 'node_modules', name, 'e.mjs'), 'export default 1\n')
       }
@@ -103,6 +106,8 @@ export function loadTimes(root, rounds) {
       'warm, require(\'proxy-addr\'), proxy-addr 2.0.8': [real, cjs('require("proxy-addr")', 'require("warm"); require("warm2")')],
       'warm, import \'proxy-addr\', the override': [override, esm('await import("proxy-addr")', 'await import("warm"); await import("warm2")')],
       'warm, import \'proxy-addr\', proxy-addr 2.0.8': [real, esm('await import("proxy-addr")', 'await import("warm"); await import("warm2")')],
+      'require of an empty package with an exports map': [real, cjs('require("warm")')],
+      'require of an empty package without one': [real, cjs('require("plain")')],
     }
     const names = Object.keys(commands)
     const times = Object.fromEntries(names.map((name) => [name, []]))
@@ -130,6 +135,9 @@ export function loadTimes(root, rounds) {
         override: m['warm, require(\'proxy-addr\'), the override'],
         proxyAddr: m['warm, require(\'proxy-addr\'), proxy-addr 2.0.8'],
       },
+      // what Node's exports machinery costs the first package with a map (this one has one,
+      // proxy-addr 2.0.8 has none): an empty package with a map, less the same without it
+      exportsMachinery: m['require of an empty package with an exports map'] - m['require of an empty package without one'],
       importInApp: {
         override: m['warm, import \'proxy-addr\', the override'],
         proxyAddr: m['warm, import \'proxy-addr\', proxy-addr 2.0.8'],

@@ -94,7 +94,7 @@ const CORE = execFileSync('find', ['src/core', '-name', '*.ts'], { encoding: 'ut
  * dist/cjs/core-rest.js, which loads when something first calls into it: an adapter, `resolveAddr`,
  * or `compileTrust` with options. A request that Express's walk answers never does.
  */
-const HOT = ['address.ts', 'answers.ts', 'compile.ts', 'copies.ts', 'express.ts', 'proxyaddr.ts', 'request.ts', 'runtimes.ts', 'sources/xff.ts', 'walk.ts']
+const HOT = ['address.ts', 'answers.ts', 'compile.ts', 'copies.ts', 'express.ts', 'proxyaddr.ts', 'request.ts', 'sources/xff.ts', 'walk.ts']
 const COLD = CORE.filter((file) => !HOT.includes(file))
 const BUNDLES = [{ file: 'core.js', modules: HOT }, { file: 'core-rest.js', modules: COLD }]
 

@@ -12,7 +12,6 @@ import { shareAnswers } from './core/answers'
 import { compileTrust, type TrustSetting, type TrustFn } from './core/compile'
 import { proxyaddr } from './core/proxyaddr'
 import { fromFetch, type RequestLike } from './core/request'
-import { fromBun, fromDeno, fromWorker } from './core/runtimes'
 import type * as api from './index'
 
 type ExplainModule = typeof import('./diagnostics/explain')
@@ -23,6 +22,7 @@ type KeyModule = typeof import('./uses/key')
 type FilterModule = typeof import('./uses/filter')
 type NodeUsesModule = typeof import('./uses/node')
 type ResolveModule = typeof import('./core/resolve')
+type RuntimesModule = typeof import('./core/runtimes')
 
 let explainModule: ExplainModule | undefined
 let monitorModule: MonitorModule | undefined
@@ -32,6 +32,7 @@ let keyModule: KeyModule | undefined
 let filterModule: FilterModule | undefined
 let nodeUsesModule: NodeUsesModule | undefined
 let resolveModule: ResolveModule | undefined
+let runtimesModule: RuntimesModule | undefined
 /* eslint-disable @typescript-eslint/no-require-imports -- loaded on first use, synchronously, by design */
 const diagnostics = (): ExplainModule => (explainModule ??= require('./diagnostics/explain') as ExplainModule)
 const monitors = (): MonitorModule => (monitorModule ??= require('./diagnostics/monitor') as MonitorModule)
@@ -43,11 +44,26 @@ const filters = (): FilterModule => (filterModule ??= require('./uses/filter') a
 const nodeUses = (): NodeUsesModule => (nodeUsesModule ??= require('./uses/node') as NodeUsesModule)
 // the rest of the core (the other sources, Forwarded, host and protocol): Express's own requests never need it
 const resolver = (): ResolveModule => (resolveModule ??= require('./core/resolve') as ResolveModule)
+// Bun's, Deno's and Workers' requests: never Express's
+const runtimes = (): RuntimesModule => (runtimesModule ??= require('./core/runtimes') as RuntimesModule)
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 /** `resolveAddr`, loaded on its first call. */
 function resolveAddr(req: RequestLike, trust: TrustFn): api.ResolvedAddr {
   return resolver().resolveAddr(req, trust)
+}
+
+/** `fromBun`, loaded on its first call. */
+function fromBun(...args: Parameters<typeof api.fromBun>): ReturnType<typeof api.fromBun> {
+  return runtimes().fromBun(...args)
+}
+/** `fromDeno`, loaded on its first call. */
+function fromDeno(...args: Parameters<typeof api.fromDeno>): ReturnType<typeof api.fromDeno> {
+  return runtimes().fromDeno(...args)
+}
+/** `fromWorker`, loaded on its first call. */
+function fromWorker(...args: Parameters<typeof api.fromWorker>): ReturnType<typeof api.fromWorker> {
+  return runtimes().fromWorker(...args)
 }
 
 /** `explain`, loaded on its first call. */
