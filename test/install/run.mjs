@@ -205,6 +205,32 @@ const SERVERS = {
   `],
 }
 
+/**
+ * An Express app that trusts loopback answers one proxied request, then prints its answer and the files
+ * of the package Express loaded as proxy-addr: what the override costs an app is what it loads.
+ */
+const EXPRESS_LOADS = `
+const http = require('node:http')
+const path = require('node:path')
+const express = require('express')
+const root = path.dirname(require.resolve('proxy-addr/package.json', { paths: [path.dirname(require.resolve('express'))] }))
+const app = express()
+app.set('trust proxy', 'loopback')
+app.get('/', (req, res) => res.json({ ip: req.ip, protocol: req.protocol }))
+const server = app.listen(0, '127.0.0.1', () => {
+  const headers = { 'x-forwarded-for': '203.0.113.5', 'x-forwarded-proto': 'https' }
+  http.get({ host: '127.0.0.1', port: server.address().port, headers }, (res) => {
+    let body = ''
+    res.on('data', (chunk) => { body += chunk })
+    res.on('end', () => {
+      const loaded = Object.keys(require.cache).filter((file) => file.startsWith(root + path.sep)).map((file) => path.relative(root, file)).sort()
+      console.log(JSON.stringify({ answer: JSON.parse(body), loaded }))
+      server.close()
+    })
+  })
+})
+`
+
 /** proxy-addr's ES module surface, as the real proxy-addr gives it through Node's CommonJS interop. */
 const IMPORT_PROXY_ADDR = `
   import proxyaddr, { all, compile } from 'proxy-addr'
@@ -238,6 +264,7 @@ async function testApp(manager, major, registry, dir) {
   }, null, 2))
   for (const [file, source] of Object.values(SERVERS)) writeFileSync(path.join(dir, file), source)
   writeFileSync(path.join(dir, 'import-proxy-addr.mjs'), IMPORT_PROXY_ADDR)
+  writeFileSync(path.join(dir, 'express-loads.cjs'), EXPRESS_LOADS)
 
   await run(manager.command, manager.install(registry, dir), dir)
 
@@ -262,6 +289,13 @@ async function testApp(manager, major, registry, dir) {
       }
     })
   }
+
+  await attempt(`${label}: what Express loads`, async () => {
+    const out = await run(node, ['express-loads.cjs'], dir)
+    check(`${label}: a request Express answers through the override loads two files of ${NAME}, its entry and the core`, JSON.parse(out), {
+      answer: { ip: '203.0.113.5', protocol: 'https' }, loaded: ['dist/cjs/cjs.js', 'dist/cjs/core.js'],
+    })
+  })
 
   if (twoVersions) {
     await attempt(`${label}: import proxyaddr, { all, compile } from 'proxy-addr'`, async () => {
@@ -323,10 +357,11 @@ async function testGitInstall(clone, dir) {
 
 /**
  * The bound on what the tarball unpacks to, every file counted (README, LICENSE and package.json too):
- * the package with the PROXY protocol, the platforms, the ranges watcher and the uses unpacks to about
- * 411,000 bytes; the bound holds it there while the aim, 250,000, is not met.
+ * about 357,000 bytes, the JavaScript minified with every function's name kept (203 KB) and the
+ * declarations with their documentation (136 KB). The bound holds it there so that it cannot grow
+ * unnoticed; docs/performance-notes.md says why the aim of 250,000 is not met.
  */
-const SIZE_BOUND = 430_000
+const SIZE_BOUND = 365_000
 
 /** A consumer of the root and every subpath through require (`import x = require`), typed. */
 const TYPED_CJS = `
