@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { compileRanges, type RangeNames, type RangeSnapshot, type RangeValue } from '../core/ranges.js'
 import { visible } from '../diagnostics/escape.js'
-import { snapshotAges } from '../diagnostics/stale.js'
+import { ageText, snapshotAges, type SnapshotAge } from '../diagnostics/stale.js'
 import { fetchList, FETCH_TIMEOUT_MS, MAX_BODY_BYTES } from '../ranges/fetch.js'
 import { loadRanges, updateRangesFile } from '../ranges/file.js'
 import { providerNamed, PROVIDERS, type Provider } from '../ranges/providers.js'
@@ -126,7 +126,8 @@ function listCommand(args: readonly string[], io: Io): number {
   const rows = [['provider', 'retrieved', 'age', 'IPv4', 'IPv6', 'source']]
   for (const { name, snapshot } of PROVIDERS) {
     const [age] = snapshotAges([{ name, provider: name, source: snapshot.source, retrieved: snapshot.retrieved }], Date.now())
-    rows.push([name, snapshot.retrieved, `${age?.days} days`, String(snapshot.v4.length), String(snapshot.v6.length), snapshot.source])
+    // a day still to come (this machine's clock is behind) is said so, not shown as a negative age
+    rows.push([name, snapshot.retrieved, ageText((age as SnapshotAge).days), String(snapshot.v4.length), String(snapshot.v6.length), snapshot.source])
   }
   const widths = (rows[0] as string[]).map((_, k) => Math.max(...rows.map((row) => (row[k] as string).length)))
   for (const row of rows) io.stdout.write(row.map((cell, k) => (k === row.length - 1 ? cell : cell.padEnd(widths[k] as number))).join('  ') + '\n')

@@ -318,9 +318,22 @@ describe('proxy-trust ranges list', () => {
     const lines = stdout.trimEnd().split('\n')
     expect(lines[0]).toMatch(/^provider +retrieved +age +IPv4 +IPv6 +source$/)
     expect(lines.slice(1).map((line) => line.split(/ {2,}/))).toEqual(PROVIDERS.map(({ name, snapshot }) => [
-      name, snapshot.retrieved, `${Math.floor((Date.now() - Date.parse(`${snapshot.retrieved}T00:00:00Z`)) / 86_400_000)} days`,
+      name, snapshot.retrieved, `${Math.floor((Date.now() - Date.parse(`${snapshot.retrieved}T00:00:00Z`)) / 86_400_000)} days ago`,
       String(snapshot.v4.length), String(snapshot.v6.length), snapshot.source,
     ]))
+  })
+
+  it('says a snapshot dated after this machine\'s day is still to come, not a negative age', async () => {
+    const [first] = PROVIDERS
+    vi.useFakeTimers({ toFake: ['Date'] })
+    try {
+      vi.setSystemTime(Date.parse(`${first?.snapshot.retrieved}T00:00:00Z`) - 3 * 86_400_000)
+      const { code, stdout } = await run(['ranges', 'list'])
+      expect(code).toBe(0)
+      expect(stdout.split('\n')[1]?.split(/ {2,}/)[2]).toBe('in 3 days, a day still to come')
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })
 
