@@ -12,11 +12,11 @@
 import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { performance } from 'node:perf_hooks'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { freePort } from '../scripts/free-port.mjs'
 import { installRuntime, RUNTIMES } from '../scripts/runtime-versions.mjs'
 import { parseFlags } from './args.mjs'
 import { measure } from './runtime-call.mjs'
@@ -68,15 +68,6 @@ export default {
   },
 }
 `
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address()
-      server.close(() => resolve(port))
-    }).on('error', reject)
-  })
-}
 
 /** Median ns per call in the Worker, from request times: a batch of calls less an empty request. */
 async function measureWorker(port) {

@@ -10,31 +10,17 @@
 import { once } from 'node:events'
 import http from 'node:http'
 import { createRequire } from 'node:module'
-import { parseArgs } from 'node:util'
 import zlib from 'node:zlib'
+import { seeded, wholeFlags } from './fuzz-run.mjs'
 
 const require = createRequire(import.meta.url)
 const { fetchList } = require('../dist/cjs/ranges/fetch.js')
 const { PROVIDERS } = require('../dist/cjs/ranges/providers.js')
 const { listProblem, WIDEST } = require('../dist/cjs/ranges/validate.js')
 
-const { values } = parseArgs({ options: { count: { type: 'string' }, seed: { type: 'string' } }, strict: true })
-const COUNT = values.count === undefined ? 2_000 : Number(values.count)
-const SEED = values.seed === undefined ? 0x5eed : Number(values.seed)
-if (!Number.isSafeInteger(COUNT) || COUNT < 1) throw new TypeError(`invalid --count ${JSON.stringify(values.count)}: expected a whole number of at least 1`)
-if (!Number.isSafeInteger(SEED)) throw new TypeError(`invalid --seed ${JSON.stringify(values.seed)}: expected a whole number`)
-
-// mulberry32, as fuzz.mjs: the same seed gives the same cases
-let state = SEED >>> 0
-function random() {
-  state = (state + 0x6d2b79f5) >>> 0
-  let t = state
-  t = Math.imul(t ^ (t >>> 15), t | 1)
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-}
-const int = (n) => Math.floor(random() * n)
-const pick = (list) => list[int(list.length)]
+const { count: COUNT, seed: SEED } = wholeFlags({ count: { fallback: 2_000, min: 1 }, seed: { fallback: 0x5eed } })
+// the same seed gives the same cases
+const { random, int, pick } = seeded(SEED)
 
 /** Small bodies a byte bound of 64 KiB applies to in this run, so that the oversized cases stay cheap. */
 const MAX_BYTES = 64 * 1024

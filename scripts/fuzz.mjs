@@ -8,7 +8,7 @@
 // printing the request that caused it.
 
 import { createRequire } from 'node:module'
-import { parseArgs } from 'node:util'
+import { seeded, wholeFlags } from './fuzz-run.mjs'
 
 const require = createRequire(import.meta.url)
 // the CommonJS entry is proxy-addr's function, with the package's API on it
@@ -16,23 +16,9 @@ const trustApi = require('../dist/cjs/cjs.js')
 const { renderText, renderJson, renderHtml } = require('../dist/cjs/diagnostics/render.js')
 const { whoami } = require('../dist/cjs/cli/serve.js')
 
-const { values } = parseArgs({ options: { count: { type: 'string' }, seed: { type: 'string' } }, strict: true })
-const COUNT = values.count === undefined ? 1_000_000 : Number(values.count)
-const SEED = values.seed === undefined ? 0x5eed : Number(values.seed)
-if (!Number.isSafeInteger(COUNT) || COUNT < 1) throw new TypeError(`invalid --count ${JSON.stringify(values.count)}: expected a whole number of at least 1`)
-if (!Number.isSafeInteger(SEED)) throw new TypeError(`invalid --seed ${JSON.stringify(values.seed)}: expected a whole number`)
-
-// mulberry32: a small seeded generator, so that a run can be repeated exactly
-let state = SEED >>> 0
-function random() {
-  state = (state + 0x6d2b79f5) >>> 0
-  let t = state
-  t = Math.imul(t ^ (t >>> 15), t | 1)
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-}
-const int = (n) => Math.floor(random() * n)
-const pick = (list) => list[int(list.length)]
+const { count: COUNT, seed: SEED } = wholeFlags({ count: { fallback: 1_000_000, min: 1 }, seed: { fallback: 0x5eed } })
+// the same seed gives the same requests
+const { random, int, pick } = seeded(SEED)
 
 const ADDRESSES = ['127.0.0.1', '10.0.0.1', '10.1.2.3', '203.0.113.5', '198.51.100.7', '::1', 'fe80::1', '2001:db8::1',
   '::ffff:10.0.0.1', '0177.0.0.1', '0x7f.1', '1', '4294967295', '10.0.0.1:8080', '[2001:db8::1]:443', 'fe80::1%eth0']

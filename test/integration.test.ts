@@ -12,24 +12,16 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { compileTrust } from '../src/index.js'
+import { expressObserved, type ExpressRequest, type Observed } from './fixtures/express.js'
 import { installApp, packedTrustProxy, removeDir, type Packed } from './fixtures/pack.js'
 import {
-  assertBindable, closeServer, listen, requestFrom, startProxyChain, type Endpoint, type Hop,
+  assertBindable, closeServer, listen, requestFrom, startProxyChain, type Endpoint,
 } from './fixtures/proxies.js'
 import {
   APP, CLIENT, EDGE, FORGED, FORGED_CHAIN, HOST, INNER, PASS_THROUGH, SHARED_CASES, TWO_HOPS,
-  UPSTREAM_HOST, named,
+  UPSTREAM_HOST, named, type ChainCase,
 } from './fixtures/topology.js'
 
-/** The parts of Express we drive, typed for both majors. */
-interface ExpressRequest {
-  readonly ip: string | undefined
-  readonly ips: string[]
-  readonly protocol: string
-  readonly secure: boolean
-  readonly hostname: string | undefined
-  readonly host: string | undefined
-}
 interface ExpressApp {
   (req: http.IncomingMessage, res: http.ServerResponse): void
   set(setting: string, value: unknown): this
@@ -37,28 +29,7 @@ interface ExpressApp {
 }
 type Express = () => ExpressApp
 
-/** What the app reports about a request. */
-interface Observed {
-  readonly ip: string | null
-  readonly ips: readonly string[]
-  readonly protocol: string
-  readonly secure: boolean
-  readonly hostname: string | null
-  /** Express 5's `req.host`; null on Express 4, whose `req.host` is a deprecated alias of hostname. */
-  readonly host: string | null
-}
-
-interface Case {
-  readonly name: string
-  readonly trust: unknown
-  /** The proxies between client and app, the edge first. */
-  readonly hops: readonly Hop[]
-  /** Sent by the client besides `Host: shop.example:8443`. */
-  readonly headers?: Readonly<Record<string, string>>
-  readonly expected: Omit<Observed, 'secure'>
-}
-
-const CASES: readonly Case[] = [
+const CASES: readonly ChainCase[] = [
   {
     name: 'direct request: the client is the peer',
     trust: 'loopback',
@@ -107,7 +78,7 @@ const CASES: readonly Case[] = [
   },
   {
     name: 'two trusted hops by a custom function',
-    trust: (addr: string) => addr === EDGE || addr === INNER,
+    trust: (addr: string | undefined) => addr === EDGE || addr === INNER,
     hops: TWO_HOPS,
     expected: { ip: CLIENT, ips: [CLIENT, EDGE], protocol: 'https', hostname: 'shop.example', host: HOST },
   },
@@ -199,24 +170,14 @@ function appFor(flavor: Flavor): App {
 async function startApp(express: Express, major: 4 | 5, trust: unknown): Promise<Endpoint> {
   const app = express()
   app.set('trust proxy', trust)
-  app.get('/', (req, res) => {
-    const observed: Observed = {
-      ip: req.ip ?? null,
-      ips: req.ips,
-      protocol: req.protocol,
-      secure: req.secure,
-      hostname: req.hostname ?? null,
-      host: major >= 5 ? req.host ?? null : null,
-    }
-    res.json(observed)
-  })
+  app.get('/', (req, res) => res.json(expressObserved(req, major)))
   const server = http.createServer(app)
   running.push(() => closeServer(server))
   return listen(server, APP)
 }
 
 /** Send the case's request from the client through its proxies to a new app, and read the answer. */
-async function observe(express: Express, major: 4 | 5, c: Case): Promise<Observed> {
+async function observe(express: Express, major: 4 | 5, c: ChainCase): Promise<Observed> {
   const upstream = await startApp(express, major, c.trust)
   const chain = await startProxyChain(upstream, c.hops, { hostHeader: UPSTREAM_HOST })
   running.push(chain.close)

@@ -6,8 +6,9 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { dirname, join, posix } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { installApp, packedTrustProxy, removeDir, type Packed } from './fixtures/pack.js'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { installedApp } from './fixtures/installed.js'
+import type { Packed } from './fixtures/pack.js'
 
 /** proxy-addr 2.0.8, the package this one replaces: the reference for every answer. */
 const fromRepo = createRequire(import.meta.url)
@@ -58,33 +59,20 @@ const EXPECTED_RESOLVED = {
   secure: true,
 }
 
+const installed = installedApp('package-test')
 let packed: Packed
-let dispose = async () => {}
 let app = ''
 let pkgDir = ''
 let appRequire: NodeJS.Require
 
-beforeAll(async () => {
-  ;({ packed, dispose } = await packedTrustProxy())
-  app = await installApp('package-test', {}, [packed.tarball])
+beforeAll(() => {
+  ;({ packed, dir: app } = installed)
   appRequire = createRequire(join(app, 'package.json'))
   pkgDir = dirname(appRequire.resolve('proxy-trust/package.json'))
 })
 
-afterAll(async () => {
-  if (app) await removeDir(app)
-  await dispose()
-})
-
 /** Run an ES module in a fresh Node process inside the app, as a user's module would be run. */
-function runModule(source: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['--input-type=module', '--eval', source], { cwd: app }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`${error.message}\n${stderr}`))
-      else resolve(stdout)
-    })
-  })
-}
+const { runModule } = installed
 
 describe('the tarball', () => {
   it('holds both builds, README.md, LICENSE and package.json', () => {

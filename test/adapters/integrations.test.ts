@@ -27,27 +27,17 @@ import { trustProxy as honoTrustProxy, type HonoTrustOptions, type TrustProxyEnv
 import { trustProxy as koaTrustProxy, type TrustProxyState } from '../../src/adapters/koa.js'
 import type { TrustOptions } from '../../src/core/options.js'
 import { resolveAddr, type ResolvedAddr } from '../../src/core/resolve.js'
+import { expressObserved, type ExpressRequest, type Observed } from '../fixtures/express.js'
 import { ROOT } from '../fixtures/pack.js'
 import {
   assertBindable, closeServer, listen, requestFrom, startProxyChain, type Endpoint, type Hop,
 } from '../fixtures/proxies.js'
 import {
   APP, CLIENT, EDGE, FORGED, HOST, HTTP_TWO_HOPS, INNER, PASS_THROUGH, SHARED_CASES, TWO_HOPS,
-  UPSTREAM_HOST, named,
+  UPSTREAM_HOST, named, type ChainCase,
 } from '../fixtures/topology.js'
 
 const STRANGER = '127.0.0.4'
-
-/** What an app reports about a request: Express's getters, or what stands for them. */
-interface Observed {
-  readonly ip: string | null
-  readonly ips: readonly string[]
-  readonly protocol: string
-  readonly secure: boolean
-  readonly hostname: string | null
-  /** Express 5's `req.host` (with the port); null where the framework has no such answer. */
-  readonly host: string | null
-}
 
 function observedOf(addr: ResolvedAddr): Observed {
   return {
@@ -93,15 +83,6 @@ async function askThrough<T = Observed>(
 
 // -- Express -------------------------------------------------------------------------------------
 
-/** The parts of Express the tests drive, typed for both majors. */
-interface ExpressRequest {
-  readonly ip: string | undefined
-  readonly ips: string[]
-  readonly protocol: string
-  readonly secure: boolean
-  readonly hostname: string | undefined
-  readonly host: string | undefined
-}
 type Handler = (req: ExpressRequest, res: { json(body: unknown): void }) => void
 interface ExpressApp extends AdapterApp {
   (req: http.IncomingMessage, res: http.ServerResponse): void
@@ -125,18 +106,6 @@ const FLAVORS: readonly Flavor[] = [
   { name: 'Express 4', major: 4, express: fromRepo('express4') as Express, module: 'express4' },
   { name: 'Express 5', major: 5, express: fromRepo('express5') as Express, module: 'express5' },
 ]
-
-/** What Express's getters say; `req.host` only on Express 5 (Express 4's is a deprecated alias). */
-function expressObserved(req: ExpressRequest, major: 4 | 5): Observed {
-  return {
-    ip: req.ip ?? null,
-    ips: req.ips,
-    protocol: req.protocol,
-    secure: req.secure,
-    hostname: req.hostname ?? null,
-    host: major === 5 ? req.host ?? null : null,
-  }
-}
 
 /** An Express app answering every GET / with its getters. */
 function expressApp(flavor: Flavor): ExpressApp {
@@ -236,17 +205,7 @@ const TARGETS: readonly Target[] = [
   { name: 'node:http: resolveAddr', host: true, start: (setting) => startNode(setting) },
 ]
 
-interface Case {
-  readonly name: string
-  readonly trust: TrustSetting
-  /** The proxies between client and app, the edge first. */
-  readonly hops: readonly Hop[]
-  /** Sent by the client besides `Host: shop.example:8443`. */
-  readonly headers?: Readonly<Record<string, string>>
-  readonly expected: Omit<Observed, 'secure'>
-}
-
-const CASES: readonly Case[] = [
+const CASES: readonly ChainCase[] = [
   {
     name: 'direct request, nothing trusted: forged headers are ignored',
     trust: false,

@@ -2,24 +2,10 @@
 // settingFromEnv reads them (JSON arrays, provider names).
 
 import { describe, expect, it } from 'vitest'
-import { main, type Io } from '../../src/cli/command.js'
-
-async function run(argv: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = ''
-  let stderr = ''
-  const io: Io = {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    env: {},
-    onSignal: () => () => undefined,
-    version: () => '9.9.9',
-  }
-  const code = await main(argv, io)
-  return { code, stdout, stderr }
-}
+import { runCli } from '../fixtures/cli.js'
 
 async function ipOf(argv: readonly string[]): Promise<unknown> {
-  const { code, stdout, stderr } = await run(['explain', '--json', ...argv])
+  const { code, stdout, stderr } = await runCli(['explain', '--json', ...argv])
   expect([code, stderr]).toEqual([0, ''])
   return (JSON.parse(stdout) as { result: { ip: unknown } }).result.ip
 }
@@ -37,7 +23,7 @@ describe('--platform', () => {
   })
 
   it('shows the platform and its setting as the trust in the text output', async () => {
-    const { stdout } = await run(['explain', '--platform', 'same-host', '--remote', '127.0.0.1'])
+    const { stdout } = await runCli(['explain', '--platform', 'same-host', '--remote', '127.0.0.1'])
     expect(stdout).toContain('trust: --platform same-host: ["loopback"]')
   })
 
@@ -54,7 +40,7 @@ describe('--platform', () => {
     ['an unknown platform', ['--platform', 'cloudflair'], 'invalid --platform "cloudflair": unknown platform: "cloudflair" (expected one of cloudflare, cloudfront, aws-alb, google-cloud, azure-front-door, fastly, fly-io, vercel, heroku, kubernetes-ingress-nginx, same-host)'],
     ['a missing option', ['--platform', 'aws-alb'], "invalid --platform \"aws-alb\": invalid platform option vpc: undefined (expected '10.0.0.0/16': the option platform('aws-alb') needs)"],
   ])('error: %s', async (_name, argv, message) => {
-    expect(await run(['explain', ...argv])).toEqual({ code: 2, stdout: '', stderr: `proxy-trust: ${message}\n` })
+    expect(await runCli(['explain', ...argv])).toEqual({ code: 2, stdout: '', stderr: `proxy-trust: ${message}\n` })
   })
 })
 
@@ -70,7 +56,7 @@ describe('--trust read as settingFromEnv reads it', () => {
   })
 
   it('lists a provider name\'s snapshot among the ranges used', async () => {
-    const { stdout } = await run(['explain', '--json', '--trust', 'cloudflare', '--remote', '173.245.48.1'])
+    const { stdout } = await runCli(['explain', '--json', '--trust', 'cloudflare', '--remote', '173.245.48.1'])
     expect((JSON.parse(stdout) as { ranges: { provider: string }[] }).ranges.map((range) => range.provider)).toEqual(['cloudflare'])
   })
 
@@ -78,7 +64,7 @@ describe('--trust read as settingFromEnv reads it', () => {
     ['broken JSON', '["loopback"', 'invalid --trust: "[\\"loopback\\"" (expected true, false, a hop count such as 1, or addresses, subnets and range names, comma-separated or as a JSON array: not valid JSON)'],
     ['a JSON array with a word', '["loopback", "proxies"]', 'invalid --trust: "[\\"loopback\\", \\"proxies\\"]" (expected true, false, a hop count such as 1, or addresses, subnets and range names, comma-separated or as a JSON array: "proxies" is not an address, a subnet or a range name (loopback, linklocal, uniquelocal, cloudflare, fastly, cloudfront, google-lb))'],
   ])('error: %s', async (_name, value, message) => {
-    expect(await run(['explain', '--trust', value])).toEqual({ code: 2, stdout: '', stderr: `proxy-trust: ${message}\n` })
+    expect(await runCli(['explain', '--trust', value])).toEqual({ code: 2, stdout: '', stderr: `proxy-trust: ${message}\n` })
   })
 })
 

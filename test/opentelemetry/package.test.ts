@@ -1,41 +1,18 @@
 // package.test.ts: `proxy-trust/opentelemetry` from the packed tarball, installed into an empty app
 // without any OpenTelemetry package: require() and import give the same function, and it runs.
 
-import { execFile } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { installApp, packedTrustProxy, removeDir } from '../fixtures/pack.js'
+import { describe, expect, it } from 'vitest'
+import { installedApp } from '../fixtures/installed.js'
 
-let dispose = async () => {}
-let app = ''
-
-beforeAll(async () => {
-  const { packed, dispose: done } = await packedTrustProxy()
-  dispose = done
-  app = await installApp('opentelemetry-entry', {}, [packed.tarball])
-})
-
-afterAll(async () => {
-  if (app) await removeDir(app)
-  await dispose()
-})
-
-/** Run an ES module in a fresh Node process inside the app. */
-function runModule(source: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['--input-type=module', '--eval', source], { cwd: app }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`${error.message}\n${stderr}`))
-      else resolve(stdout)
-    })
-  })
-}
+const app = installedApp('opentelemetry-entry')
 
 const REQUEST = `{ socket: { remoteAddress: '127.0.0.1', remotePort: 5000 }, headers: { host: 'shop.example', 'x-forwarded-for': '6.6.6.6, 203.0.113.5' } }`
 
 describe('proxy-trust/opentelemetry, installed', () => {
   it('is importable and requirable as one function, with no OpenTelemetry package installed', async () => {
-    const output = await runModule(`
+    const output = await app.runModule(`
       import { incomingSpanHook } from 'proxy-trust/opentelemetry'
       import { compileTrust } from 'proxy-trust'
       import { createRequire } from 'node:module'
@@ -59,6 +36,6 @@ describe('proxy-trust/opentelemetry, installed', () => {
   })
 
   it('resolves to the CommonJS build for require()', () => {
-    expect(createRequire(join(app, 'package.json')).resolve('proxy-trust/opentelemetry')).toBe(join(app, 'node_modules/proxy-trust/dist/cjs/opentelemetry.js'))
+    expect(createRequire(join(app.dir, 'package.json')).resolve('proxy-trust/opentelemetry')).toBe(join(app.dir, 'node_modules/proxy-trust/dist/cjs/opentelemetry.js'))
   })
 })

@@ -8,9 +8,9 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { main, type Io } from '../../src/cli/command.js'
 import { resolveAddr } from '../../src/core/resolve.js'
 import type { TrustFn } from '../../src/core/compile.js'
+import { runCli } from '../fixtures/cli.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const GUIDES = join(ROOT, 'docs/guides')
@@ -45,20 +45,6 @@ function words(line: string): string[] {
   return [...line.matchAll(/"([^"]*)"|(\S+)/g)].map((match) => match[1] ?? (match[2] as string))
 }
 
-async function run(argv: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = ''
-  let stderr = ''
-  const io: Io = {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    env: {},
-    onSignal: () => () => undefined,
-    version: () => '0.0.0',
-  }
-  const code = await main(argv, io)
-  return { code, stdout, stderr }
-}
-
 describe('platform docs', () => {
   it('every code block is js (a snippet file), sh (a command that runs) or vcl (quoted from Fastly)', () => {
     expect(ALL.length).toBeGreaterThan(10)
@@ -79,7 +65,7 @@ describe('platform docs', () => {
     const command = lines.find((line) => line.startsWith('proxy-trust '))
     const ip = lines.find((line) => line.startsWith('# ip: '))?.substring(6)
     expect(command).toBeDefined()
-    const { code, stdout, stderr } = await run([...words(command as string).slice(1), '--json'])
+    const { code, stdout, stderr } = await runCli([...words(command as string).slice(1), '--json'])
     expect([code, stderr]).toEqual([0, ''])
     expect((JSON.parse(stdout) as { result: { ip: string } }).result.ip).toBe(ip)
   })

@@ -14,29 +14,16 @@
 
 import http from 'node:http'
 import net from 'node:net'
-import { parseArgs } from 'node:util'
 import { acceptProxyProtocol, parseProxyHeader } from 'proxy-trust/proxy-protocol'
+import { seeded, wholeFlags } from '../../scripts/fuzz-run.mjs'
 
-const { values } = parseArgs({ options: { count: { type: 'string' }, connections: { type: 'string' }, seed: { type: 'string' } }, strict: true })
-const whole = (text, fallback, name) => {
-  const n = text === undefined ? fallback : Number(text)
-  if (!Number.isSafeInteger(n) || n < 0) throw new TypeError(`invalid --${name} ${JSON.stringify(text)}: expected a whole number`)
-  return n
-}
-const COUNT = whole(values.count, 200_000, 'count')
-const CONNECTIONS = whole(values.connections, 400, 'connections')
-let state = whole(values.seed, 0x9e3779b9, 'seed') >>> 0
-
-// mulberry32, seeded, so that a failing run can be repeated
-function random() {
-  state = (state + 0x6d2b79f5) >>> 0
-  let t = state
-  t = Math.imul(t ^ (t >>> 15), t | 1)
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-}
-const int = (n) => Math.floor(random() * n)
-const pick = (list) => list[int(list.length)]
+const { count: COUNT, connections: CONNECTIONS, seed: SEED } = wholeFlags({
+  count: { fallback: 200_000, min: 0 },
+  connections: { fallback: 400, min: 0 },
+  seed: { fallback: 0x9e3779b9, min: 0 },
+})
+// seeded, so that a failing run can be repeated
+const { random, int, pick } = seeded(SEED)
 
 const SIGNATURE = [0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a]
 function v2(command, fam, addresses, tlvs = []) {

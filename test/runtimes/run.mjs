@@ -6,10 +6,10 @@
 import { execFileSync, spawn } from 'node:child_process'
 import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { freePort } from '../../scripts/free-port.mjs'
 import { npmCommand } from '../../scripts/node-versions.mjs'
 import { installRuntime, RUNTIMES } from '../../scripts/runtime-versions.mjs'
 
@@ -52,16 +52,6 @@ const PINNED = [
   { source: '127.0.0.7', case: 'forged host and protocol', setting: 'loopback', ip: '6.6.6.6' },
   { source: '127.0.0.7', case: 'forged host and protocol', setting: 'false', ip: '127.0.0.7' },
 ]
-
-/** A free loopback port, for workerd, whose configuration names its port. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address()
-      server.close(() => resolve(port))
-    }).on('error', reject)
-  })
-}
 
 /** GET `path` from `port` with `headers`, the connection bound to `source`; the parsed JSON body. */
 function ask(port, path, source, headers) {
