@@ -2,7 +2,7 @@
 // (`decide`), where the walk stops, and how each hop walked is returned; with Express's own walk over
 // X-Forwarded-For specialised for speed, under the same rule.
 
-import { formatAddress, Kind, parseAddress } from './address.js'
+import { formatAddress, Kind, parseAddress, type RangeTable } from './address.js'
 import { holds, type Compiled, type Shape, type TrustFn } from './compile.js'
 import { EXPRESS } from './express.js'
 import type { ResolvedOptions } from './options.js'
@@ -10,7 +10,7 @@ import { proven } from './proof.js'
 import { forwardedFor, socketless, socketOf, type RequestLike } from './request.js'
 import type { ForwardedElement } from './rfc7239.js'
 import type { Hops } from './sources/hops.js'
-import { entryEndBefore, entryStartOf, firstEntryEnd, firstEntryStart } from './sources/xff.js'
+import { entryEndBefore, entryStartOf, firstEntryEnd, firstEntryStart, heldQuadStart } from './sources/xff.js'
 
 /** What the walk decided about one hop. Odd values are trusted. */
 export const Decision = {
@@ -216,11 +216,38 @@ function walkShaped(header: string, peer: string | undefined, rule: Rule, shape:
   for (let i = 1; curStart !== 0 && decide(rule, header, curStart, curEnd, i) === Decision.Trusted; i++) {
     const end = entryEndBefore(header, curStart)
     if (end === -1) break
+    // past a trusted first entry, a table's walk is in a chain of proxies: reading each entry once
+    // pays there, while the first entry, where most walks stop, is read as before (see walkTable)
+    if (shape.kind === 'table') return walkTable(header, end, i + 1, rule, shape.table, list)
     curStart = entryStartOf(header, end)
     curEnd = end
     if (list !== null) list.push(header.substring(curStart, curEnd))
   }
   return header.substring(curStart, curEnd)
+}
+
+/**
+ * `walkShaped`'s loop over a range table from hop `i`, the entry that ends at `end`, once a hop
+ * after the peer is trusted: an entry that is a canonical dotted quad the table holds is found and
+ * trusted in one pass (`heldQuadStart`, whose yes is `decide`'s for such an entry: with Express's
+ * options `decide` is `holds`, and `holds` of a table is `holdsAddress`); any other entry is found
+ * and decided as in the loop above, by `decide`, so that every no is the rule's own.
+ */
+function walkTable(header: string, end: number, i: number, rule: Rule, table: RangeTable, list: (string | undefined)[] | null): string | undefined {
+  let curEnd = end
+  let curStart: number
+  for (let hop = i; ; hop++) {
+    const held = heldQuadStart(header, curEnd, table)
+    curStart = held === -1 ? entryStartOf(header, curEnd) : held
+    if (list !== null) list.push(header.substring(curStart, curEnd))
+    // an entry that starts the header is never asked, as nothing lies left of it
+    if (curStart === 0 || (held === -1 && decide(rule, header, curStart, curEnd, hop) !== Decision.Trusted)) break
+    const next = entryEndBefore(header, curStart)
+    if (next === -1) break
+    curEnd = next
+  }
+  // the list's last address is the answer: cut once
+  return list !== null ? list[list.length - 1] : header.substring(curStart, curEnd)
 }
 
 /** The walk for a custom predicate: called for every address but the last, as proxy-addr calls it. */

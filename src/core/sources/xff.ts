@@ -1,7 +1,7 @@
 // xff.ts: X-Forwarded-For read as forwarded 0.2.0 splits it, right to left and only as far as a walk
 // asks, and the hops it gives a walk (entries as they stand, or with ports cut and strict addresses).
 
-import { addressSpan, addressSpanEnd } from '../address.js'
+import { addressSpan, addressSpanEnd, holdsV4, type RangeTable } from '../address.js'
 import type { Hops, SourceEnd } from './hops.js'
 
 // Entries are found by two functions that each return one position, not by one that returns a pair:
@@ -32,6 +32,53 @@ export function entryStartOf(header: string, end: number): number {
   while (start > 0 && header.charCodeAt(start - 1) !== 0x2c) start-- /* , */
   while (header.charCodeAt(start) === 0x20) start++ /*   */
   return start
+}
+
+/**
+ * `entryStartOf` for the entry that ends at `end` (as `entryEndBefore` gives it), found in the same
+ * pass, right to left, that reads it as a canonical dotted quad (`10.1.2.3`, what nearly every proxy
+ * writes) and tests it against the IPv4 pairs of `table`: its characters are read once, where
+ * finding the start and then parsing from it reads them twice. Returns the entry's start when it is
+ * such a quad and the table holds it, as `holdsAddress` would answer (a canonical dotted quad, 1 to
+ * 3 digits a part, at most 255, no leading zero, which ipaddr.js 1.9.1 would read as octal, is the
+ * address `parseAddress` reads, tested by the same `holdsV4`); -1 for any other entry, which is read
+ * only up to its first character that is neither digit nor dot: find its start with `entryStartOf`
+ * and ask the rule, which alone ever says no.
+ */
+export function heldQuadStart(header: string, end: number, table: RangeTable): number {
+  let value = 0
+  let part = 0
+  let scale = 1
+  let lead = 0 // the part's leftmost digit so far
+  let dots = 0
+  let i = end
+  for (; i > 0; i--) {
+    const c = header.charCodeAt(i - 1)
+    const d = c - 0x30
+    if (d >>> 0 <= 9) { /* 0-9 */
+      if (scale === 1000) return -1
+      part += d * scale
+      scale *= 10
+      lead = d
+    } else if (d === -2) { /* . */
+      if (scale === 1 || part > 255 || (lead === 0 && scale > 10) || dots === 3) return -1
+      value |= part << (dots << 3)
+      dots++
+      part = 0
+      scale = 1
+    } else {
+      break
+    }
+  }
+  if (scale === 1 || part > 255 || (lead === 0 && scale > 10) || dots !== 3) return -1
+  value |= part << 24
+  // the entry starts here if a comma, spaces after a comma, or the header's start come before it
+  if (i > 0) {
+    let j = i
+    while (j > 0 && header.charCodeAt(j - 1) === 0x20) j-- /*   */
+    if (j > 0 && header.charCodeAt(j - 1) !== 0x2c) return -1 /* , */
+  }
+  return holdsV4(table, value) ? i : -1
 }
 
 /** The start of the leftmost entry, or -1 when there is none. */
