@@ -10,7 +10,7 @@ import { proven } from './proof.js'
 import { forwardedFor, socketless, socketOf, type RequestLike } from './request.js'
 import type { ForwardedElement } from './rfc7239.js'
 import type { Hops } from './sources/hops.js'
-import { entryEndBefore, entryStartOf, firstEntryEnd, firstEntryStart, heldQuadStart } from './sources/xff.js'
+import { entryEndBefore, entryStartHeld, entryStartOf, firstEntryEnd, firstEntryStart } from './sources/xff.js'
 
 /** What the walk decided about one hop. Odd values are trusted. */
 export const Decision = {
@@ -228,20 +228,21 @@ function walkShaped(header: string, peer: string | undefined, rule: Rule, shape:
 
 /**
  * `walkShaped`'s loop over a range table from hop `i`, the entry that ends at `end`, once a hop
- * after the peer is trusted: an entry that is a canonical dotted quad the table holds is found and
- * trusted in one pass (`heldQuadStart`, whose yes is `decide`'s for such an entry: with Express's
- * options `decide` is `holds`, and `holds` of a table is `holdsAddress`); any other entry is found
- * and decided as in the loop above, by `decide`, so that every no is the rule's own.
+ * after the peer is trusted: each entry's start is found in the pass that reads it as a dotted quad
+ * (`entryStartHeld`), and a canonical dotted quad the table holds is trusted on that reading, which
+ * is `decide`'s answer for it (with Express's options `decide` is `holds`, and `holds` of a table is
+ * `holdsAddress`, which reads such a quad alike and tests the same pairs). Any other entry is
+ * decided by `decide`, as in the loop above: every no is the rule's own.
  */
 function walkTable(header: string, end: number, i: number, rule: Rule, table: RangeTable, list: (string | undefined)[] | null): string | undefined {
   let curEnd = end
   let curStart: number
   for (let hop = i; ; hop++) {
-    const held = heldQuadStart(header, curEnd, table)
-    curStart = held === -1 ? entryStartOf(header, curEnd) : held
+    const held = entryStartHeld(header, curEnd, table)
+    curStart = held < 0 ? ~held : held
     if (list !== null) list.push(header.substring(curStart, curEnd))
     // an entry that starts the header is never asked, as nothing lies left of it
-    if (curStart === 0 || (held === -1 && decide(rule, header, curStart, curEnd, hop) !== Decision.Trusted)) break
+    if (curStart === 0 || (held < 0 && decide(rule, header, curStart, curEnd, hop) !== Decision.Trusted)) break
     const next = entryEndBefore(header, curStart)
     if (next === -1) break
     curEnd = next

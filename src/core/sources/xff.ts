@@ -35,33 +35,35 @@ export function entryStartOf(header: string, end: number): number {
 }
 
 /**
- * `entryStartOf` for the entry that ends at `end` (as `entryEndBefore` gives it), found in the same
- * pass, right to left, that reads it as a canonical dotted quad (`10.1.2.3`, what nearly every proxy
- * writes) and tests it against the IPv4 pairs of `table`: its characters are read once, where
- * finding the start and then parsing from it reads them twice. Returns the entry's start when it is
- * such a quad and the table holds it, as `holdsAddress` would answer (a canonical dotted quad, 1 to
- * 3 digits a part, at most 255, no leading zero, which ipaddr.js 1.9.1 would read as octal, is the
- * address `parseAddress` reads, tested by the same `holdsV4`); -1 for any other entry, which is read
- * only up to its first character that is neither digit nor dot: find its start with `entryStartOf`
- * and ask the rule, which alone ever says no.
+ * `entryStartOf`, and whether `table` holds the entry as a canonical dotted quad (`10.1.2.3`, what
+ * nearly every proxy writes), in one pass: the entry that ends at `end` (as `entryEndBefore` gives
+ * it) is read right to left once, as a dotted quad while it is one, where finding its start and then
+ * parsing from there reads it twice. Returns the start when the entry is such a quad and the table
+ * holds it, as `holdsAddress` answers (a canonical dotted quad, 1 to 3 digits a part, at most 255, no
+ * leading zero, which ipaddr.js 1.9.1 would read as octal, is the address `parseAddress` reads, tested
+ * by the same `holdsV4`); otherwise `~start` (-1 - start), and the rule decides the entry. An
+ * entry with nothing but spaces before it is always `~start`, untested: a walk stops there whatever
+ * it is. An entry that turns out not to be a quad is scanned by `entryStartOf` from its end, so that
+ * what was read of it (at most 16 characters: the widest quad and one more) is read again.
  */
-export function heldQuadStart(header: string, end: number, table: RangeTable): number {
+export function entryStartHeld(header: string, end: number, table: RangeTable): number {
   let value = 0
   let part = 0
   let scale = 1
   let lead = 0 // the part's leftmost digit so far
   let dots = 0
+  let c = 0
   let i = end
   for (; i > 0; i--) {
-    const c = header.charCodeAt(i - 1)
+    c = header.charCodeAt(i - 1)
     const d = c - 0x30
     if (d >>> 0 <= 9) { /* 0-9 */
-      if (scale === 1000) return -1
+      if (scale === 1000) return ~entryStartOf(header, end)
       part += d * scale
       scale *= 10
       lead = d
     } else if (d === -2) { /* . */
-      if (scale === 1 || part > 255 || (lead === 0 && scale > 10) || dots === 3) return -1
+      if (scale === 1 || part > 255 || (lead === 0 && scale > 10) || dots === 3) return ~entryStartOf(header, end)
       value |= part << (dots << 3)
       dots++
       part = 0
@@ -70,15 +72,15 @@ export function heldQuadStart(header: string, end: number, table: RangeTable): n
       break
     }
   }
-  if (scale === 1 || part > 255 || (lead === 0 && scale > 10) || dots !== 3) return -1
-  value |= part << 24
-  // the entry starts here if a comma, spaces after a comma, or the header's start come before it
-  if (i > 0) {
-    let j = i
-    while (j > 0 && header.charCodeAt(j - 1) === 0x20) j-- /*   */
-    if (j > 0 && header.charCodeAt(j - 1) !== 0x2c) return -1 /* , */
-  }
-  return holdsV4(table, value) ? i : -1
+  if (scale === 1 || part > 255 || (lead === 0 && scale > 10) || dots !== 3) return ~entryStartOf(header, end)
+  // the quad is the entry if spaces alone lie between it and a comma or the header's start (`c` is
+  // the character before it, when there is one)
+  let j = i
+  while (c === 0x20 && --j > 0) c = header.charCodeAt(j - 1) /*   */
+  // the header's first entry is left to the walk, which never asks about it: nothing lies left of it
+  if (j === 0) return ~i
+  if (c !== 0x2c) return ~entryStartOf(header, end) /* , */
+  return holdsV4(table, value | (part << 24)) ? i : ~i
 }
 
 /** The start of the leftmost entry, or -1 when there is none. */
