@@ -47,40 +47,43 @@ export function entryStartOf(header: string, end: number): number {
  * what was read of it (at most 16 characters: the widest quad and one more) is read again.
  */
 export function entryStartHeld(header: string, end: number, table: RangeTable): number {
-  let value = 0
-  let part = 0
-  let scale = 1
-  let lead = 0 // the part's leftmost digit so far
-  let dots = 0
-  let c = 0
-  let i = end
-  for (; i > 0; i--) {
-    c = header.charCodeAt(i - 1)
-    const d = c - 0x30
-    if (d >>> 0 <= 9) { /* 0-9 */
-      if (scale === 1000) return ~entryStartOf(header, end)
-      part += d * scale
-      scale *= 10
-      lead = d
-    } else if (d === -2) { /* . */
-      if (scale === 1 || part > 255 || (lead === 0 && scale > 10) || dots === 3) return ~entryStartOf(header, end)
-      value |= part << (dots << 3)
-      dots++
-      part = 0
-      scale = 1
-    } else {
-      break
+  quad: {
+    let value = 0
+    let part = 0
+    let scale = 1
+    let lead = 0 // the part's leftmost digit so far
+    let dots = 0
+    let c = 0
+    let i = end
+    for (; i > 0; i--) {
+      c = header.charCodeAt(i - 1)
+      const d = c - 0x30
+      if (d >>> 0 <= 9) { /* 0-9 */
+        if (scale === 1000) break quad
+        part += d * scale
+        scale *= 10
+        lead = d
+      } else if (d === -2) { /* . */
+        if (scale === 1 || part > 255 || (lead === 0 && scale > 10) || dots === 3) break quad
+        value |= part << (dots << 3)
+        dots++
+        part = 0
+        scale = 1
+      } else {
+        break
+      }
     }
+    if (scale === 1 || part > 255 || (lead === 0 && scale > 10) || dots !== 3) break quad
+    // the quad is the entry if spaces alone lie between it and a comma or the header's start (`c`
+    // is the character before it, when there is one)
+    let j = i
+    while (c === 0x20 && --j > 0) c = header.charCodeAt(j - 1) /*   */
+    // the header's first entry is left to the walk, which never asks about it: nothing lies left of it
+    if (j === 0) return ~i
+    if (c !== 0x2c) break quad /* , */
+    return holdsV4(table, value | (part << 24)) ? i : ~i
   }
-  if (scale === 1 || part > 255 || (lead === 0 && scale > 10) || dots !== 3) return ~entryStartOf(header, end)
-  // the quad is the entry if spaces alone lie between it and a comma or the header's start (`c` is
-  // the character before it, when there is one)
-  let j = i
-  while (c === 0x20 && --j > 0) c = header.charCodeAt(j - 1) /*   */
-  // the header's first entry is left to the walk, which never asks about it: nothing lies left of it
-  if (j === 0) return ~i
-  if (c !== 0x2c) return ~entryStartOf(header, end) /* , */
-  return holdsV4(table, value | (part << 24)) ? i : ~i
+  return ~entryStartOf(header, end)
 }
 
 /** The start of the leftmost entry, or -1 when there is none. */
