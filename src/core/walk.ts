@@ -216,8 +216,9 @@ function walkShaped(header: string, peer: string | undefined, rule: Rule, shape:
   for (let i = 1; curStart !== 0 && decide(rule, header, curStart, curEnd, i) === Decision.Trusted; i++) {
     const end = entryEndBefore(header, curStart)
     if (end === -1) break
-    // past a trusted first entry, a table's walk is in a chain of proxies: reading each entry once
-    // pays there, while the first entry, where most walks stop, is read as before (see walkTable)
+    // past a trusted first entry, a table's walk is in a chain of proxies, where reading each entry
+    // once pays; the first entry, where a walk behind one proxy stops, is read as before, as the
+    // one-pass reading only adds work at an entry that is not trusted (docs/performance-notes.md)
     if (shape.kind === 'table') return walkTable(header, end, i + 1, rule, shape.table, list)
     curStart = entryStartOf(header, end)
     curEnd = end
