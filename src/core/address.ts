@@ -106,7 +106,7 @@ export function holdsAddress(table: RangeTable, s: unknown, start: number, end: 
   const v4 = parseDottedQuad(s, start, stop, table.firstOctets)
   if (v4 === OUTSIDE) return false
   // a dotted quad, what nearly every hop is, goes straight to the IPv4 pairs
-  if (v4 >= 0) return v4Entry(table, v4 | 0) !== -1
+  if (v4 >= 0) return holdsV4(table, v4 | 0)
   const kind = parseNotQuad(s, out, start, stop, strict)
   // the zone is cut out only for a table that matches zones, and only for an IPv6 address
   const zone = kind === Kind.V6 && table.v6Zones !== undefined ? zoneOf(s, start, stop) : ''
@@ -322,6 +322,15 @@ export function matchingLabel(table: RangeTable, kind: Kind, words: Int32Array, 
   }
   const k = v4Entry(table, words[3] as number)
   return k === -1 ? undefined : table.v4Labels[k]
+}
+
+/**
+ * Whether an IPv4 entry of `table` holds `value` (an IPv4 address as a signed 32-bit word): what
+ * `holdsAddress` answers for a canonical dotted quad, and what the walks' one-pass reading of such an
+ * entry (`heldQuadStart` in sources/xff.ts) asks, so that both answer from the same pairs.
+ */
+export function holdsV4(table: RangeTable, value: number): boolean {
+  return v4Entry(table, value) !== -1
 }
 
 /** The index of the first IPv4 entry of `table` holding `value` (an IPv4 address as a signed 32-bit word), or -1. */

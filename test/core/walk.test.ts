@@ -1,6 +1,7 @@
 // walk.test.ts: the addresses of a request as forwarded 0.2.0 lists them, and the walk that
 // proxy-addr 2.0.8 makes over them; with socketOf and headerValue, which it reads them with.
 
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { compiledOf, compileTrust, type Compiled, type TrustFn, type TrustSetting } from '../../src/core/compile.js'
 import { headerValue, socketOf, type HeadersLike, type RequestLike } from '../../src/core/request.js'
@@ -9,6 +10,7 @@ import type { TrustOptions } from '../../src/core/options.js'
 import { hopsOf } from '../../src/core/sources/hops.js'
 import { resolveAddr } from '../../src/core/resolve.js'
 import { Decision, decide, walk, walkHops, WalkRecord } from '../../src/core/walk.js'
+import * as gen from '../fixtures/generators.js'
 import { forwardedFrom, requestFrom } from '../fixtures/unit-requests.js'
 
 const PEER = '127.0.0.1'
@@ -191,6 +193,8 @@ describe('walk: compiled predicates answer from their shape as the same custom f
     ['a chain of private hops', forwardedFrom(PEER, '203.0.113.9, 10.0.0.2, 10.0.0.1')],
     ['a chain through a public hop', forwardedFrom(PEER, '10.0.0.3, 203.0.113.9, 10.0.0.1')],
     ['spaces, commas and empty entries', forwardedFrom(PEER, ' ,203.0.113.9 ,, 10.0.0.1 , ')],
+    ['separators before a trusted leftmost entry', forwardedFrom(PEER, ' , 10.0.0.2,10.0.0.1')],
+    ['odd spellings of trusted hops', forwardedFrom(PEER, '203.0.113.9, 0x7f.0.0.2, 012.0.0.1, ::ffff:10.0.0.3, 2130706434')],
     ['an entry that is not an address', forwardedFrom(PEER, '203.0.113.9, unknown, 127.0.0.2')],
     ['a tab-padded trusted entry', forwardedFrom(PEER, '203.0.113.9, \t127.0.0.2\t')],
     ['IPv6 hops', forwardedFrom('::1', '2001:db8::9, fe80::1%eth0, ::1')],
@@ -253,6 +257,48 @@ describe('walk: compiled predicates answer from their shape as the same custom f
   it.each(answerCases)('$name', ({ setting, req, answer }) => {
     const trust = compileTrust(setting)
     expect(walk(req, trust, shapeOf(trust), null)).toBe(answer)
+  })
+})
+
+describe('walk: the one-pass reading of a table\'s dotted quads is the general rule', () => {
+  // Over a range table the walk finds and decides a canonical dotted quad in one pass
+  // (heldQuadStart); every other entry goes through `decide`. The function that wraps the same
+  // predicate has no shape, so its walk asks the predicate about every hop (the general path), and
+  // walkHops reads the same hops through ForwardedForHops and `decide`.
+  const setting: fc.Arbitrary<TrustSetting> = fc.oneof(
+    fc.array(gen.validTrustEntry, { minLength: 1, maxLength: 4 }),
+    fc.constantFrom<TrustSetting>('uniquelocal', 'loopback, 10.0.0.0/8', ['::ffff:10.0.0.0/104', '192.168.1.0/24']),
+  )
+  const entry: fc.Arbitrary<string> = fc.oneof(
+    { weight: 4, arbitrary: gen.hopAddress },
+    { weight: 2, arbitrary: gen.ipv4Spelled },
+    { weight: 1, arbitrary: gen.ipv4Odd },
+    { weight: 1, arbitrary: gen.ipv4Mapped },
+    { weight: 1, arbitrary: gen.zoned },
+    { weight: 1, arbitrary: gen.notAddress },
+    { weight: 1, arbitrary: fc.constantFrom('10.0.0.1:80', 'a 10.0.0.1', '\t10.0.0.1', '010.0.0.1', '10.0.0.1.') },
+  )
+  const header: fc.Arbitrary<string | undefined> = fc.option(fc.tuple(
+    fc.constantFrom('', ' ', ', ', ' ,, '),
+    fc.array(fc.tuple(entry, fc.constantFrom(', ', ',', ' , ', ',,', ' ,, ')), { maxLength: 8 }),
+  ).map(([lead, parts]) => lead + parts.map(([e, sep]) => e + sep).join('')), { nil: undefined, freq: 10 })
+
+  it('gives the answer and list of the general path and of walkHops for generated chains and settings', () => {
+    fc.assert(fc.property(setting, gen.maybeAddress, header, (trustSetting, peer, xff) => {
+      const shaped = compileTrust(trustSetting)
+      const compiled = shapeOf(shaped) as Compiled
+      const plain: TrustFn = (addr, i) => shaped(addr, i)
+      const req = forwardedFrom(peer, xff)
+      const fast: (string | undefined)[] = []
+      const slow: (string | undefined)[] = []
+      const ip = walk(req, shaped, compiled, fast)
+      expect(ip).toBe(walk(req, plain, undefined, slow))
+      expect(fast).toEqual(slow)
+      expect(walk(req, shaped, compiled, null)).toBe(ip)
+      const walked = walkHops(req, compiled, hopsOf(req, EXPRESS), null)
+      expect(walked.ip).toBe(ip)
+      expect(walked.addrs).toEqual(fast)
+    }), { numRuns: 1500 })
   })
 })
 

@@ -1,7 +1,7 @@
 // xff.ts: X-Forwarded-For read as forwarded 0.2.0 splits it, right to left and only as far as a walk
 // asks, and the hops it gives a walk (entries as they stand, or with ports cut and strict addresses).
 
-import { addressSpan, addressSpanEnd } from '../address.js'
+import { addressSpan, addressSpanEnd, holdsV4, type RangeTable } from '../address.js'
 import type { Hops, SourceEnd } from './hops.js'
 
 // Entries are found by two functions that each return one position, not by one that returns a pair:
@@ -32,6 +32,58 @@ export function entryStartOf(header: string, end: number): number {
   while (start > 0 && header.charCodeAt(start - 1) !== 0x2c) start-- /* , */
   while (header.charCodeAt(start) === 0x20) start++ /*   */
   return start
+}
+
+/**
+ * `entryStartOf`, and whether `table` holds the entry as a canonical dotted quad (`10.1.2.3`, what
+ * nearly every proxy writes), in one pass: the entry that ends at `end` (as `entryEndBefore` gives
+ * it) is read right to left once, as a dotted quad while it is one, where finding its start and then
+ * parsing from there reads it twice. Returns the start when the entry is such a quad and the table
+ * holds it, as `holdsAddress` answers (a canonical dotted quad, 1 to 3 digits a part, at most 255, no
+ * leading zero, which ipaddr.js 1.9.1 would read as octal, is the address `parseAddress` reads, tested
+ * by the same `holdsV4`); otherwise `~start` (-1 - start), and the rule decides the entry. An
+ * entry with nothing but spaces before it is always `~start`, untested: a walk stops there whatever
+ * it is. An entry that turns out not to be a quad is scanned by `entryStartOf` from its end, so that
+ * what was read of it (at most 16 characters: the widest quad and one more) is read again.
+ */
+export function entryStartHeld(header: string, end: number, table: RangeTable): number {
+  quad: {
+    let value = 0
+    let part = 0
+    let scale = 1
+    let lead = 0 // the part's leftmost digit so far
+    let dots = 0
+    let c = 0
+    let i = end
+    for (; i > 0; i--) {
+      c = header.charCodeAt(i - 1)
+      const d = c - 0x30
+      if (d >>> 0 <= 9) { /* 0-9 */
+        if (scale === 1000) break quad
+        part += d * scale
+        scale *= 10
+        lead = d
+      } else if (d === -2) { /* . */
+        if (scale === 1 || part > 255 || (lead === 0 && scale > 10) || dots === 3) break quad
+        value |= part << (dots << 3)
+        dots++
+        part = 0
+        scale = 1
+      } else {
+        break
+      }
+    }
+    if (scale === 1 || part > 255 || (lead === 0 && scale > 10) || dots !== 3) break quad
+    // the quad is the entry if spaces alone lie between it and a comma or the header's start (`c`
+    // is the character before it, when there is one)
+    let j = i
+    while (c === 0x20 && --j > 0) c = header.charCodeAt(j - 1) /*   */
+    // the header's first entry is left to the walk, which never asks about it: nothing lies left of it
+    if (j === 0) return ~i
+    if (c !== 0x2c) break quad /* , */
+    return holdsV4(table, value | (part << 24)) ? i : ~i
+  }
+  return ~entryStartOf(header, end)
 }
 
 /** The start of the leftmost entry, or -1 when there is none. */
