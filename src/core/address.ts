@@ -327,7 +327,7 @@ export function matchingLabel(table: RangeTable, kind: Kind, words: Int32Array, 
 /**
  * Whether an IPv4 entry of `table` holds `value` (an IPv4 address as a signed 32-bit word): what
  * `holdsAddress` answers for a canonical dotted quad, and what the walks' one-pass reading of such an
- * entry (`heldQuadStart` in sources/xff.ts) asks, so that both answer from the same pairs.
+ * entry (`entryStartHeld` in sources/xff.ts) asks, so that both answer from the same pairs.
  */
 export function holdsV4(table: RangeTable, value: number): boolean {
   return v4Entry(table, value) !== -1
