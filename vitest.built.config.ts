@@ -5,6 +5,8 @@ import { existsSync } from 'node:fs'
 import { dirname, join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { defineConfig, mergeConfig, type Plugin } from 'vitest/config'
+// @ts-expect-error: a plain ES module of the scripts, without declarations
+import { bundleOf } from './scripts/core-bundles.mjs'
 import base from './vitest.config.js'
 
 const ROOT = dirname(fileURLToPath(import.meta.url))
@@ -14,8 +16,8 @@ const DIST = join(ROOT, 'dist')
 /**
  * Every relative import of a module under src/ (from a test or a fixture) loads its built twin: the
  * ES module entry in dist/esm when the module is an entry, else the CommonJS build in dist/cjs, which
- * the ES module entries re-export; for a module of the core, the core's one file when it has no
- * file of its own.
+ * the ES module entries re-export; for a module of the core, the bundle that holds it (core.js or
+ * core-rest.js, see scripts/core-bundles.mjs) when it has no file of its own.
  */
 export const builtPackage: Plugin = {
   name: 'proxy-trust:built-package',
@@ -25,8 +27,9 @@ export const builtPackage: Plugin = {
     const target = resolve(dirname(importer), source)
     if (!target.startsWith(SRC)) return null
     const twin = relative(SRC, target).replace(/\.ts$/, '.js')
-    // the core's modules are bundled into one file, dist/cjs/core.js, which exports every name of each
-    const bundled = twin.startsWith(`core${sep}`) ? join(DIST, 'cjs', 'core.js') : undefined
+    // the core's modules are bundled into two files, each exporting every name of the modules it holds
+    const bundle = twin.startsWith(`core${sep}`) ? (bundleOf as (file: string) => string | undefined)(relative(join(SRC, 'core'), target).split(sep).join('/').replace(/\.js$/, '.ts')) : undefined
+    const bundled = bundle === undefined ? undefined : join(DIST, 'cjs', bundle)
     const built = [join(DIST, 'esm', twin), join(DIST, 'cjs', twin), bundled].find((file) => file !== undefined && existsSync(file))
     // a missing twin must fail the run, not fall back to the sources
     if (built === undefined) throw new Error(`${source} (from ${importer}) has no built twin in dist/: run \`npm run build\` first`)

@@ -22,6 +22,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { createRequire } from 'node:module'
 import { build, transformSync } from 'esbuild'
 import { minify } from 'terser'
+import { BUNDLES, bundleOf, CORE } from './core-bundles.mjs'
 import { dirname, join, posix, relative } from 'node:path'
 
 const require = createRequire(import.meta.url)
@@ -77,29 +78,6 @@ const SPECIFIERS = /(\bfrom\s+|\bimport\s*\(\s*|^import\s+)(['"])(\.{1,2}\/[^'"]
 function declarationOf(file, spec) {
   return posix.join(posix.dirname(file), /\.js$/.test(spec) ? spec.replace(/\.js$/, '.d.ts') : `${spec}.d.ts`)
 }
-
-/**
- * The modules of the core: every module under src/core except the provider snapshots, `loadRanges`
- * (read by `proxy-trust/ranges` only) and `settingFromEnv` (which reads the snapshots, and loads on
- * its first call).
- */
-const CORE = execFileSync('find', ['src/core', '-name', '*.ts'], { encoding: 'utf8' }).trim().split('\n')
-  .map((file) => file.slice('src/core/'.length)).filter((file) => !['snapshots.ts', 'ranges-file.ts', 'env.ts'].includes(file)).sort()
-
-/**
- * The core's modules that `require('proxy-trust')` loads, and Express with it when it loads this
- * package as proxy-addr: proxy-addr's API, compiling a setting, and Express's walk over
- * X-Forwarded-For. They are bundled into dist/cjs/core.js. The rest of the core (the options' checks
- * beyond Express's, the other sources, Forwarded, `resolveAddr`, the ranges) is bundled into
- * dist/cjs/core-rest.js, which loads when something first calls into it: an adapter, `resolveAddr`,
- * or `compileTrust` with options. A request that Express's walk answers never does.
- */
-const HOT = ['address.ts', 'answers.ts', 'compile.ts', 'copies.ts', 'express.ts', 'proxyaddr.ts', 'request.ts', 'sources/xff.ts', 'walk.ts']
-const COLD = CORE.filter((file) => !HOT.includes(file))
-const BUNDLES = [{ file: 'core.js', modules: HOT }, { file: 'core-rest.js', modules: COLD }]
-
-/** The bundle (core.js or core-rest.js) that holds the module `file` of src/core, if one does. */
-const bundleOf = (file) => BUNDLES.find((bundle) => bundle.modules.includes(file))?.file
 
 /** The names a module of src/core exports with `export function` (those a forwarder can stand for), and every name it exports. */
 function exportsOf(file) {
