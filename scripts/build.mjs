@@ -21,9 +21,9 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { build, transformSync } from 'esbuild'
+import { dirname, join, posix, relative } from 'node:path'
 import { minify } from 'terser'
 import { BUNDLES, bundleOf, CORE } from './core-bundles.mjs'
-import { dirname, join, posix, relative } from 'node:path'
 
 const require = createRequire(import.meta.url)
 const tsc = require.resolve('typescript/bin/tsc')
