@@ -19,6 +19,7 @@ import { compileTrust, type TrustFn } from '../../src/core/compile.js'
 import { main, type Io } from '../../src/cli/command.js'
 import { PLAYGROUND_LIMIT, queryOf, whoami } from '../../src/cli/serve.js'
 import { UsageError } from '../../src/cli/usage.js'
+import { chainSteps } from '../fixtures/whoami-page.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const CLI = join(ROOT, 'dist/esm/cli.js')
@@ -253,16 +254,6 @@ const FORM = { 'content-type': 'application/x-www-form-urlencoded' }
 /** A form body as a browser encodes it. */
 function form(fields: Record<string, string>): string {
   return new URLSearchParams(fields).toString()
-}
-
-/** The chain's steps as drawn: each step's role and address, in document order. */
-function chainSteps(html: string): string[] {
-  const list = html.substring(html.indexOf('<ol class="chain"'), html.indexOf('</ol>'))
-  return list.split('<li ').slice(1).map((step) => {
-    const role = /^class="step (\w+)"/.exec(step)?.[1] ?? '?'
-    const address = /<code class="addr">([^<]*)<\/code>/.exec(step)?.[1]
-    return address === undefined ? role : `${role} ${address}`
-  })
 }
 
 describe('the playground at /explain (main serve in this process, over real sockets)', () => {

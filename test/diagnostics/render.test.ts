@@ -11,6 +11,7 @@ import { explain, type Explanation } from '../../src/diagnostics/explain.js'
 import { renderHtml, renderJson, renderPlayground, renderText, settingText, shownHops } from '../../src/diagnostics/render.js'
 import type { Suggestion } from '../../src/diagnostics/suggest.js'
 import { requestFrom } from '../fixtures/unit-requests.js'
+import { chainSteps } from '../fixtures/whoami-page.js'
 
 const context = { trust: '10.0.0.0/8', options: {} }
 
@@ -80,16 +81,6 @@ describe('renderers on long chains', () => {
 /** The explanation of one request from `peer` with `headers`, under `setting` and `options`. */
 function explained(peer: string | undefined, headers: Record<string, string>, setting: string, options: TrustOptions = {}): Explanation {
   return explain(requestFrom(peer, headers), compileTrust(setting, options), setting)
-}
-
-/** The chain's steps as drawn: each step's role and address, in document order. */
-function chainSteps(html: string): string[] {
-  const list = html.substring(html.indexOf('<ol class="chain"'), html.indexOf('</ol>'))
-  return list.split('<li ').slice(1).map((step) => {
-    const role = /^class="step (\w+)"/.exec(step)?.[1] ?? '?'
-    const address = /<code class="addr">([^<]*)<\/code>/.exec(step)?.[1]
-    return address === undefined ? role : `${role} ${address}`
-  })
 }
 
 /** The sentence under the heading that says why the client is who it is. */
