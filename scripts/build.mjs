@@ -13,9 +13,10 @@
 //   V8 to compile at `require` (about a seventh of the core's compile time). A source map would
 //   point at src/, which is not shipped, and one embedding the sources would double the package's
 //   size. The source of each release is the repository's tag.
-// - Declarations with their JSDoc (editors show it), only those the entries' types reach: the
-//   declarations of internal modules (the command line, the readers) are left out, and those
-//   reached only through others keep their types without their documentation.
+// - Declarations with their JSDoc (editors show it), only those the entries' types reach: each
+//   declaration no entry reaches is left out (scripts/declarations.mjs), so are the modules left
+//   with none (the command line, the readers), and those reached only through others keep their
+//   types without their documentation.
 // - The ES module entries' declarations re-export the CommonJS ones rather than repeat them.
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
@@ -24,6 +25,7 @@ import { build, transformSync } from 'esbuild'
 import { dirname, join, posix, relative } from 'node:path'
 import { minify } from 'terser'
 import { BUNDLES, bundleOf, CORE } from './core-bundles.mjs'
+import { pruneDeclarations } from './declarations.mjs'
 
 const require = createRequire(import.meta.url)
 const tsc = require.resolve('typescript/bin/tsc')
@@ -195,7 +197,7 @@ try {
       loader: 'js', format: 'cjs', target: 'node20', minifySyntax: true, legalComments: 'none',
     })
     const { code } = await minify(syntax, {
-      compress: false, mangle: { keep_fnames: true, keep_classnames: true }, keep_fnames: true, keep_classnames: true,
+      compress: false, mangle: { toplevel: true, keep_fnames: true, keep_classnames: true }, keep_fnames: true, keep_classnames: true,
       format: { comments: false, max_line_len: 120 },
     })
     writeFileSync(file, `${shebang}${code}\n`)
@@ -203,8 +205,9 @@ try {
   writeFileSync(`${out}/cjs/package.json`, JSON.stringify({ type: 'commonjs' }) + '\n')
   const built = (path) => join(out, relative('./dist', path))
 
-  // keep the declarations the entries' types reach, drop the rest
-  const roots = [manifest.types, ...found.filter((e) => !e.bin).flatMap((e) => [e.cjsTypes, e.types.cjs])]
+  // keep the declarations the entries' types reach, drop the rest: first each statement, then each file
+  const roots = [...new Set([manifest.types, ...found.filter((e) => !e.bin).flatMap((e) => [e.cjsTypes, e.types.cjs])])]
+  pruneDeclarations(`${out}/cjs`, roots.map(built))
   const reached = new Set()
   const queue = roots.map((path) => posix.normalize(path))
   while (queue.length > 0) {
