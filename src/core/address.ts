@@ -509,11 +509,16 @@ function find(s: string, c: number, from: number, end: number): number {
   return -1
 }
 
-/** `:` followed by 1 to 5 digits, at most 65535. */
+/** `:` followed by a port. */
 function isPort(s: string, colon: number, end: number): boolean {
-  if (s.charCodeAt(colon) !== 0x3a || end - colon < 2 || end - colon > 6) return false /* : */
+  return s.charCodeAt(colon) === 0x3a && isPortNumber(s, colon + 1, end) /* : */
+}
+
+/** Whether `s.slice(start, end)` is a port: 1 to 5 digits, at most 65535. */
+export function isPortNumber(s: string, start: number, end: number): boolean {
+  if (end - start < 1 || end - start > 5) return false
   let port = 0
-  for (let i = colon + 1; i < end; i++) {
+  for (let i = start; i < end; i++) {
     const c = s.charCodeAt(i)
     if (c < 0x30 || c > 0x39) return false /* 0-9 */
     port = port * 10 + c - 0x30

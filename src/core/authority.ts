@@ -1,7 +1,7 @@
 // authority.ts: which forwarded host and protocol values are acceptable, for
 // `hostAndProto: 'aligned'`. A value that fails is ignored, never returned.
 
-import { Kind, parseAddress } from './address.js'
+import { hexValue, isPortNumber, Kind, parseAddress } from './address.js'
 
 const scratch = new Int32Array(4)
 
@@ -25,7 +25,7 @@ export function isValidHost(value: string): boolean {
   const colon = value.lastIndexOf(':')
   const close = value.lastIndexOf(']')
   if (colon > close) {
-    if (!isPort(value, colon + 1)) return false
+    if (!isPortNumber(value, colon + 1, value.length)) return false
     end = colon
   }
   if (value.charCodeAt(0) === 0x5b) { /* [ */
@@ -37,19 +37,6 @@ export function isValidHost(value: string): boolean {
   return end > 0 && isRegName(value, end)
 }
 
-/** 1 to 5 digits from `start` to the end, at most 65535. */
-function isPort(value: string, start: number): boolean {
-  const digits = value.length - start
-  if (digits < 1 || digits > 5) return false
-  let port = 0
-  for (let i = start; i < value.length; i++) {
-    const c = value.charCodeAt(i)
-    if (c < 0x30 || c > 0x39) return false /* 0-9 */
-    port = port * 10 + c - 0x30
-  }
-  return port <= 65535
-}
-
 /** unreserved = ALPHA / DIGIT / "-" / "." / "_" / "~" ; pct-encoded = "%" HEXDIG HEXDIG */
 function isRegName(value: string, end: number): boolean {
   for (let i = 0; i < end; i++) {
@@ -57,16 +44,11 @@ function isRegName(value: string, end: number): boolean {
     const lower = c | 0x20
     if ((lower >= 0x61 && lower <= 0x7a) || (c >= 0x30 && c <= 0x39)) continue /* a-z A-Z 0-9 */
     if (c === 0x2d || c === 0x2e || c === 0x5f || c === 0x7e) continue /* - . _ ~ */
-    if (c === 0x25 && i + 2 < end && isHex(value.charCodeAt(i + 1)) && isHex(value.charCodeAt(i + 2))) { /* % */
+    if (c === 0x25 && i + 2 < end && hexValue(value.charCodeAt(i + 1)) >= 0 && hexValue(value.charCodeAt(i + 2)) >= 0) { /* % */
       i += 2
       continue
     }
     return false
   }
   return true
-}
-
-function isHex(c: number): boolean {
-  const lower = c | 0x20
-  return (c >= 0x30 && c <= 0x39) || (lower >= 0x61 && lower <= 0x66)
 }

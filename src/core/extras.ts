@@ -3,6 +3,7 @@
 // list a forwarded host must be in. Validated values only; a value that fails is ignored, never
 // returned, and nothing here throws per request.
 
+import { hexValue } from './address.js'
 import { isValidHost } from './authority.js'
 import { headerValue, type RequestLike } from './request.js'
 import { entryFromRight } from './sources/xff.js'
@@ -61,7 +62,7 @@ export function isValidPrefix(value: string): boolean {
       continue
     }
     if (c === 0x25) { /* % */
-      if (!isHex(value.charCodeAt(i + 1)) || !isHex(value.charCodeAt(i + 2))) return false
+      if (hexValue(value.charCodeAt(i + 1)) < 0 || hexValue(value.charCodeAt(i + 2)) < 0) return false
       i += 2
       continue
     }
@@ -94,11 +95,6 @@ function isPathChar(c: number): boolean {
   // - . _ ~ ! $ & ' ( ) * + ; = : @
   return c === 0x2d || c === 0x2e || c === 0x5f || c === 0x7e || c === 0x21 || c === 0x24 || (c >= 0x26 && c <= 0x2b) ||
     c === 0x3b || c === 0x3d || c === 0x3a || c === 0x40
-}
-
-function isHex(c: number): boolean {
-  const lower = c | 0x20
-  return (c >= 0x30 && c <= 0x39) || (lower >= 0x61 && lower <= 0x66)
 }
 
 /** The `allowedHosts` option compiled: exact names, and the suffixes of `*.` patterns (with their dot). */

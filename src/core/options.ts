@@ -185,7 +185,7 @@ const PROOF_VALUE = /^[!-~]{16,256}$/
 /** RFC 7230 token: the characters a header name may hold. */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 
-function fail(name: string, value: unknown, expected: string): never {
+function failOption(name: string, value: unknown, expected: string): never {
   throw new TypeError(`invalid option ${name}: ${describeValue(value)} (expected ${expected})`)
 }
 
@@ -208,7 +208,7 @@ export function describeValue(value: unknown): string {
 function flag(options: TrustOptions, name: 'ports' | 'normalize' | 'extendedRanges' | 'trustSocketless' | 'forwardedPort' | 'forwardedPrefix', preset: boolean): boolean {
   const value: unknown = options[name]
   if (value === undefined) return preset
-  if (typeof value !== 'boolean') fail(name, value, 'true or false')
+  if (typeof value !== 'boolean') failOption(name, value, 'true or false')
   return value
 }
 
@@ -219,13 +219,13 @@ function flag(options: TrustOptions, name: 'ports' | 'normalize' | 'extendedRang
  */
 export function resolveOptions(options: TrustOptions | undefined): ResolvedOptions {
   if (options === undefined) return EXPRESS
-  if (options === null || typeof options !== 'object') fail('options', options, 'an object')
+  if (options === null || typeof options !== 'object') failOption('options', options, 'an object')
   for (const name of Object.keys(options)) {
     if (!KNOWN.has(name)) throw new TypeError(`unknown option: ${name}`)
   }
 
   const preset: unknown = options.preset
-  if (preset !== undefined && preset !== 'strict') fail('preset', preset, "'strict'")
+  if (preset !== undefined && preset !== 'strict') failOption('preset', preset, "'strict'")
   const strictPreset = preset === 'strict'
 
   let source: ResolvedOptions['source'] = 'x-forwarded-for'
@@ -236,29 +236,29 @@ export function resolveOptions(options: TrustOptions | undefined): ResolvedOptio
     source = 'forwarded'
   } else if (typeof rawSource === 'object' && rawSource !== null) {
     const name: unknown = (rawSource as { header?: unknown }).header
-    if (typeof name !== 'string' || !TOKEN.test(name)) fail('source.header', name, 'a header name')
+    if (typeof name !== 'string' || !TOKEN.test(name)) failOption('source.header', name, 'a header name')
     const port: unknown = (rawSource as { port?: unknown }).port
-    if (port !== undefined && typeof port !== 'boolean') fail('source.port', port, 'true or false')
+    if (port !== undefined && typeof port !== 'boolean') failOption('source.port', port, 'true or false')
     source = 'header'
     header = name.toLowerCase()
     headerPort = port === true
   } else if (rawSource !== undefined && rawSource !== 'x-forwarded-for') {
-    fail('source', rawSource, "'x-forwarded-for', 'forwarded' or { header: name }")
+    failOption('source', rawSource, "'x-forwarded-for', 'forwarded' or { header: name }")
   }
 
   const hostAndProto: unknown = options.hostAndProto
   if (hostAndProto !== undefined && hostAndProto !== 'leftmost' && hostAndProto !== 'aligned') {
-    fail('hostAndProto', hostAndProto, "'leftmost' or 'aligned'")
+    failOption('hostAndProto', hostAndProto, "'leftmost' or 'aligned'")
   }
   const addresses: unknown = options.addresses
   if (addresses !== undefined && addresses !== 'compatible' && addresses !== 'strict') {
-    fail('addresses', addresses, "'compatible' or 'strict'")
+    failOption('addresses', addresses, "'compatible' or 'strict'")
   }
   const zones: unknown = options.zones
-  if (zones !== undefined && zones !== 'ignore' && zones !== 'match') fail('zones', zones, "'ignore' or 'match'")
+  if (zones !== undefined && zones !== 'ignore' && zones !== 'match') failOption('zones', zones, "'ignore' or 'match'")
   const maxForwarded: unknown = options.maxForwarded ?? EXPRESS.maxForwarded
   if (typeof maxForwarded !== 'number' || !Number.isInteger(maxForwarded) || maxForwarded < 1) {
-    fail('maxForwarded', maxForwarded, 'a whole number of at least 1')
+    failOption('maxForwarded', maxForwarded, 'a whole number of at least 1')
   }
 
   const proof = proofOf(options.edgeProof, header)
@@ -267,7 +267,7 @@ export function resolveOptions(options: TrustOptions | undefined): ResolvedOptio
   if (source === 'forwarded' && (forwardedPort || forwardedPrefix)) {
     // RFC 7239 section 5 defines for=, by=, host= and proto= only: reading X-Forwarded-Port beside
     // Forwarded would take a value from a header the walk does not read, from no known hop
-    fail(forwardedPort ? 'forwardedPort' : 'forwardedPrefix', true, "false with source 'forwarded', whose header has no port or prefix parameter (RFC 7239 section 5): read the port from host, or use source 'x-forwarded-for'")
+    failOption(forwardedPort ? 'forwardedPort' : 'forwardedPrefix', true, "false with source 'forwarded', whose header has no port or prefix parameter (RFC 7239 section 5): read the port from host, or use source 'x-forwarded-for'")
   }
   const allowedHosts = options.allowedHosts === undefined ? null : compileAllowedHosts(options.allowedHosts, describeValue)
 
@@ -300,12 +300,12 @@ export function resolveOptions(options: TrustOptions | undefined): ResolvedOptio
  */
 function proofOf(given: unknown, sourceHeader: string): { header: string; values: readonly string[] } {
   if (given === undefined) return { header: '', values: EXPRESS.proofValues }
-  if (given === null || typeof given !== 'object') fail('edgeProof', given, '{ header, values }')
+  if (given === null || typeof given !== 'object') failOption('edgeProof', given, '{ header, values }')
   const { header, values } = given as { header?: unknown; values?: unknown }
-  if (typeof header !== 'string' || !TOKEN.test(header)) fail('edgeProof.header', header, 'a header name')
+  if (typeof header !== 'string' || !TOKEN.test(header)) failOption('edgeProof.header', header, 'a header name')
   const name = header.toLowerCase()
   if (READ_HEADERS.has(name) || name === sourceHeader) {
-    fail('edgeProof.header', header, 'a header of its own, not one the walk reads for addresses, host or protocol')
+    failOption('edgeProof.header', header, 'a header of its own, not one the walk reads for addresses, host or protocol')
   }
   if (!Array.isArray(values) || values.length === 0) {
     throw new TypeError('invalid option edgeProof.values: expected a non-empty list of secret strings (values are not shown)')

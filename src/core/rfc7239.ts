@@ -30,6 +30,8 @@
 // - Only octets are text: a character above U+00FF (Node never produces one in a header) is
 //   malformed wherever it occurs.
 
+import { hexValue } from './address.js'
+
 /** How many elements `parseForwarded` reads when not told otherwise. */
 export const DEFAULT_MAX_ELEMENTS = 32
 
@@ -437,7 +439,7 @@ export function parseNode(value: string): ForwardedNode {
     for (; i < value.length; i++) {
       const c = value.charCodeAt(i)
       if (c === 0x3a) colons++ /* : */
-      else if (c !== 0x2e && !isHexDigit(c)) break /* . */
+      else if (c !== 0x2e && hexValue(c) < 0) break /* . */
     }
     // every IPv6address has at least two colons ("::" is the shortest)
     if (value.charCodeAt(i) !== 0x5d || colons < 2) return INVALID_NODE /* ] */
@@ -528,9 +530,4 @@ function isIpv4(value: string, end: number): boolean {
     }
   }
   return digits > 0 && dots === 3
-}
-
-function isHexDigit(c: number): boolean {
-  const lower = c | 0x20
-  return (c >= 0x30 && c <= 0x39) || (lower >= 0x61 && lower <= 0x66) /* 0-9 A-F a-f */
 }
