@@ -178,6 +178,7 @@ describe('require(\'proxy-trust\')', () => {
   it('is a function with proxy-addr\'s API and the named exports', () => {
     expect(typeof cjs).toBe('function')
     expect(cjs.length).toBe(proxyAddr.length)
+    expect(cjs.name).toBe(proxyAddr.name)
     expect({
       all: typeof cjs.all,
       compile: typeof cjs.compile,
@@ -204,6 +205,40 @@ describe('require(\'proxy-trust\')', () => {
 
   it('resolves a request as Express 5 does', () => {
     expect(cjs.resolveAddr(REQUEST, cjs.compileTrust(SETTING))).toEqual(EXPECTED_RESOLVED)
+  })
+})
+
+describe('the minified build', () => {
+  /** Each entry, and the source module whose exports it gives. */
+  const SOURCES = [
+    { entry: 'proxy-trust', source: () => import('../src/index.js') },
+    { entry: 'proxy-trust/express', source: () => import('../src/adapters/express.js') },
+    { entry: 'proxy-trust/fastify', source: () => import('../src/adapters/fastify.js') },
+    { entry: 'proxy-trust/koa', source: () => import('../src/adapters/koa.js') },
+    { entry: 'proxy-trust/hono', source: () => import('../src/adapters/hono.js') },
+    { entry: 'proxy-trust/ranges', source: () => import('../src/ranges.js') },
+    { entry: 'proxy-trust/opentelemetry', source: () => import('../src/opentelemetry.js') },
+    { entry: 'proxy-trust/proxy-protocol', source: () => import('../src/proxy-protocol.js') },
+  ]
+
+  it.each(SOURCES)('keeps the name of every function $entry exports, as its source names it', async ({ entry, source }) => {
+    const built = appRequire(entry) as Record<string, unknown>
+    const names = (module: Record<string, unknown>): Record<string, string> => Object.fromEntries(Object.entries(module)
+      .filter(([name, value]) => typeof value === 'function' && name !== 'default').map(([name, value]) => [name, (value as () => void).name]))
+    const expected = names(await source() as Record<string, unknown>)
+    expect(Object.keys(expected).length).toBeGreaterThan(0)
+    expect(names(built)).toMatchObject(expected)
+  })
+
+  it('names the function that threw, and its file, in a stack trace', () => {
+    const cjs = appRequire('proxy-trust') as TrustProxyCjs
+    let stack = ''
+    try {
+      cjs.compile('bogus')
+    } catch (error) {
+      stack = (error as Error).stack ?? ''
+    }
+    expect(stack.split('\n').slice(0, 2).join('\n')).toMatch(/^TypeError: invalid IP address: bogus\n {4}at parseRange \(.*dist\/cjs\/core\.js:\d+:\d+\)$/)
   })
 })
 

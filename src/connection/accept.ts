@@ -97,8 +97,12 @@ export function acceptProxyProtocol<S extends net.Server>(server: S, options: Pr
   // live connections of one listening socket
   const pending = secure ? new Map<string, ProxyConnection>() : undefined
   // every event of the server passes here, each HTTP request among them: the others are handed on
-  // with `arguments` as they came, without an array of their own
-  server.emit = function emitWithProxyProtocol(this: S, event: string | symbol, first?: unknown): boolean {
+  // with `arguments` as they came, without an array of their own (a declaration, so that the build's
+  // minifier keeps the name a stack trace shows)
+  server.emit = emitWithProxyProtocol
+  return server
+
+  function emitWithProxyProtocol(this: S, event: string | symbol, first?: unknown): boolean {
     if (event === 'connection') {
       const socket = first as net.Socket
       accept(socket, settings, pending, () => emit.call(this, 'connection', socket))
@@ -116,7 +120,6 @@ export function acceptProxyProtocol<S extends net.Server>(server: S, options: Pr
     // eslint-disable-next-line prefer-rest-params -- forwarded as received, see above
     return Reflect.apply(emit, this, arguments) as boolean
   }
-  return server
 }
 
 /** The options validated once; each `TypeError` names the value and says what to pass. */

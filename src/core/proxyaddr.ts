@@ -77,17 +77,19 @@ function all(req: RequestLike, trust?: ProxyAddrTrust | null): (string | undefin
   return list
 }
 
+// a declaration, not a function expression, so that the build's minifier keeps its name: the
+// function Express requires is named `proxyaddr`, as proxy-addr's is
+function proxyaddr(req: RequestLike, trust: ProxyAddrTrust): string | undefined {
+  if (!req) throw new TypeError('req argument is required')
+  if (!trust) throw new TypeError('trust argument is required')
+  return addresses(req, toTrustFn(trust), null)
+}
+
 /**
  * proxy-addr's API: `proxyaddr(req, trust)`, `proxyaddr.all(req, [trust])`, `proxyaddr.compile(val)`.
  *
  * @example
  * proxyaddr(req, ['loopback', '10.0.0.0/8'])
  */
-export const proxyaddr: ProxyAddr = Object.assign(
-  function proxyaddr(req: RequestLike, trust: ProxyAddrTrust): string | undefined {
-    if (!req) throw new TypeError('req argument is required')
-    if (!trust) throw new TypeError('trust argument is required')
-    return addresses(req, toTrustFn(trust), null)
-  },
-  { all, compile: compileList as ProxyAddr['compile'] },
-)
+const api: ProxyAddr = Object.assign(proxyaddr, { all, compile: compileList as ProxyAddr['compile'] })
+export { api as proxyaddr }
