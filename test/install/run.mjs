@@ -357,11 +357,12 @@ async function testGitInstall(clone, dir) {
 
 /**
  * The bound on what the tarball unpacks to, every file counted (README, LICENSE and package.json too):
- * about 357,000 bytes, the JavaScript minified with every function's name kept (203 KB) and the
- * declarations with their documentation (136 KB). The bound holds it there so that it cannot grow
- * unnoticed; docs/performance-notes.md says why the aim of 250,000 is not met.
+ * about 304,000 bytes, the JavaScript minified with every function's name kept (191 KB) and the
+ * declarations the entries reach, with their documentation (97 KB, 67 KB of it documentation). The
+ * bound holds it there so that it cannot grow unnoticed; docs/performance-notes.md says why the aim
+ * of 250,000 is not met.
  */
-const SIZE_BOUND = 365_000
+const SIZE_BOUND = 310_000
 
 /** A consumer of the root and every subpath through require (`import x = require`), typed. */
 const TYPED_CJS = `
