@@ -76,28 +76,67 @@ function holderOf(lock: string): number {
   }
 }
 
+/** Create `path` exclusively, holding this process's pid; false when something is there already. */
+function createHeld(path: string): boolean {
+  let fd: number
+  try {
+    fd = openSync(path, 'wx', 0o600)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false
+    throw error
+  }
+  try {
+    writeSync(fd, String(process.pid))
+  } finally {
+    closeSync(fd)
+  }
+  return true
+}
+
+/** Whether `pid`, read from a lock, names a process that has ended. */
+function ended(pid: number): boolean {
+  return Number.isInteger(pid) && pid > 0 && !alive(pid)
+}
+
+/**
+ * Remove `lock` when the process written in it has ended, so that the caller may create it again;
+ * true when removed. The check and the removal are made under a second lock, `<lock>.takeover`,
+ * created exclusively: two writers that both read the same ended holder would otherwise both remove,
+ * and the later removal could take away the lock the earlier one had created meanwhile, letting both
+ * write. Both steps are synchronous, so a writer holds `<lock>.takeover` for microseconds; one killed
+ * inside them leaves it behind, with its pid, and it is cleared in the same way (only two writers
+ * that find such a left-behind takeover at the same moment could then both check).
+ */
+function clearEnded(lock: string): boolean {
+  const takeover = `${lock}.takeover`
+  if (!createHeld(takeover)) {
+    // another writer is checking; or one was killed while it did
+    if (ended(holderOf(takeover))) rmSync(takeover, { force: true })
+    return false
+  }
+  try {
+    if (!ended(holderOf(lock))) return false
+    rmSync(lock, { force: true })
+    return true
+  } finally {
+    rmSync(takeover, { force: true })
+  }
+}
+
 /**
  * Take `lock` (a file created exclusively, holding the writer's pid), waiting for a running
- * holder and taking over from one that is no longer running.
+ * holder and taking over from one that is no longer running. A lock without a pid (its writer
+ * killed between creating and writing it, or not a file) is waited for, never taken over.
  */
 async function takeLock(lock: string, wait: number): Promise<void> {
   const deadline = Date.now() + wait
   for (;;) {
-    try {
-      const fd = openSync(lock, 'wx', 0o600)
-      writeSync(fd, String(process.pid))
-      closeSync(fd)
-      return
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+    if (createHeld(lock)) return
+    if (clearEnded(lock)) continue
+    if (Date.now() >= deadline) {
+      const holder = holderOf(lock)
+      throw new Error(`${lock} is held by process ${Number.isInteger(holder) ? holder : '?'}; try again when it ends`)
     }
-    const holder = holderOf(lock)
-    // a holder that died (or wrote no pid yet, and then died) leaves the lock behind: take it over
-    if (Number.isInteger(holder) && holder > 0 && !alive(holder)) {
-      rmSync(lock, { force: true })
-      continue
-    }
-    if (Date.now() >= deadline) throw new Error(`${lock} is held by process ${Number.isInteger(holder) ? holder : '?'}; try again when it ends`)
     await sleep(25)
   }
 }
