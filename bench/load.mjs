@@ -12,10 +12,11 @@
 // falls on all of them alike; figures are medians over the rounds.
 
 import { execFileSync, spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
+import { publishedManifest } from '../scripts/pack.mjs'
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2 }
 
@@ -48,6 +49,9 @@ export function sizes(root) {
   const npm = process.env['npm_execpath'] && /npm-cli\.js$/.test(process.env['npm_execpath'])
     ? [process.execPath, [process.env['npm_execpath']]] : ['npm', []]
   const [info] = JSON.parse(execFileSync(npm[0], [...npm[1], 'pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }))
+  // without its scripts, the manifest packed here is the repository's; the tarball's has none (prepack)
+  const manifest = readFileSync(path.join(root, 'package.json'), 'utf8')
+  info.unpackedSize += Buffer.byteLength(publishedManifest(manifest)) - Buffer.byteLength(manifest)
   const ipaddr = treeSize(packageDir('ipaddr.js'))
   const proxyAddrDir = packageDir('proxy-addr')
   const reference = [proxyAddrDir, packageDir('forwarded', path.join(proxyAddrDir, 'index.js')), packageDir('ipaddr.js', path.join(proxyAddrDir, 'index.js'))]

@@ -12,18 +12,26 @@
 // `postpack` has restored it, and would send the scripts to the registry as the version's metadata.
 // `prepublishOnly`, which npm runs for directory publishes only, runs this script with `refuse`.
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 
 const MANIFEST = 'package.json'
 const SAVED = 'package.json.unpacked'
 
-const [command] = process.argv.slice(2)
-if (command === 'strip') {
+/** The text of the package.json the tarball ships, from the repository's: without its scripts. */
+export function publishedManifest(text) {
+  const published = JSON.parse(text)
+  delete published.scripts
+  return JSON.stringify(published, null, 2) + '\n'
+}
+
+const [command] = process.argv[1] === fileURLToPath(import.meta.url) ? process.argv.slice(2) : ['(imported)']
+if (command === '(imported)') {
+  // a module of publishedManifest only
+} else if (command === 'strip') {
   if (existsSync(SAVED)) throw new Error(`${SAVED} exists: a pack was interrupted; restore it with \`node scripts/pack.mjs restore\` first`)
   const text = readFileSync(MANIFEST, 'utf8')
   writeFileSync(SAVED, text)
-  const published = JSON.parse(text)
-  delete published.scripts
-  writeFileSync(MANIFEST, JSON.stringify(published, null, 2) + '\n')
+  writeFileSync(MANIFEST, publishedManifest(text))
 } else if (command === 'restore') {
   if (existsSync(SAVED)) renameSync(SAVED, MANIFEST)
 } else if (command === 'refuse') {
