@@ -7,10 +7,15 @@ import { buildSync } from 'esbuild'
 import { spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
 import * as fs from 'node:fs'
+import { createRequire, syncBuiltinESMExports } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterAll, expect, it, vi } from 'vitest'
+import { afterAll, expect, it } from 'vitest'
+import { updateRangesFile } from '../../src/ranges/file.js'
+
+/** node:fs as CommonJS sees it, whose functions can be replaced (syncBuiltinESMExports then updates `import`'s view). */
+const nodeFs = createRequire(import.meta.url)('node:fs') as { readFileSync: typeof fs.readFileSync }
 
 const dir = fs.mkdtempSync(join(tmpdir(), 'proxy-trust-takeover-'))
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
@@ -44,26 +49,26 @@ await updateRangesFile(${JSON.stringify(out)}, (existing) => {
 
   // this writer: its first read of the lock returns the ended holder's pid, and only then, before it
   // acts on it, does the other writer start; this one waits until the other holds the lock (as it
-  // would, unchecked) or for three seconds (the other cannot take it while this one checks)
-  vi.resetModules()
-  vi.doMock('node:fs', async (original) => {
-    const real = await original<typeof fs>()
-    const readFileSync = ((path: fs.PathOrFileDescriptor, options?: unknown) => {
-      const text = real.readFileSync(path, options as BufferEncoding)
-      if (path === `${out}.lock` && other === undefined) {
-        other = spawn(process.execPath, [join(dir, 'other.mjs')], { stdio: 'ignore' })
-        const deadline = Date.now() + 3_000
-        while (!real.existsSync(held) && Date.now() < deadline) block(10)
-        otherHeld = real.existsSync(held)
-      }
-      return text
-    }) as typeof fs.readFileSync
-    return { ...real, readFileSync, default: { ...real, readFileSync } }
-  })
-  const { updateRangesFile } = await import('../../src/ranges/file.js')
-  vi.doUnmock('node:fs')
-
-  await updateRangesFile(out, (existing) => ({ ...existing, self: ['198.51.100.1'] }), 10_000)
+  // would, unchecked) or for three seconds (the other cannot take it while this one checks). The
+  // hook is set on node:fs itself, so that it holds for the sources and for the built package alike
+  const real = fs.readFileSync
+  nodeFs.readFileSync = ((path: fs.PathOrFileDescriptor, options?: unknown) => {
+    const text = real(path, options as BufferEncoding)
+    if (path === `${out}.lock` && other === undefined) {
+      other = spawn(process.execPath, [join(dir, 'other.mjs')], { stdio: 'ignore' })
+      const deadline = Date.now() + 3_000
+      while (!fs.existsSync(held) && Date.now() < deadline) block(10)
+      otherHeld = fs.existsSync(held)
+    }
+    return text
+  }) as typeof fs.readFileSync
+  syncBuiltinESMExports()
+  try {
+    await updateRangesFile(out, (existing) => ({ ...existing, self: ['198.51.100.1'] }), 10_000)
+  } finally {
+    nodeFs.readFileSync = real
+    syncBuiltinESMExports()
+  }
   fs.writeFileSync(go, '')
   const [code] = await once(other as ReturnType<typeof spawn>, 'exit') as [number]
 
