@@ -38,8 +38,9 @@ export interface SettingFromEnvOptions {
  * - unset, empty or blank: `false`;
  * - `true` or `false` (any case): that boolean;
  * - a whole number (`1`): a hop count, never an address;
- * - entries separated by commas, or a JSON array of strings: IP addresses and subnets (as
- *   proxy-addr reads them), Express's range names (`loopback`, `linklocal`, `uniquelocal`), the names
+ * - entries separated by commas, or a JSON array of strings: IP addresses and subnets, written in
+ *   full (IPv4 as four decimal numbers: `1` or `10/8` in a list is refused, where proxy-addr would
+ *   read 0.0.0.1 and 0.0.0.0/8), Express's range names (`loopback`, `linklocal`, `uniquelocal`), the names
  *   of `options.ranges` (kept as names), and the provider names `cloudflare`, `fastly`, `cloudfront`
  *   and `google-lb` (expanded to their shipped snapshot's subnets, so that Express itself can compile
  *   them). One entry is returned as a string, several as an array.
@@ -75,8 +76,10 @@ export function settingFromEnv(value: string | undefined, name = 'TRUST_PROXY', 
     const snapshot = own.has(entry) ? undefined : PROVIDER_SNAPSHOTS.get(entry)
     if (snapshot !== undefined) {
       setting.push(...snapshot.v4, ...snapshot.v6)
-    } else if (own.has(entry) || EXPRESS_NAMES.includes(entry) || isRange(entry)) {
+    } else if (own.has(entry) || EXPRESS_NAMES.includes(entry) || isRange(entry, true)) {
       setting.push(entry)
+    } else if (isRange(entry, false)) {
+      fail(`${JSON.stringify(entry)} is not an address written in full: ${SPELLINGS}`)
     } else {
       const names = [...EXPRESS_NAMES, ...PROVIDER_SNAPSHOTS.keys(), ...own].join(', ')
       fail(`${JSON.stringify(entry)} is not an address, a subnet or a range name (${names})`)
@@ -97,10 +100,19 @@ function jsonEntries(text: string, fail: (why: string) => never): string[] {
   return (parsed as string[]).map((entry) => entry.trim())
 }
 
-/** Whether an entry is an address or subnet proxy-addr would read. */
-function isRange(entry: string): boolean {
+/**
+ * Why an address must be written in full: proxy-addr (through ipaddr.js) reads other spellings as
+ * other addresses, silently. Shared with the platforms' subnet options.
+ */
+export const SPELLINGS = 'write IPv4 as four decimal numbers, such as 10.0.0.0/8 (ipaddr.js reads 1 as 0.0.0.1, 10/8 as 0.0.0.0/8 and 2130706433 as 127.0.0.1)'
+
+/**
+ * Whether an entry is an address or subnet: written in full (`strict`: canonical dotted quads and
+ * RFC 4291 IPv6), or in any spelling proxy-addr would read.
+ */
+export function isRange(entry: string, strict: boolean): boolean {
   try {
-    parseRange(entry)
+    parseRange(entry, strict)
     return true
   } catch {
     return false

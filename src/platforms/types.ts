@@ -1,6 +1,7 @@
 // types.ts: what a platform contributes to a setting (its part), and the checks its options share.
 
 import { parseRange } from '../core/address.js'
+import { isRange, SPELLINGS } from '../core/env.js'
 import { describeValue, type EdgeProof } from '../core/options.js'
 import type { RangeNames } from '../core/ranges.js'
 
@@ -52,9 +53,11 @@ export function subnetsOption(platform: string, name: string, value: unknown, ex
   return list.map((entry) => {
     if (typeof entry !== 'string') failOption(name, entry, expected)
     try {
-      parseRange(entry)
+      parseRange(entry, true)
     } catch (error) {
-      failOption(name, entry, `an address or subnet such as ${example}: ${(error as Error).message}`)
+      // a spelling proxy-addr reads, but as another address (10/8 is 0.0.0.0/8)
+      const why = isRange(entry, false) ? SPELLINGS : (error as Error).message
+      failOption(name, entry, `an address or subnet such as ${example}: ${why}`)
     }
     return entry
   })

@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest'
 import { compileTrust } from '../../src/core/compile.js'
-import { settingFromEnv } from '../../src/core/env.js'
+import { settingFromEnv, SPELLINGS } from '../../src/core/env.js'
 import { resolveAddr } from '../../src/core/resolve.js'
 import { cloudflare, googleLoadBalancers } from '../../src/core/snapshots.js'
 
@@ -56,6 +56,11 @@ describe('settingFromEnv', () => {
     ['error: a negative count', '-1', undefined, `invalid TRUST_PROXY: "-1" (${EXPECTED}: "-1" is not an address, a subnet or a range name (${NAMES}))`],
     ['error: a count with a leading zero', '01', undefined, `invalid TRUST_PROXY: "01" (${EXPECTED}: a hop count is written without leading zeros and is below 1000000000)`],
     ['error: digits ipaddr.js would read as an address', '2130706433', undefined, `invalid TRUST_PROXY: "2130706433" (${EXPECTED}: a hop count is written without leading zeros and is below 1000000000)`],
+    ['error: a count in a list, which ipaddr.js would read as 0.0.0.1', '1, loopback', undefined, `invalid TRUST_PROXY: "1, loopback" (${EXPECTED}: "1" is not an address written in full: ${SPELLINGS})`],
+    ['error: a count in a JSON array', '["1"]', undefined, `invalid TRUST_PROXY: "[\\"1\\"]" (${EXPECTED}: "1" is not an address written in full: ${SPELLINGS})`],
+    ['error: an address as one 32-bit number in a list', '2130706433, 10.0.0.0/8', undefined, `invalid TRUST_PROXY: "2130706433, 10.0.0.0/8" (${EXPECTED}: "2130706433" is not an address written in full: ${SPELLINGS})`],
+    ['error: a shorthand subnet, which ipaddr.js reads as 0.0.0.0/8', '10/8', undefined, `invalid TRUST_PROXY: "10/8" (${EXPECTED}: "10/8" is not an address written in full: ${SPELLINGS})`],
+    ['error: an octal spelling', '0177.0.0.1', undefined, `invalid TRUST_PROXY: "0177.0.0.1" (${EXPECTED}: "0177.0.0.1" is not an address written in full: ${SPELLINGS})`],
     ['error: the variable named', 'maybe', 'APP_TRUST', `invalid APP_TRUST: "maybe" (${EXPECTED}: "maybe" is not an address, a subnet or a range name (${NAMES}))`],
     ['error: an empty entry', 'loopback,,10.0.0.1', undefined, `invalid TRUST_PROXY: "loopback,,10.0.0.1" (${EXPECTED}: an empty entry)`],
     ['error: a bad subnet', '10.0.0.0/33', undefined, `invalid TRUST_PROXY: "10.0.0.0/33" (${EXPECTED}: "10.0.0.0/33" is not an address, a subnet or a range name (${NAMES}))`],

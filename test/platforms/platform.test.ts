@@ -3,6 +3,7 @@
 
 import { describe, expect, it } from 'vitest'
 import { cloudflare, cloudfront, fastly, googleLoadBalancers } from '../../src/core/snapshots.js'
+import { SPELLINGS } from '../../src/core/env.js'
 import { platform, PLATFORM_NAMES, type PlatformOptions } from '../../src/platforms/index.js'
 
 const ID = 'a0a0a0a0-bbbb-cccc-dddd-e1e1e1e1e1e1'
@@ -61,6 +62,8 @@ describe('platform', () => {
     { name: 'error: aws-alb with an empty VPC list', args: ['aws-alb', { vpc: [] }], message: "invalid platform option vpc: [] (expected '10.0.0.0/16': the option platform('aws-alb') needs)" },
     { name: 'error: aws-alb with a VPC that is not a string', args: ['aws-alb', { vpc: [10] }], message: "invalid platform option vpc: 10 (expected '10.0.0.0/16': the option platform('aws-alb') needs)" },
     { name: 'error: aws-alb with a bad CIDR', args: ['aws-alb', { vpc: '10.0.0.0/33' }], message: "invalid platform option vpc: \"10.0.0.0/33\" (expected an address or subnet such as '10.0.0.0/16': invalid range on address: 10.0.0.0/33)" },
+    { name: 'error: aws-alb with a VPC in a shorthand ipaddr.js reads as another subnet (10/8 is 0.0.0.0/8)', args: ['aws-alb', { vpc: '10/8' }], message: `invalid platform option vpc: "10/8" (expected an address or subnet such as '10.0.0.0/16': ${SPELLINGS})` },
+    { name: 'error: google-cloud with its load balancer as one 32-bit number', args: ['google-cloud', { loadBalancer: '3405803786' }], message: `invalid platform option loadBalancer: "3405803786" (expected an address or subnet such as '203.0.113.10' (the forwarding rule's address): ${SPELLINGS})` },
     { name: 'error: google-cloud without its load balancer', args: ['google-cloud'], message: "invalid platform option loadBalancer: undefined (expected '203.0.113.10' (the forwarding rule's address): the option platform('google-cloud') needs)" },
     { name: 'error: azure without its Front Door ID', args: ['azure-front-door', { backend: '147.243.0.0/16' }], message: "invalid platform option frontDoorId: undefined (expected your Front Door's ID, a GUID such as 'a0a0a0a0-bbbb-cccc-dddd-e1e1e1e1e1e1')" },
     { name: 'error: azure with an ID that is not a GUID', args: ['azure-front-door', { backend: '147.243.0.0/16', frontDoorId: 'my-door' }], message: "invalid platform option frontDoorId: \"my-door\" (expected your Front Door's ID, a GUID such as 'a0a0a0a0-bbbb-cccc-dddd-e1e1e1e1e1e1')" },
