@@ -145,7 +145,8 @@ ${TRUST_HELP}
 Provider lists kept current while it runs (see docs/guides/keeping-ranges-fresh.md):
   --watch-ranges PROVIDER[,PROVIDER...]
                            refresh these providers' lists daily (with jitter) and trust them by
-                           name in --trust; each refresh passes the checks of ranges fetch
+                           name in --trust or --platform, over --ranges and the shipped snapshots;
+                           each refresh passes the checks of ranges fetch
   --watch-url URL          replace the official URLs, in ranges fetch --url's order; repeat
   --watch-interval MS      milliseconds between refreshes (default: 86400000, a day)
   --watch-cache FILE       keep the last good lists in FILE and start from it
@@ -345,7 +346,15 @@ async function serveCommand(args: readonly string[], io: Io): Promise<number> {
   const port = portOf(values.port)
   const host = values.host ?? '127.0.0.1'
   const watcher = watchOf(values, io)
-  const { trust, setting, context } = trustOf(values, watcher)
+  let trusted
+  try {
+    trusted = trustOf(values, watcher)
+  } catch (error) {
+    // a bad setting ends the command before the watcher's first refresh (armed for the next turn)
+    watcher?.close()
+    throw error
+  }
+  const { trust, setting, context } = trusted
   const stale = staleRanges(snapshotAges(snapshotsOf(trust), Date.now()))
   for (const warning of [...lintSetting(setting), ...stale]) io.stderr.write(`warning: ${warning.code}: ${visible(warning.message)}\n`)
 
@@ -421,12 +430,21 @@ function checkEntries(text: string, extended: boolean): void {
 
 /** The predicate, setting and rendering context the trust flags describe. */
 function trustOf(values: TrustValues, watched?: RangeNames): { trust: TrustFn; setting: TrustSetting; context: RenderContext } {
-  if (values.platform !== undefined) return platformTrustOf(values, values.platform)
+  if (values.platform !== undefined) return platformTrustOf(values, values.platform, watched)
   if (values['platform-option'] !== undefined) throw new UsageError('--platform-option needs --platform (see proxy-trust explain --help)')
   const flags = optionsOf(values)
-  // watched lists take their names beside --ranges and --range (which keep theirs)
-  const options = watched === undefined ? flags : { ...flags, ranges: { ...watched, ...flags.ranges } }
+  const options = watched === undefined ? flags : { ...flags, ranges: freshest(undefined, flags.ranges, watched) }
   return trustFrom(values.trust ?? 'false', options)
+}
+
+/**
+ * The lists of each range name, the freshest kind winning where several name it: a list kept
+ * current (--watch-ranges) over one read at start (--ranges, --range), over a platform's shipped
+ * snapshot. So the list `ranges fetch` wrote, or the watcher keeps, is the one trusted.
+ */
+function freshest(shipped: RangeNames | undefined, given: RangeNames | undefined, watched: RangeNames | undefined): RangeNames | undefined {
+  if (shipped === undefined && given === undefined && watched === undefined) return undefined
+  return { ...shipped, ...given, ...watched }
 }
 
 /**
@@ -482,7 +500,7 @@ function providerRanges(entries: readonly string[], options: Writable<TrustOptio
 }
 
 /** --platform: the setting and options of `platform(names, options)`, beside the other flags. */
-function platformTrustOf(values: TrustValues, names: string): { trust: TrustFn; setting: TrustSetting; context: RenderContext } {
+function platformTrustOf(values: TrustValues, names: string, watched: RangeNames | undefined): { trust: TrustFn; setting: TrustSetting; context: RenderContext } {
   if (values.trust !== undefined) throw new UsageError('--platform and --trust both given: --platform sets the trust setting (see proxy-trust explain --help)')
   const given: Record<string, string | string[] | boolean> = {}
   for (const spec of values['platform-option'] ?? []) {
@@ -499,7 +517,8 @@ function platformTrustOf(values: TrustValues, names: string): { trust: TrustFn; 
     throw new UsageError(`invalid --platform ${JSON.stringify(names)}: ${(error as Error).message}`)
   }
   const flags = optionsOf(values)
-  const options: TrustOptions = { ...flags, ...built.options, ...(flags.ranges || built.options.ranges ? { ranges: { ...flags.ranges, ...built.options.ranges } } : {}) }
+  const ranges = freshest(built.options.ranges, flags.ranges, watched)
+  const options: TrustOptions = { ...flags, ...built.options, ...(ranges === undefined ? {} : { ranges }) }
   const trust = compileTrust(built.setting, options)
   return { trust, setting: built.setting, context: { trust: `--platform ${names}: ${JSON.stringify(built.setting)}`, options } }
 }

@@ -245,6 +245,9 @@ export interface WatchFlags {
   readonly 'watch-cache'?: string | undefined
 }
 
+/** The longest wait a Node timer takes, 2^31 - 1 ms. */
+const MAX_INTERVAL = 2_147_483_647
+
 /**
  * The watcher `serve --watch-ranges cloudflare,fastly` runs (undefined without the flag), with each
  * event written to stderr as one escaped line: `ranges: cloudflare: 1 added, 0 removed from URL`,
@@ -259,6 +262,8 @@ export function watchOf(values: WatchFlags, io: Io): (WatchedRanges & Readonly<R
     return undefined
   }
   const names = list.split(',').map((name) => name.trim())
+  const twice = names.find((name, k) => names.indexOf(name) !== k)
+  if (twice !== undefined) throw new UsageError(`invalid --watch-ranges: ${JSON.stringify(twice)} given twice; name each provider once`)
   const providers = names.map((name) => {
     const provider = providerNamed(name)
     if (typeof provider === 'string') throw new UsageError(`invalid --watch-ranges: ${provider}`)
@@ -270,8 +275,9 @@ export function watchOf(values: WatchFlags, io: Io): (WatchedRanges & Readonly<R
     throw new UsageError(`--watch-url given ${given.length} times: ${providers.map((p) => `${p.name} takes ${p.urls.length} (${p.parts.join(', ')})`).join(', ')}`)
   }
   const interval = values['watch-interval']
-  if (interval !== undefined && !/^[1-9][0-9]*$/.test(interval)) {
-    throw new UsageError(`invalid --watch-interval ${JSON.stringify(interval)}: expected a whole number of milliseconds of at least 1`)
+  // a timer cannot wait longer than 2147483647 ms: Node fires a longer one at once
+  if (interval !== undefined && (!/^[1-9][0-9]*$/.test(interval) || Number(interval) > MAX_INTERVAL)) {
+    throw new UsageError(`invalid --watch-interval ${JSON.stringify(interval)}: expected a whole number of milliseconds from 1 to ${MAX_INTERVAL} (about 24.8 days)`)
   }
   const urls: Record<string, readonly string[]> = {}
   let offset = 0

@@ -47,9 +47,12 @@ const ROUTES: Record<string, { status: number; body: string; location?: string }
 let server: http.Server
 let base = ''
 let dir = ''
+/** The requests the server has had, by path. */
+const asked = new Map<string, number>()
 
 beforeAll(async () => {
   server = http.createServer((req, res) => {
+    asked.set(req.url ?? '', (asked.get(req.url ?? '') ?? 0) + 1)
     const route = ROUTES[req.url ?? ''] ?? { status: 404, body: '' }
     const location = route.location?.replace('{port}', String((server.address() as AddressInfo).port))
     res.writeHead(route.status, { 'content-type': 'text/plain', ...(location === undefined ? {} : { location }) }).end(route.body)
@@ -431,6 +434,14 @@ describe('--ranges and --range', () => {
     expect(stdout).toContain('  0  proxy   socket           173.245.48.5  yes    yes      cloudflare (173.245.48.0/20)\n')
   })
 
+  it('--platform trusts the list --ranges gives under the provider\'s name, not the shipped snapshot', async () => {
+    const file = outFile()
+    writeFileSync(file, JSON.stringify({ cloudflare: { ...cloudflare, retrieved: '2026-12-01', v4: [...cloudflare.v4, '203.0.113.0/24'] } }))
+    const { code, stdout } = await run(['explain', '--platform', 'cloudflare', '--ranges', file, '--remote', '203.0.113.9', '--header', 'CF-Connecting-IP: 198.51.100.7', '--json'])
+    const json = JSON.parse(stdout) as { result: { ip: string }; ranges: { retrieved: string }[] }
+    expect({ code, ip: json.result.ip, retrieved: json.ranges.map((range) => range.retrieved) }).toEqual({ code: 0, ip: '198.51.100.7', retrieved: ['2026-12-01'] })
+  })
+
   it('warns at serve\'s start when a snapshot is stale', async () => {
     const file = outFile()
     writeFileSync(file, JSON.stringify({ cdn: { ...fastly, retrieved: '2020-01-01' } }))
@@ -469,6 +480,22 @@ describe('serve --watch-ranges', () => {
     expect(json.ranges).toEqual([{ name: 'cloudflare', provider: 'cloudflare', source: `${base}/ips-v4-more ${base}/ips-v6`, retrieved: today, days: 0 }])
     server.stop()
     expect((await server.done).code).toBe(0)
+  })
+
+  it.each([
+    { name: 'under --platform, over its shipped snapshot', argv: ['--platform', 'cloudflare'] },
+    { name: 'over a list of the same name --ranges gives (the cache file read at start)', argv: ['--trust', 'cloudflare', '--ranges', 'cache'] },
+  ])('trusts the watched list $name', async ({ argv }) => {
+    const cache = outFile()
+    writeFileSync(cache, JSON.stringify({ cloudflare: { ...cloudflare, retrieved: '2026-12-01' } }))
+    const server = serve([...argv.map((arg) => (arg === 'cache' ? cache : arg)), '--watch-ranges', 'cloudflare', '--watch-url', `${base}/ips-v4-more`, '--watch-url', `${base}/ips-v6`, '--watch-cache', cache, '--watch-interval', '60000'])
+    await until(() => server.stderr().includes('ranges: cloudflare:'))
+    expect(server.stderr()).toContain(`ranges: cloudflare: 1 added, 0 removed from ${base}/ips-v4-more ${base}/ips-v6\n`)
+    const port = /:(\d+)\/\n/.exec(server.stdout())?.[1]
+    const json = await (await fetch(`http://127.0.0.1:${port}/?format=json`)).json() as { ranges: { source: string }[] }
+    server.stop()
+    expect((await server.done).code).toBe(0)
+    expect(json.ranges.map((range) => range.source)).toEqual([`${base}/ips-v4-more ${base}/ips-v6`])
   })
 
   it('logs a refused list with the retry, and keeps the last good one', async () => {
@@ -515,8 +542,20 @@ describe('serve --watch-ranges', () => {
     [['--watch-interval', '5'], '--watch-url, --watch-interval and --watch-cache need --watch-ranges PROVIDER[,PROVIDER...]'],
     [['--watch-ranges', 'cloudfare'], 'invalid --watch-ranges: unknown provider "cloudfare": did you mean cloudflare? expected cloudflare, fastly, cloudfront, google-lb'],
     [['--watch-ranges', 'fastly, cloudflare', '--watch-url', 'http://127.0.0.1/'], '--watch-url given 1 times: fastly takes 1 (public-ip-list), cloudflare takes 2 (IPv4, IPv6)'],
-    [['--watch-ranges', 'fastly', '--watch-interval', '0'], 'invalid --watch-interval "0": expected a whole number of milliseconds of at least 1'],
+    [['--watch-ranges', 'fastly', '--watch-interval', '0'], 'invalid --watch-interval "0": expected a whole number of milliseconds from 1 to 2147483647 (about 24.8 days)'],
+    [['--watch-ranges', 'fastly', '--watch-interval', '2592000000'], 'invalid --watch-interval "2592000000": expected a whole number of milliseconds from 1 to 2147483647 (about 24.8 days)'],
+    [['--watch-ranges', 'cloudflare, fastly,cloudflare'], 'invalid --watch-ranges: "cloudflare" given twice; name each provider once'],
   ])('error: %j', async (argv, message) => {
     expect(await run(['serve', '--port', '0', ...argv])).toEqual({ code: 2, stdout: '', stderr: `proxy-trust: ${message}\n` })
+  })
+
+  it('error: a bad --trust ends the command before the watcher asks for a list', async () => {
+    const before = asked.get('/watched-once') ?? 0
+    const result = await run(['serve', '--port', '0', '--watch-ranges', 'fastly', '--watch-url', `${base}/watched-once`, '--trust', 'lookback'])
+    // the watcher's first refresh would have been armed for the next turn of the event loop
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect({ ...result, asked: (asked.get('/watched-once') ?? 0) - before }).toEqual({
+      code: 2, stdout: '', stderr: 'proxy-trust: invalid --trust "lookback": invalid IP address: lookback: did you mean "loopback"?\n', asked: 0,
+    })
   })
 })
