@@ -218,9 +218,11 @@ export function explain(req: RequestLike, trust: TrustFn, setting?: TrustSetting
     element: record.elements[walkStop.index], sources, result,
   }, setting)
   // a peer the setting trusts but without the edge proof: the fix is the proof, not the setting
+  // (for a peer without an address, not trustSocketless either, which may be set already)
   if (record.decisions[0] === Decision.Unproven) {
     warnings.forEach((warning, k) => {
       if (warning.code === 'UNTRUSTED_PEER_WITH_HEADERS') warnings[k] = { ...warning, fix: `The peer is in the trusted ranges but lacks ${options.proofHeader}: if it is your edge, have it send that header; if not (another customer's configuration), ignoring the headers is right` }
+      if (warning.code === 'PEER_WITHOUT_ADDRESS') warnings[k] = { ...warning, fix: `The setting trusts this peer but the request lacks ${options.proofHeader}: if it comes through your edge, have the edge send that header; if not, the peer is rightly the client` }
     })
   }
   const ranges = snapshotAges(snapshotsOf(trust), Date.now())

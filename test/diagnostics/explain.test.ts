@@ -615,6 +615,12 @@ describe('explain: warnings', () => {
       fix: "The setting trusts no proxy: if a proxy of yours forwards to the app, trust its address or subnet, but never an address every client arrives from (a NAT gateway, Docker's bridge gateway behind a published port), which would let every client choose its ip; if no proxy of yours is in front, ignoring the header is right",
     },
     {
+      name: 'PEER_WITHOUT_ADDRESS for a socketless peer that trustSocketless trusts but without the edge proof: the fix is the proof',
+      setting: 'loopback', options: { trustSocketless: true, edgeProof: { header: 'X-Origin-Verify', values: ['proof-0123456789abcdef'] } }, req: { headers: {} },
+      message: 'the socket has no peer address (a unix socket, a closed connection or a test shim) and is not trusted: ip is not an address, and no forwarding header is read',
+      fix: 'The setting trusts this peer but the request lacks x-origin-verify: if it comes through your edge, have the edge send that header; if not, the peer is rightly the client',
+    },
+    {
       name: 'HOST_PROTO_FROM_UNTRUSTED names the headers that came',
       setting: 'loopback', req: requestFrom('203.0.113.1', { 'x-forwarded-proto': 'https' }),
       message: 'X-Forwarded-Proto came from the peer "203.0.113.1", which is not trusted: ignored, host is from Host and protocol from the socket',
