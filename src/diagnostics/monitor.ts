@@ -27,8 +27,8 @@ export interface MonitorOptions {
 }
 
 /**
- * Looks at one request (once: the same request again is not looked at); returns nothing, changes
- * nothing, never throws, and never calls a custom trust function (see `createMonitor`).
+ * Looks at one request (once: the request just looked at is not looked at again); returns nothing,
+ * changes nothing, never throws, and never calls a custom trust function (see `createMonitor`).
  */
 export interface Monitor {
   (req: RequestLike): void
