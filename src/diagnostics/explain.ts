@@ -17,7 +17,7 @@ import { snapshotAges, snapshotsOf, staleRanges, type SnapshotAge } from './stal
 import { suggest, type Suggestion } from './suggest.js'
 import {
   alignedFallback, bothForwardingHeaders, display, forwardedLimit, forwardedMalformed, forwardedValueInvalid, hopCount, hostNotAllowed, hostProtoFromUntrusted,
-  leftmostNote, lintSetting, peerWithoutAddress, protoNotHttp, shapeWarnings, shown, trustAllWithHeaders,
+  hostProtoSent, leftmostNote, lintSetting, peerWithoutAddress, protoNotHttp, shapeWarnings, shown, trustAllWithHeaders, trustsNoHop,
   unreadForwardingHeader, untrustedPeer, usedProto, type Warning,
 } from './warnings.js'
 import { quoted } from './escape.js'
@@ -218,9 +218,11 @@ export function explain(req: RequestLike, trust: TrustFn, setting?: TrustSetting
     element: record.elements[walkStop.index], sources, result,
   }, setting)
   // a peer the setting trusts but without the edge proof: the fix is the proof, not the setting
+  // (for a peer without an address, not trustSocketless either, which may be set already)
   if (record.decisions[0] === Decision.Unproven) {
     warnings.forEach((warning, k) => {
       if (warning.code === 'UNTRUSTED_PEER_WITH_HEADERS') warnings[k] = { ...warning, fix: `The peer is in the trusted ranges but lacks ${options.proofHeader}: if it is your edge, have it send that header; if not (another customer's configuration), ignoring the headers is right` }
+      if (warning.code === 'PEER_WITHOUT_ADDRESS') warnings[k] = { ...warning, fix: `The setting trusts this peer but the request lacks ${options.proofHeader}: if it comes through your edge, have the edge send that header; if not, the peer is rightly the client` }
     })
   }
   const ranges = snapshotAges(snapshotsOf(trust), Date.now())
@@ -349,18 +351,17 @@ function requestWarnings(req: RequestLike, walk: Walk): Warning[] {
   const peer = (hops[0] as ExplainedHop).received
   const addressHeader = options.source === 'header' ? options.header : options.source
   const carries = entries > 0 || junk !== undefined
-  const hostProto = ['x-forwarded-host', 'x-forwarded-proto'].filter((name) => headerValue(req.headers, name) !== '')
+  // X-Forwarded-Host and -Proto count only where they are read (never with the Forwarded source)
+  const hostProto = hostProtoSent(req, options)
 
   if ((peer === undefined || peer === '') && !peerTrusted) warnings.push(peerWithoutAddress())
 
   const sent = [...(carries ? [addressHeader] : []), ...hostProto]
   if (shape?.kind === 'all' && sent.length > 0) warnings.push(trustAllWithHeaders(sent))
 
-  if (!peerTrusted && carries) warnings.push(untrustedPeer(peer, addressHeader))
+  if (!peerTrusted && carries) warnings.push(untrustedPeer(peer, addressHeader, trustsNoHop(shape)))
 
-  if (!peerTrusted && hostProto.length > 0 && options.source !== 'forwarded') {
-    warnings.push(hostProtoFromUntrusted(hostProto, peer))
-  }
+  if (!peerTrusted && hostProto.length > 0) warnings.push(hostProtoFromUntrusted(hostProto, peer))
 
   for (const hop of hops) {
     if (hop.index === 0 || hop.valid || (hop.role === 'ignored' && hop.index <= entries)) continue

@@ -2,17 +2,18 @@
 // trust setting is wrong which no healthy deployment shows, reports each once, and stops looking
 // once there is nothing left to report. It reads only what the walk reads, from the walk itself.
 
-import { compiledOf, isTrusted, type TrustFn } from '../core/compile.js'
+import { compiledOf, type TrustFn } from '../core/compile.js'
 import { otherCopy } from '../core/copies.js'
 import { EXPRESS } from '../core/express.js'
 import { describeValue, type ResolvedOptions } from '../core/options.js'
-import { headerValue, socketless, socketOf, type RequestLike } from '../core/request.js'
+import { proven } from '../core/proof.js'
+import { headerValue, socketless, socketOf, type RequestLike, type SocketLike } from '../core/request.js'
 import { answersOf, resolveAddr, trustArgumentError, type ResolvedAddr } from '../core/resolve.js'
-import { hopsOf, type SourceEnd } from '../core/sources/hops.js'
-import { walkHops, type Rule, type Walked } from '../core/walk.js'
+import { hopsOf, type Hops, type SourceEnd } from '../core/sources/hops.js'
+import { decide, walkHops, type Rule, type Walked } from '../core/walk.js'
 import {
-  forwardedMalformed, hopCount, isLocalPeer, isPublicPeer, protoNotHttp, peerWithoutAddress, publicPeerNote,
-  trustAllWithHeaders, untrustedPeer, usedProto, type Warning,
+  forwardedMalformed, hopCount, hostProtoSent, isLocalPeer, isPublicPeer, protoNotHttp, peerWithoutAddress, publicPeerNote,
+  trustAllWithHeaders, trustsNoHop, untrustedPeer, usedProto, type Warning,
 } from './warnings.js'
 
 /** Options for `createMonitor(trust, options)`. */
@@ -26,8 +27,8 @@ export interface MonitorOptions {
 }
 
 /**
- * Looks at one request (once: the same request again is not looked at); returns nothing, changes
- * nothing, never throws, and never calls a custom trust function (see `createMonitor`).
+ * Looks at one request (once: the request just looked at is not looked at again); returns nothing,
+ * changes nothing, never throws, and never calls a custom trust function (see `createMonitor`).
  */
 export interface Monitor {
   (req: RequestLike): void
@@ -71,30 +72,46 @@ interface Seen {
 }
 
 /**
+ * A source without hops: a walk over it decides the socket peer alone, as every walk decides it
+ * (the predicate, `trustSocketless` for a peer that never had an address, the edge proof), and
+ * reads nothing else. Only shaped predicates walk it here, which call nothing.
+ */
+const NO_HOPS: Hops = { next: () => false, text: undefined, received: undefined, element: undefined, end: 'end' }
+
+/**
  * A monitor for a trust setting in production (the framework adapters run one unless `warn:
  * false`). It reports, once per code, the signs of a wrong setting that live traffic shows without
  * false alarms:
  *
- * - `TRUST_ALL_WITH_HEADERS`, `HOP_COUNT`: the setting is `true` or a hop count, and a peer with a
- *   public address sent forwarding headers (the app is reachable directly, or through a proxy whose
- *   address could be trusted instead);
+ * - `TRUST_ALL_WITH_HEADERS`, `HOP_COUNT`: the setting is `true` or a hop count, the walk trusts the
+ *   peer, and a peer with a public address sent forwarding headers that are read (the app is
+ *   reachable directly, or through a proxy whose address could be trusted instead); X-Forwarded-Host
+ *   and -Proto count only where they are read, never with the Forwarded source;
  * - `UNTRUSTED_PEER_WITH_HEADERS`: a loopback, link-local, unique-local or RFC 6598 peer sent
- *   forwarded addresses and is not trusted (a proxy you forgot to trust);
- * - `PEER_WITHOUT_ADDRESS`: a peer without an address that is not trusted (a unix socket);
+ *   forwarded addresses and is not trusted (a proxy you forgot to trust; when the setting trusts no
+ *   proxy at all, the fix says never to trust an address every client arrives from);
+ * - `PEER_WITHOUT_ADDRESS`: a peer that never had an address is not trusted (a unix socket); not a
+ *   connection that has closed since (a client that hung up, a cancelled HTTP/2 stream), whose
+ *   address is lost, not absent;
  * - `PROTO_NOT_HTTP`: a trusted peer sent an X-Forwarded-Proto whose value `protocol` is read from
  *   (the first, as Express reads it) is not exactly `http` or `https` (with `hostAndProto:
  *   'aligned'`, which accepts any case, and with the Forwarded source, it cannot be wrong this way);
  * - `FORWARDED_MALFORMED`: a malformed Forwarded element ended a walk that would have gone on.
  *
- * The messages are those of `explain` for the same request (with the peer named for the first two),
- * every value a client wrote escaped (see `escape.ts`). A healthy request never warns.
+ * The socket peer is decided as the walk decides it (`edgeProof` included), and a request without
+ * the edge proof the options ask shows nothing: it did not come through your edge. The messages are
+ * those of `explain` for the same request (with the peer named for the first two), every value a
+ * client wrote escaped (see `escape.ts`). A healthy request never warns.
  *
  * What it reads and asks: `monitor.resolve(req)` is `resolveAddr`'s walk itself, watched, so it
  * reads what that walk reads and calls a custom function exactly as it does. `monitor(req)` alone
- * never calls a custom function: it asks a compiled predicate (which calls nothing) about the peer,
- * reads the first forwarded hop, the first X-Forwarded-Proto value and, with the Forwarded source,
- * walks as `resolveAddr` would; with a custom function it checks only what needs no answer from it
- * (use `monitor.resolve`). Once every code the setting can show has been reported, it returns at once.
+ * never calls a custom function and never throws: with a compiled setting it walks to the peer only
+ * (a shaped predicate calls nothing), reads the first forwarded hop, the first X-Forwarded-Proto
+ * value and, with the Forwarded source, walks as `resolveAddr` would; with a custom function it
+ * checks nothing (use `monitor.resolve`, or `monitor.peer` with the answer you have). A predicate
+ * another copy of this package compiled carries options only that copy knows, and may wrap a custom
+ * function: nothing is reported for it. Once every code the setting can show has been reported, it
+ * returns at once.
  *
  * @throws {TypeError} `trustArgumentError`'s for a trust that is not a function, `invalid option onWarning: <value>
  *   (expected a function)`, `unknown option: <name>`.
@@ -127,16 +144,17 @@ export function createMonitor(trust: TrustFn, options?: MonitorOptions): Monitor
   const addressHeader = settings.source === 'header' ? settings.header : settings.source
   // the protocol answer is X-Forwarded-Proto's first value, compared exactly, only here
   const exactProto = !settings.aligned && settings.source !== 'forwarded'
+  // a setting that trusts no proxy: trusting the peer is not always the fix (see `untrustedPeer`)
+  const noProxy = trustsNoHop(shape)
   // only the codes this setting can show: a monitor with none left costs one comparison
   let pending = UNTRUSTED_PEER | NO_ADDRESS
   if (shape?.kind === 'all') pending |= TRUST_ALL
   if (shape?.kind === 'hops' && shape.hops > 0) pending |= HOP_COUNT
   if (settings.source === 'forwarded') pending |= MALFORMED
   if (exactProto) pending |= PROTO
-  // compiled by another copy of this package, whose options only it knows: only what the peer's own
-  // answer shows
-  const other = compiled === undefined && otherCopy(trust) !== undefined
-  if (other) pending = NO_ADDRESS
+  // compiled by another copy of this package: its options are that copy's, and its predicate may
+  // wrap a custom function, which the monitor never calls on its own; nothing shows without them
+  if (compiled === undefined && otherCopy(trust) !== undefined) pending = 0
 
   const fire = (bit: number, warning: Warning): void => {
     pending &= ~bit
@@ -154,19 +172,25 @@ export function createMonitor(trust: TrustFn, options?: MonitorOptions): Monitor
     return hops.next() || (settings.source === 'header' && hops.end === 'malformed')
   }
 
-  /** The forwarding headers the request carries, as explain lists them. */
+  /** The forwarding headers the request carries that are read, as explain lists them. */
   const sent = (req: RequestLike, seen: Seen): string[] => {
     const names = carries(req, seen) ? [addressHeader] : []
-    if (headerValue(req.headers, 'x-forwarded-host') !== '') names.push('x-forwarded-host')
-    if (headerValue(req.headers, 'x-forwarded-proto') !== '') names.push('x-forwarded-proto')
+    for (const name of hostProtoSent(req, settings)) names.push(name)
     return names
   }
 
   /** The checks, on what the walk (or the caller) found. Reads headers, asks nothing. */
-  const check = (req: RequestLike, peer: string | undefined, seen: Seen): void => {
+  const check = (req: RequestLike, socket: SocketLike | null | undefined, seen: Seen): void => {
+    // without the edge proof the options ask, the request did not come through your edge (another
+    // customer's configuration of the same CDN, a client that found the origin): the walk trusts
+    // none of it, and nothing in it is about the setting
+    if (!proven(req, settings)) return
+    const peer = socket ? socket.remoteAddress : undefined
     if (!seen.peerTrusted) {
-      if ((pending & NO_ADDRESS) !== 0 && (peer === undefined || peer === '')) fire(NO_ADDRESS, peerWithoutAddress())
-      if ((pending & UNTRUSTED_PEER) !== 0 && isLocalPeer(peer) && carries(req, seen)) fire(UNTRUSTED_PEER, untrustedPeer(peer, addressHeader))
+      // an address lost when the connection closed (a client that hung up, a cancelled HTTP/2
+      // stream) is no sign of a unix socket: only a peer that never had one (`socketless`)
+      if ((pending & NO_ADDRESS) !== 0 && (peer === '' || (peer === undefined && socketless(socket)))) fire(NO_ADDRESS, peerWithoutAddress())
+      if ((pending & UNTRUSTED_PEER) !== 0 && isLocalPeer(peer) && carries(req, seen)) fire(UNTRUSTED_PEER, untrustedPeer(peer, addressHeader, noProxy))
       return
     }
     if ((pending & (TRUST_ALL | HOP_COUNT)) !== 0 && isPublicPeer(peer)) {
@@ -186,7 +210,9 @@ export function createMonitor(trust: TrustFn, options?: MonitorOptions): Monitor
   }
 
   // the request looked at last: getters that call the monitor each (Express's) look once; holding it
-  // until the next request keeps one request alive a little longer, and nothing more
+  // until the next request keeps one request alive a little longer, and nothing more. With requests
+  // interleaved (HTTP/2 streams, handlers that await), one may be looked at again: the checks are
+  // the same for it, but for a peer address lost since, which none reports
   let lastReq: RequestLike | undefined
 
   /** Whether to look at `req`: something left to report, and not looked at already; it is then marked as looked at. */
@@ -197,49 +223,37 @@ export function createMonitor(trust: TrustFn, options?: MonitorOptions): Monitor
   }
 
   const monitor = (req: RequestLike): void => {
-    if (pending === 0 || !req || req === lastReq) return
-    const socket = socketOf(req)
-    const peer = socket ? socket.remoteAddress : undefined
-    const socketlessPeer = peer === undefined && settings.trustSocketless && socketless(socket)
-    // a custom function is never called here (a socketless peer is trusted without asking): the
-    // request is left for `resolve` or `peer`, which have its answer
-    if (shape === undefined && !socketlessPeer && !other) return
-    lastReq = req
-    if (shape === undefined && !socketlessPeer) {
-      // another copy's predicate is compiled (it calls nothing of the application's): its answer
-      // for a missing peer address is all that shows without its options
-      if (peer === undefined || peer === '') check(req, peer, { peerTrusted: Boolean(trust(peer, 0)), walked: undefined, end: undefined })
-      return
-    }
+    // a custom function is never called here, not even through a walk that a socketless peer
+    // would start without asking it: the request is left to `resolve` or `peer`, which have the
+    // answers of the walk that answers
+    if (shape === undefined || !fresh(req)) return
     if ((pending & MALFORMED) !== 0 && headerValue(req.headers, 'forwarded') !== '') {
-      // the walk, as resolveAddr walks it: a compiled predicate calls nothing
+      // the walk, as resolveAddr walks it: a shaped predicate calls nothing
       const hops = hopsOf(req, settings)
       const walked = walkHops(req, rule, hops, null)
-      check(req, peer, { peerTrusted: walked.peerTrusted, walked, end: hops.end })
+      check(req, socketOf(req), { peerTrusted: walked.peerTrusted, walked, end: hops.end })
       return
     }
-    // as the walk decides the peer: a compiled predicate's answer, which calls nothing
-    const peerTrusted = socketlessPeer || isTrusted(trust, shape, peer, 0)
-    check(req, peer, { peerTrusted, walked: undefined, end: undefined })
+    const socket = socketOf(req)
+    const peer = socket ? socket.remoteAddress : undefined
+    // hop 0 as the walk decides it: for a peer with an address, `decide`'s answer (the edge proof,
+    // which the walk asks too, is `check`'s first question); a peer without one is left to the walk
+    // itself, over no hops, which alone tells a socketless peer from a connection that has closed
+    const peerTrusted = peer === undefined ? walkHops(req, rule, NO_HOPS, null).peerTrusted : (decide(rule, peer, 0, -1, 0) & 1) === 1
+    check(req, socket, { peerTrusted, walked: undefined, end: undefined })
   }
 
   monitor.resolve = (req: RequestLike): ResolvedAddr => {
-    if (other) {
-      monitor(req)
-      return resolveAddr(req, trust)
-    }
     if (!fresh(req)) return resolveAddr(req, trust)
     const hops = hopsOf(req, settings)
     const walked = walkHops(req, rule, hops, null)
-    const socket = socketOf(req)
-    check(req, socket ? socket.remoteAddress : undefined, { peerTrusted: walked.peerTrusted, walked, end: hops.end })
+    check(req, socketOf(req), { peerTrusted: walked.peerTrusted, walked, end: hops.end })
     return answersOf(req, settings, walked)
   }
 
   monitor.peer = (req: RequestLike, trusted: boolean): void => {
     if (!fresh(req)) return
-    const socket = socketOf(req)
-    check(req, socket ? socket.remoteAddress : undefined, { peerTrusted: trusted, walked: undefined, end: undefined })
+    check(req, socketOf(req), { peerTrusted: trusted, walked: undefined, end: undefined })
   }
 
   return monitor

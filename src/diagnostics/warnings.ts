@@ -5,6 +5,7 @@
 import { formatAddress, Kind, parseAddress, parseRange, type Range } from '../core/address.js'
 import { compileTrust, type Shape, type TrustFn, type TrustSetting } from '../core/compile.js'
 import type { ResolvedOptions } from '../core/options.js'
+import { headerValue, type RequestLike } from '../core/request.js'
 import { quoted } from './escape.js'
 
 /** The stable identifiers of the warnings `lintSetting`, `explain` and `createMonitor` give. */
@@ -172,13 +173,42 @@ export function peerWithoutAddress(): Warning {
   }
 }
 
-export function untrustedPeer(peer: string | undefined, addressHeader: string): Warning {
+/**
+ * Whether a setting's shape trusts no hop at all (`false`, `[]`, a hop count of 0 or less): it says
+ * that no proxy of yours stands in front of the app.
+ */
+export function trustsNoHop(shape: Shape | undefined): boolean {
+  return shape?.kind === 'none' || (shape?.kind === 'hops' && !(shape.hops > 0))
+}
+
+/**
+ * `noProxy`: the setting trusts no hop (`trustsNoHop`). The usual fix, trusting the peer, is then
+ * wrong whenever the peer is an address every client arrives from (a NAT gateway; Docker's userland
+ * proxy, which connects to a container from the bridge gateway for a published port: moby/moby#15086,
+ * docker/docs#17312): trusting it would let every client choose its own ip, so the fix says so.
+ */
+export function untrustedPeer(peer: string | undefined, addressHeader: string, noProxy = false): Warning {
   const local = isLocalPeer(peer) ? ', a local address,' : ''
   return {
     code: 'UNTRUSTED_PEER_WITH_HEADERS',
     message: `${peerName(peer)}${local} is not trusted, so ${display(addressHeader)} is ignored and ip is the peer's address`,
-    fix: 'If the peer is your proxy, add its address or subnet to the trust setting; if not, ignoring the header is right',
+    fix: noProxy
+      ? 'The setting trusts no proxy: if a proxy of yours forwards to the app, trust its address or subnet, but never an address every client arrives from (a NAT gateway, Docker\'s bridge gateway behind a published port), which would let every client choose its ip; if no proxy of yours is in front, ignoring the header is right'
+      : 'If the peer is your proxy, add its address or subnet to the trust setting; if not, ignoring the header is right',
   }
+}
+
+/**
+ * The X-Forwarded-Host and -Proto headers the request carries that host and protocol are read from:
+ * none with the Forwarded source, which reads them from its elements' `host=` and `proto=` and never
+ * from these. What a warning counts as sent, or as ignored, is this.
+ */
+export function hostProtoSent(req: RequestLike, options: ResolvedOptions): string[] {
+  if (options.source === 'forwarded') return []
+  const names: string[] = []
+  if (headerValue(req.headers, 'x-forwarded-host') !== '') names.push('x-forwarded-host')
+  if (headerValue(req.headers, 'x-forwarded-proto') !== '') names.push('x-forwarded-proto')
+  return names
 }
 
 export function hostProtoFromUntrusted(names: readonly string[], peer: string | undefined): Warning {

@@ -376,6 +376,16 @@ describe('explain: warnings', () => {
       codes: [],
     },
     {
+      name: 'not TRUST_ALL_WITH_HEADERS: true with source forwarded and only X-Forwarded-Host and -Proto, which it never reads (TRUST_ALL, the setting alone)',
+      setting: true, options: { source: 'forwarded' }, req: requestFrom('203.0.113.9', { host: 'shop.example', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' }),
+      codes: ['TRUST_ALL'],
+    },
+    {
+      name: 'not HOST_PROTO_FROM_UNTRUSTED: source forwarded, whose host and protocol never come from X-Forwarded-Host or -Proto',
+      setting: 'loopback', options: { source: 'forwarded' }, req: requestFrom('203.0.113.9', { 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' }),
+      codes: [],
+    },
+    {
       name: 'TRUST_ALL_WITH_HEADERS: true with X-Forwarded-For',
       setting: true, req: requestFrom(LOCAL, XFF('203.0.113.5')),
       codes: ['TRUST_ALL_WITH_HEADERS'],
@@ -591,6 +601,24 @@ describe('explain: warnings', () => {
       setting: 'loopback', options: { source: 'forwarded' }, req: requestFrom('203.0.113.1', { forwarded: 'for=1.2.3.4' }),
       message: 'the peer "203.0.113.1" is not trusted, so Forwarded is ignored and ip is the peer\'s address',
       fix: 'If the peer is your proxy, add its address or subnet to the trust setting; if not, ignoring the header is right',
+    },
+    {
+      name: 'TRUST_ALL_WITH_HEADERS with source forwarded names Forwarded alone: X-Forwarded-Proto is never read',
+      setting: true, options: { source: 'forwarded' }, req: requestFrom(LOCAL, { forwarded: 'for=203.0.113.5', 'x-forwarded-proto': 'https' }),
+      message: 'trust is true and the request carries Forwarded: the client wrote the leftmost values, so it chooses its own ip, host and protocol',
+      fix: "Trust your proxies by address or subnet (e.g. 'loopback, 10.0.0.0/8'), never true on a server clients can reach",
+    },
+    {
+      name: 'UNTRUSTED_PEER_WITH_HEADERS under false: the fix never says to trust an address every client arrives from',
+      setting: false, req: requestFrom('172.17.0.1', XFF('10.20.3.4')),
+      message: 'the peer "172.17.0.1", a local address, is not trusted, so X-Forwarded-For is ignored and ip is the peer\'s address',
+      fix: "The setting trusts no proxy: if a proxy of yours forwards to the app, trust its address or subnet, but never an address every client arrives from (a NAT gateway, Docker's bridge gateway behind a published port), which would let every client choose its ip; if no proxy of yours is in front, ignoring the header is right",
+    },
+    {
+      name: 'PEER_WITHOUT_ADDRESS for a socketless peer that trustSocketless trusts but without the edge proof: the fix is the proof',
+      setting: 'loopback', options: { trustSocketless: true, edgeProof: { header: 'X-Origin-Verify', values: ['proof-0123456789abcdef'] } }, req: { headers: {} },
+      message: 'the socket has no peer address (a unix socket, a closed connection or a test shim) and is not trusted: ip is not an address, and no forwarding header is read',
+      fix: 'The setting trusts this peer but the request lacks x-origin-verify: if it comes through your edge, have the edge send that header; if not, the peer is rightly the client',
     },
     {
       name: 'HOST_PROTO_FROM_UNTRUSTED names the headers that came',

@@ -4,7 +4,8 @@
 // headers as sent, the predicate's own answer for the peer, resolveAddr's answer and the walk
 // proxyaddr.all reports. Where a code's condition is simple to state, the converse is checked too:
 // it fires whenever its condition holds. A monitor's warnings (monitor(req), and monitor.resolve(req),
-// which also answers as resolveAddr) are a subset of explain's, each under its live condition.
+// which also answers as resolveAddr) are the same both ways, and a subset of explain's, each under its
+// live condition. The option sets include an edge proof, which requests send, send wrong, or not.
 //
 // Runs: RUNS below per property (each test name states its count). The seed is fixed so that every
 // run checks the same inputs; set FC_SEED to explore others.
@@ -14,7 +15,7 @@ import ipaddr from 'ipaddr.js'
 import { isDeepStrictEqual } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { isValidHost } from '../../src/core/authority.js'
-import { compileTrust, type TrustFn, type TrustSetting } from '../../src/core/compile.js'
+import { compiledOf, compileTrust, type TrustFn, type TrustSetting } from '../../src/core/compile.js'
 import type { TrustOptions } from '../../src/core/options.js'
 import { proxyaddr } from '../../src/core/proxyaddr.js'
 import type { RequestLike } from '../../src/core/request.js'
@@ -28,6 +29,9 @@ import * as gen from '../fixtures/generators.js'
 const SEED = process.env.FC_SEED === undefined ? 20_261_201 : Number(process.env.FC_SEED)
 
 const RUNS = { express: 12_000, options: 12_000, healthy: 1_000 } as const
+
+/** The edge proof of the option sets that ask one (`edgeProof`), which a request sends or not. */
+const SECRET = 'proof-0123456789abcdef'
 
 // ---------------------------------------------------------------------------------------------------
 // Generated cases
@@ -46,6 +50,7 @@ const trustOptions: fc.Arbitrary<TrustOptions> = fc.record({
   forwardedPort: fc.boolean(),
   forwardedPrefix: fc.boolean(),
   allowedHosts: fc.constantFrom(undefined, ['shop.example'], ['*.example', '[::1]']),
+  edgeProof: fc.constantFrom(undefined, { header: 'X-Origin-Verify', values: [SECRET] }),
 }, { requiredKeys: [] })
 
 /** A Forwarded node: proxy and client addresses as proxies write them, hidden nodes, junk. */
@@ -65,6 +70,7 @@ const extraHeaders = fc.record({
   ':authority': gen.hostValue,
   'x-forwarded-port': fc.constantFrom('443', '8080, 443', '0', '+80', '65536', '443, 0'),
   'x-forwarded-prefix': fc.constantFrom('/shop', '/a, /b', '//evil.example', '/a/../b', 'http://x', '/a\u0007'),
+  'x-origin-verify': fc.constantFrom(SECRET, SECRET, 'proof-0123456789abcdeF', `${SECRET}, ${SECRET}`),
 }, { requiredKeys: [] })
 
 interface Case {
@@ -106,6 +112,8 @@ interface Facts {
   readonly source: string
   readonly peer: string | undefined
   readonly peerTrusted: boolean
+  /** Whether the request carries the edge proof its options ask (true when they ask none). */
+  readonly proven: boolean
   readonly socketProtocol: string
   readonly result: ReturnType<typeof resolveAddr>
   readonly walked: (string | undefined)[]
@@ -116,13 +124,17 @@ function factsOf(c: Case, trust: TrustFn): Facts {
   const h = (name: string): string => headers[name] ?? ''
   const o = c.options ?? {}
   const source = typeof o.source === 'object' ? o.source.header.toLowerCase() : o.source ?? 'x-forwarded-for'
+  // the one value the option sets accept, sent alone (a repeated line, joined, is not it)
+  const proven = o.edgeProof === undefined || h('x-origin-verify') === SECRET
   return {
     h,
     source,
     peer: c.req.socket.remoteAddress,
     // trustSocketless is the walk's, for a peer that never had an address (a generated socket has no
-    // server and is never closed): the predicate alone does not trust a missing address
-    peerTrusted: (o.trustSocketless === true && c.req.socket.remoteAddress === undefined) || Boolean(trust(c.req.socket.remoteAddress, 0)),
+    // server and is never closed): the predicate alone does not trust a missing address; and a peer
+    // without the edge proof is never trusted
+    peerTrusted: proven && ((o.trustSocketless === true && c.req.socket.remoteAddress === undefined) || Boolean(trust(c.req.socket.remoteAddress, 0))),
+    proven,
     socketProtocol: c.req.socket.encrypted ? 'https' : 'http',
     result: resolveAddr(c.req, trust),
     walked: proxyaddr.all(c.req, trust),
@@ -150,6 +162,26 @@ function must(holds: boolean): void {
   if (!holds) throw new Error('a warning claims what the request does not show')
 }
 
+/** Addresses to ask a predicate about: the generator's pools, and the loopback and local ones. */
+const PROBES = [...gen.IPV4_POOL, ...gen.IPV6_POOL, ...gen.PROXY_POOL, '127.0.0.1', '::1', '10.0.0.1', '172.17.0.1', '::ffff:127.0.0.1', undefined]
+
+/**
+ * Whether a setting trusts no hop, as far as asking its predicate shows: no probe address at any
+ * of the first hops, nor the request's own peer, is trusted.
+ */
+function trustsNoProxy(trust: TrustFn, peer: string | undefined): boolean {
+  return [...PROBES, peer].every((addr) => [0, 1, 2, 3].every((i) => !trust(addr, i)))
+}
+
+/** The header names a message says were sent or carried ("sent X-Forwarded-For, X-Forwarded-Proto:"). */
+const SENT = /(?:sent|carries) ((?:[A-Za-z-]+)(?:, [A-Za-z-]+)*):/
+
+/** Whether every header a message says was sent is one the source reads (X-Forwarded-Host and -Proto never with Forwarded). */
+function namesOnlyRead(message: string, source: string): boolean {
+  const names = SENT.exec(message)?.[1]?.split(', ') ?? []
+  return names.every((name) => source !== 'forwarded' || (name !== 'X-Forwarded-Host' && name !== 'X-Forwarded-Proto'))
+}
+
 /** Each warning's claim, against the facts; then the converse of the simple ones. */
 function checkWarnings(c: Case, trust: TrustFn, warnings: readonly Warning[]): void {
   const f = factsOf(c, trust)
@@ -157,7 +189,8 @@ function checkWarnings(c: Case, trust: TrustFn, warnings: readonly Warning[]): v
   const o = c.options ?? {}
   const has = (code: WarningCode): boolean => warnings.some((w) => w.code === code)
   const ownHost = h('host') || h(':authority')
-  const hostProto = h('x-forwarded-host') !== '' || h('x-forwarded-proto') !== ''
+  // X-Forwarded-Host and -Proto are read with every source but Forwarded
+  const hostProto = f.source !== 'forwarded' && (h('x-forwarded-host') !== '' || h('x-forwarded-proto') !== '')
 
   for (const w of warnings) {
     switch (w.code) {
@@ -167,10 +200,14 @@ function checkWarnings(c: Case, trust: TrustFn, warnings: readonly Warning[]): v
       case 'TRUST_ALL_WITH_HEADERS':
         must(c.setting === true)
         must(h(f.source) !== '' || hostProto)
+        must(namesOnlyRead(w.message, f.source))
         break
       case 'UNTRUSTED_PEER_WITH_HEADERS':
         must(!f.peerTrusted)
         must(h(f.source) !== '')
+        // the fix that warns against trusting an address every client arrives from: only where
+        // the setting trusts no proxy at all
+        if (w.fix.startsWith('The setting trusts no proxy')) must(trustsNoProxy(trust, f.peer))
         // ignored: the walk is the peer alone
         must(walked.length === 1)
         must(result.ips.length === 0)
@@ -185,6 +222,7 @@ function checkWarnings(c: Case, trust: TrustFn, warnings: readonly Warning[]): v
         break
       case 'HOP_COUNT':
         must(typeof c.setting === 'number')
+        must(namesOnlyRead(w.message, f.source))
         if (w.message.includes('the walk took its leftmost entry')) {
           // every entry the source gives was walked, fewer than the count
           const all = proxyaddr.all(c.req, compileTrust(true, c.options))
@@ -304,21 +342,33 @@ function checkWarnings(c: Case, trust: TrustFn, warnings: readonly Warning[]): v
   if (result.prefix !== undefined) must(f.peerTrusted && h('x-forwarded-prefix').split(',').map((v) => v.trim()).includes(result.prefix))
 }
 
-/** A monitor's warnings: explain's codes for the same request, each under its live condition. */
+/**
+ * A monitor's warnings: explain's codes for the same request, each under its live condition, as
+ * the documentation states it, through monitor(req) and monitor.resolve(req) alike.
+ */
 function checkMonitor(c: Case, trust: TrustFn, explained: readonly Warning[]): void {
-  const seen: Warning[] = []
-  createMonitor(trust, { onWarning: (w) => seen.push(w) })(c.req)
+  const alone: Warning[] = []
+  createMonitor(trust, { onWarning: (w) => alone.push(w) })(c.req)
   // and watching the walk that answers, as the adapters do: the same answers as resolveAddr
-  const watched = createMonitor(trust, { onWarning: (w) => seen.push(w) }).resolve(c.req)
+  const resolving: Warning[] = []
+  const watched = createMonitor(trust, { onWarning: (w) => resolving.push(w) }).resolve(c.req)
   const f = factsOf(c, trust)
   must(isDeepStrictEqual(watched, f.result))
-  for (const w of seen) {
+  // the two ways in decide the peer alike, so they see the same; with a custom function, which
+  // monitor(req) never calls, it sees nothing
+  must(isDeepStrictEqual(alone, compiledOf(trust)?.shape === undefined ? [] : resolving))
+  // no request without the edge proof shows anything: it did not come through your edge
+  if (!f.proven) must(resolving.length === 0)
+  for (const w of resolving) {
     must(explained.map((e) => e.code).includes(w.code))
     if (w.code === 'TRUST_ALL_WITH_HEADERS' || w.code === 'HOP_COUNT') {
       must(f.peerTrusted)
       must(ipaddr.isValid(f.peer ?? '') && !isLocal(f.peer))
     }
     if (w.code === 'UNTRUSTED_PEER_WITH_HEADERS') must(isLocal(f.peer))
+    // "protocol is that value"
+    if (w.code === 'PROTO_NOT_HTTP') must(f.result.protocol === quoted(w.message)[0])
+    if (w.code === 'PEER_WITHOUT_ADDRESS') must(!f.peerTrusted)
     // live messages are explain's, but for the peer named in the first two
     if (w.code !== 'TRUST_ALL_WITH_HEADERS' && w.code !== 'HOP_COUNT') must(explained.some((e) => isDeepStrictEqual(e, w)))
   }
