@@ -83,12 +83,12 @@ function alive(pid: number): boolean {
   }
 }
 
-/** The pid written in a lock, or NaN when it cannot be read (released meanwhile, or not a file). */
-function holderOf(lock: string): number {
+/** The text of a lock (its holder's pid), or undefined when it cannot be read (released meanwhile, or not a file). */
+function textOf(lock: string): string | undefined {
   try {
-    return Number.parseInt(readFileSync(lock, 'utf8'), 10)
+    return readFileSync(lock, 'utf8')
   } catch {
-    return Number.NaN
+    return undefined
   }
 }
 
@@ -117,25 +117,34 @@ function release(path: string): void {
 }
 
 /**
- * Whether the lock file `path` was left by a writer that has ended: its pid names no running
- * process, or names this one while this one does not hold it, or it has no pid and is older than
- * `EMPTY_LOCK_STALE_MS` (its writer killed between creating it and writing the pid). A lock that
- * cannot be read (released meanwhile, or not a file) is not.
+ * The text of the lock file `path` when it was left by a writer that has ended, else undefined:
+ * its pid names no running process, or names this one while this one does not hold it, or it has
+ * no pid and is older than `EMPTY_LOCK_STALE_MS` (its writer killed between creating it and writing
+ * the pid). A lock that cannot be read (released meanwhile, or not a file) has not.
  */
-function ended(path: string): boolean {
-  let text: string
-  try {
-    text = readFileSync(path, 'utf8')
-  } catch {
-    return false
-  }
+function endedText(path: string): string | undefined {
+  const text = textOf(path)
+  if (text === undefined) return undefined
   const pid = Number.parseInt(text, 10)
   // the pid is checked at once: the longer after the read, the likelier its holder has released
   // the lock meanwhile and another taken it
-  if (Number.isInteger(pid) && pid > 0) return pid === process.pid ? !held.has(path) : !alive(pid)
+  if (Number.isInteger(pid) && pid > 0) return (pid === process.pid ? !held.has(path) : !alive(pid)) ? text : undefined
   // (a file gone since the read has not ended: it is no longer there to take over)
   const stat = text === '' ? statSync(path, { throwIfNoEntry: false }) : undefined
-  return stat !== undefined && Date.now() - stat.mtimeMs > EMPTY_LOCK_STALE_MS
+  return stat !== undefined && Date.now() - stat.mtimeMs > EMPTY_LOCK_STALE_MS ? text : undefined
+}
+
+/**
+ * Remove the lock file `path` when a writer that has ended left it (`endedText`) and it still holds
+ * what was read: its holder may have released it, and another writer taken it, while the pid was
+ * checked, and that writer's lock must stay. True when removed. (The second read and the removal
+ * are two system calls apart, not a whole check.)
+ */
+function removeEnded(path: string): boolean {
+  const text = endedText(path)
+  if (text === undefined || textOf(path) !== text) return false
+  rmSync(path, { force: true })
+  return true
 }
 
 /**
@@ -145,20 +154,18 @@ function ended(path: string): boolean {
  * and the later removal could take away the lock the earlier one had created meanwhile, letting both
  * write. Both steps are synchronous, so a writer holds `<lock>.takeover` for microseconds; one killed
  * inside them leaves it behind, with its pid or (killed before writing it) empty, and it is cleared
- * as `ended` says (only two writers that find such a left-behind takeover at the same moment could
+ * as `endedText` says (only two writers that find such a left-behind takeover at the same moment could
  * then both check).
  */
 function clearEnded(lock: string): boolean {
   const takeover = `${lock}.takeover`
   if (!createHeld(takeover)) {
     // another writer is checking; or one was killed while it did
-    if (ended(takeover)) rmSync(takeover, { force: true })
+    removeEnded(takeover)
     return false
   }
   try {
-    if (!ended(lock)) return false
-    rmSync(lock, { force: true })
-    return true
+    return removeEnded(lock)
   } finally {
     release(takeover)
   }
@@ -166,7 +173,7 @@ function clearEnded(lock: string): boolean {
 
 /**
  * Take `lock` (a file created exclusively, holding the writer's pid), waiting for a running
- * holder and taking over from one that has ended (`ended`). A lock that is not a file is waited
+ * holder and taking over from one that has ended (`endedText`). A lock that is not a file is waited
  * for, never taken over. The wait ends early when `signal` is aborted.
  */
 async function takeLock(lock: string, wait: number, signal: AbortSignal | undefined): Promise<void> {
@@ -175,7 +182,7 @@ async function takeLock(lock: string, wait: number, signal: AbortSignal | undefi
     if (createHeld(lock)) return
     if (clearEnded(lock)) continue
     if (Date.now() >= deadline) {
-      const holder = holderOf(lock)
+      const holder = Number.parseInt(textOf(lock) ?? '', 10)
       throw new Error(`${lock} is held by process ${Number.isInteger(holder) ? holder : '?'}; try again when it ends`)
     }
     await sleep(25, undefined, signal === undefined ? {} : { signal })

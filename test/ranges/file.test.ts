@@ -285,6 +285,27 @@ describe('updateRangesFile', () => {
     }
   })
 
+  it('leaves the lock of a writer that took it while the ended holder was checked (the holder released it meanwhile)', async () => {
+    const out = file('retaken.json', '{}')
+    const gone = endedPid()
+    writeFileSync(`${out}.lock`, gone)
+    const taker = running()
+    const kill = process.kill.bind(process)
+    // the moment of the check: the holder read releases its lock and another writer takes it
+    vi.spyOn(process, 'kill').mockImplementation((pid: number, signal?: string | number) => {
+      if (pid === Number(gone) && signal === 0) writeFileSync(`${out}.lock`, String(taker.pid))
+      return kill(pid, signal)
+    })
+    try {
+      await expect(updateRangesFile(out, () => names, 100)).rejects.toThrow(`${out}.lock is held by process ${taker.pid}; try again when it ends`)
+      expect([readFileSync(out, 'utf8'), readFileSync(`${out}.lock`, 'utf8')]).toEqual(['{}', String(taker.pid)])
+    } finally {
+      vi.restoreAllMocks()
+      taker.kill()
+      rmSync(`${out}.lock`)
+    }
+  })
+
   it('clears the takeover lock of a writer killed while checking, then takes over from the ended holder', async () => {
     const out = file('killed-checking.json', '{}')
     const ended = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' })
