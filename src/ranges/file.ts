@@ -4,7 +4,7 @@
 // opened exclusively, with the file's mode kept and symlinks followed, then renamed into place.
 
 import { randomBytes } from 'node:crypto'
-import { closeSync, existsSync, fchmodSync, fsyncSync, lstatSync, openSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeSync } from 'node:fs'
+import { closeSync, existsSync, fchmodSync, fchownSync, fsyncSync, lstatSync, openSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { compileRanges, type RangeNames } from '../core/ranges.js'
@@ -57,6 +57,22 @@ function targetOf(file: string): string {
   }
 }
 
+/**
+ * How old a lock file without a pid must be to be taken for a writer's that was killed between
+ * creating it and writing its pid: 5 seconds. A writer writes its pid in the same synchronous step
+ * as the creation, so a live one leaves its lock empty for microseconds, never for seconds.
+ */
+export const EMPTY_LOCK_STALE_MS = 5_000
+
+/**
+ * The locks (and takeover locks) this process holds now, by path. A lock holding this process's
+ * pid that is not among them was left by an earlier process that had the same pid: in a container
+ * the server is pid 1 at every start, so one killed holding the lock would otherwise leave its
+ * successor waiting on itself for good. (Two threads of one process each have their own set, and
+ * would take such a lock from each other: a known limit, for writers of one file in several threads.)
+ */
+const held = new Set<string>()
+
 /** Whether the process that wrote a lock is still running. */
 function alive(pid: number): boolean {
   try {
@@ -67,16 +83,16 @@ function alive(pid: number): boolean {
   }
 }
 
-/** The pid written in a lock, or NaN when it cannot be read (released meanwhile, or not a file). */
-function holderOf(lock: string): number {
+/** The text of a lock (its holder's pid), or undefined when it cannot be read (released meanwhile, or not a file). */
+function textOf(lock: string): string | undefined {
   try {
-    return Number.parseInt(readFileSync(lock, 'utf8'), 10)
+    return readFileSync(lock, 'utf8')
   } catch {
-    return Number.NaN
+    return undefined
   }
 }
 
-/** Create `path` exclusively, holding this process's pid; false when something is there already. */
+/** Create `path` exclusively, holding this process's pid (and `held` names it); false when something is there already. */
 function createHeld(path: string): boolean {
   let fd: number
   try {
@@ -85,6 +101,7 @@ function createHeld(path: string): boolean {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false
     throw error
   }
+  held.add(path)
   try {
     writeSync(fd, String(process.pid))
   } finally {
@@ -93,9 +110,41 @@ function createHeld(path: string): boolean {
   return true
 }
 
-/** Whether `pid`, read from a lock, names a process that has ended. */
-function ended(pid: number): boolean {
-  return Number.isInteger(pid) && pid > 0 && !alive(pid)
+/** Remove a lock this process holds. */
+function release(path: string): void {
+  held.delete(path)
+  rmSync(path, { force: true })
+}
+
+/**
+ * The text of the lock file `path` when it was left by a writer that has ended, else undefined:
+ * its pid names no running process, or names this one while this one does not hold it, or it has
+ * no pid and is older than `EMPTY_LOCK_STALE_MS` (its writer killed between creating it and writing
+ * the pid). A lock that cannot be read (released meanwhile, or not a file) has not.
+ */
+function endedText(path: string): string | undefined {
+  const text = textOf(path)
+  if (text === undefined) return undefined
+  const pid = Number.parseInt(text, 10)
+  // the pid is checked at once: the longer after the read, the likelier its holder has released
+  // the lock meanwhile and another taken it
+  if (Number.isInteger(pid) && pid > 0) return (pid === process.pid ? !held.has(path) : !alive(pid)) ? text : undefined
+  // (a file gone since the read has not ended: it is no longer there to take over)
+  const stat = text === '' ? statSync(path, { throwIfNoEntry: false }) : undefined
+  return stat !== undefined && Date.now() - stat.mtimeMs > EMPTY_LOCK_STALE_MS ? text : undefined
+}
+
+/**
+ * Remove the lock file `path` when a writer that has ended left it (`endedText`) and it still holds
+ * what was read: its holder may have released it, and another writer taken it, while the pid was
+ * checked, and that writer's lock must stay. True when removed. (The second read and the removal
+ * are two system calls apart, not a whole check.)
+ */
+function removeEnded(path: string): boolean {
+  const text = endedText(path)
+  if (text === undefined || textOf(path) !== text) return false
+  rmSync(path, { force: true })
+  return true
 }
 
 /**
@@ -104,40 +153,39 @@ function ended(pid: number): boolean {
  * created exclusively: two writers that both read the same ended holder would otherwise both remove,
  * and the later removal could take away the lock the earlier one had created meanwhile, letting both
  * write. Both steps are synchronous, so a writer holds `<lock>.takeover` for microseconds; one killed
- * inside them leaves it behind, with its pid, and it is cleared in the same way (only two writers
- * that find such a left-behind takeover at the same moment could then both check).
+ * inside them leaves it behind, with its pid or (killed before writing it) empty, and it is cleared
+ * as `endedText` says (only two writers that find such a left-behind takeover at the same moment could
+ * then both check).
  */
 function clearEnded(lock: string): boolean {
   const takeover = `${lock}.takeover`
   if (!createHeld(takeover)) {
     // another writer is checking; or one was killed while it did
-    if (ended(holderOf(takeover))) rmSync(takeover, { force: true })
+    removeEnded(takeover)
     return false
   }
   try {
-    if (!ended(holderOf(lock))) return false
-    rmSync(lock, { force: true })
-    return true
+    return removeEnded(lock)
   } finally {
-    rmSync(takeover, { force: true })
+    release(takeover)
   }
 }
 
 /**
  * Take `lock` (a file created exclusively, holding the writer's pid), waiting for a running
- * holder and taking over from one that is no longer running. A lock without a pid (its writer
- * killed between creating and writing it, or not a file) is waited for, never taken over.
+ * holder and taking over from one that has ended (`endedText`). A lock that is not a file is waited
+ * for, never taken over. The wait ends early when `signal` is aborted.
  */
-async function takeLock(lock: string, wait: number): Promise<void> {
+async function takeLock(lock: string, wait: number, signal: AbortSignal | undefined): Promise<void> {
   const deadline = Date.now() + wait
   for (;;) {
     if (createHeld(lock)) return
     if (clearEnded(lock)) continue
     if (Date.now() >= deadline) {
-      const holder = holderOf(lock)
+      const holder = Number.parseInt(textOf(lock) ?? '', 10)
       throw new Error(`${lock} is held by process ${Number.isInteger(holder) ? holder : '?'}; try again when it ends`)
     }
-    await sleep(25)
+    await sleep(25, undefined, signal === undefined ? {} : { signal })
   }
 }
 
@@ -145,27 +193,33 @@ async function takeLock(lock: string, wait: number): Promise<void> {
  * Rewrite the ranges file `file`: under the lock `<file>.lock`, read the names it holds (none when
  * it does not exist), pass them to `update`, and write what it returns. The new text goes to a
  * temporary file in the same folder with a random name, opened exclusively (a file or link planted
- * there makes the open fail rather than be written through), given the old file's mode, synced, and
- * renamed over the file: a reader sees the old file or the new one, never half of one, and a process
- * killed on the way leaves the old file intact. `update` returns a string to write nothing and say why.
- * Resolves with that string, or undefined when written.
+ * there makes the open fail rather than be written through), given the old file's mode and, when
+ * this process may (root may; another user may not, and the file is then its own), the old file's
+ * owner and group, synced, and renamed over the file: a reader sees the old file or the new one,
+ * never half of one, and a process killed on the way leaves the old file intact. `update` returns a
+ * string to write nothing and say why. Resolves with that string, or undefined when written. The
+ * wait for the lock (at most `wait` ms) ends early, rejecting, when `signal` is aborted.
  *
  * @throws {Error} the file cannot be read (`invalid ranges file …`), locked or written.
  */
-export async function updateRangesFile(file: string, update: (existing: RangeNames) => RangeNames | string, wait = LOCK_WAIT_MS): Promise<string | undefined> {
+export async function updateRangesFile(file: string, update: (existing: RangeNames) => RangeNames | string, wait = LOCK_WAIT_MS, signal?: AbortSignal): Promise<string | undefined> {
   const target = targetOf(file)
   const lock = `${target}.lock`
-  await takeLock(lock, wait)
+  await takeLock(lock, wait, signal)
   try {
     const found = existsSync(target)
     const existing: RangeNames = found ? loadRanges(target) : {}
-    const mode = found ? statSync(target).mode & 0o7777 : NEW_MODE
+    const old = found ? statSync(target) : undefined
+    const mode = old === undefined ? NEW_MODE : old.mode & 0o7777
     const names = update(existing)
     if (typeof names === 'string') return names
     const temporary = join(dirname(target), `.${basename(target)}.${randomBytes(12).toString('hex')}.tmp`)
     const fd = openSync(temporary, 'wx', mode)
     try {
       try {
+        // root's cron rewriting an application's 0600 file must leave it the application's: the
+        // owner is kept as the mode is (chown before chmod, which would otherwise clear set-id bits)
+        if (old !== undefined) keepOwner(fd, old.uid, old.gid)
         // the mode asked for at open is reduced by the umask: set it exactly
         fchmodSync(fd, mode)
         writeSync(fd, JSON.stringify(names, null, 2) + '\n')
@@ -180,6 +234,15 @@ export async function updateRangesFile(file: string, update: (existing: RangeNam
     }
     return undefined
   } finally {
-    rmSync(lock, { force: true })
+    release(lock)
+  }
+}
+
+/** Give the file open at `fd` the owner `uid` and group `gid`, when this process may (EPERM: it may not). */
+function keepOwner(fd: number, uid: number, gid: number): void {
+  try {
+    fchownSync(fd, uid, gid)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') throw error
   }
 }

@@ -1,8 +1,11 @@
 // providers.ts: the providers `ranges fetch` and `watchRanges` know: each one's official URLs and
 // the parser of its official format. Every parser is linear in the body's length (no regular
 // expression that can backtrack, no nested scan); what a list may hold is validate.ts's to say.
+// A body is the provider server's text: what a message quotes of it is escaped (`visible`),
+// so that a listener that logs `error.message` logs no control the server chose.
 
 import { parseRange, type Range } from '../core/address.js'
+import { visible } from '../diagnostics/escape.js'
 import type { RangeSnapshot } from '../core/ranges.js'
 import { cloudflare, cloudfront, fastly, googleLoadBalancers } from '../core/snapshots.js'
 import type { Subnets } from './validate.js'
@@ -35,7 +38,7 @@ function byFamily(entries: readonly string[], where: string): Subnets {
     try {
       range = parseRange(entry, true)
     } catch (error) {
-      throw new Error(`${where}: ${JSON.stringify(entry)} is not a subnet (${(error as Error).message})`)
+      throw new Error(`${where}: ${visible(JSON.stringify(entry))} is not a subnet (${visible((error as Error).message)})`)
     }
     ;(range.family === 4 ? v4 : v6).push(entry)
   }
@@ -47,7 +50,7 @@ export function parseLines(body: string, family: 4 | 6, where: string): readonly
   const entries = body.split('\n').map((line) => line.trim()).filter((line) => line !== '')
   const { v4, v6 } = byFamily(entries, where)
   const wrong = family === 4 ? v6 : v4
-  if (wrong.length > 0) throw new Error(`${where}: ${JSON.stringify(wrong[0])} is not an IPv${family} subnet`)
+  if (wrong.length > 0) throw new Error(`${where}: ${visible(JSON.stringify(wrong[0]))} is not an IPv${family} subnet`)
   return family === 4 ? v4 : v6
 }
 
@@ -55,7 +58,8 @@ function parseJson(body: string, where: string): unknown {
   try {
     return JSON.parse(body) as unknown
   } catch (error) {
-    throw new Error(`${where}: not JSON (${(error as Error).message})`)
+    // V8's message quotes the text around the error
+    throw new Error(`${where}: not JSON (${visible((error as Error).message)})`)
   }
 }
 

@@ -3,6 +3,7 @@
 // publishes, nothing special-purpose, and a size within a bound of the list it replaces.
 
 import { parseRange, type Range } from '../core/address.js'
+import { visible } from '../diagnostics/escape.js'
 
 /** A provider's subnets by family, in the order its list gives them. */
 export interface Subnets {
@@ -28,7 +29,11 @@ export const WIDEST = { 4: 8, 6: 16 } as const
  * the blocks a proxy on the internet cannot connect from, and the translation and tunnelling
  * prefixes, behind which any IPv4 (or tunnelled) client would be trusted. The documentation blocks
  * (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32) are left out: they route nowhere,
- * so trusting them trusts no one, and examples and tests use them.
+ * so trusting them trusts no one, and examples and tests use them. Of the IPv6 registry
+ * (https://www.iana.org/assignments/iana-ipv6-special-registry) the table holds every block it marks
+ * not globally reachable but the documentation ones, among them benchmarking 2001:2::/48 (RFC 5180,
+ * IPv6's 198.18.0.0/15), the dummy prefix 100:0:0:1::/64 (RFC 9780) and the SRv6 segment
+ * identifiers 5f00::/16 (RFC 9602: identifiers a segment-routing domain keeps inside itself).
  */
 const SPECIAL: readonly { readonly note: string; readonly why: string }[] = [
   { note: '0.0.0.0/8', why: '"this network", RFC 791' },
@@ -48,10 +53,13 @@ const SPECIAL: readonly { readonly note: string; readonly why: string }[] = [
   { note: '64:ff9b::/96', why: 'IPv4/IPv6 translation, RFC 6052' },
   { note: '64:ff9b:1::/48', why: 'local-use IPv4/IPv6 translation, RFC 8215' },
   { note: '100::/64', why: 'discard-only, RFC 6666' },
+  { note: '100:0:0:1::/64', why: 'dummy prefix, RFC 9780' },
   { note: '2001::/32', why: 'Teredo, RFC 4380' },
+  { note: '2001:2::/48', why: 'benchmarking, RFC 5180' },
   { note: '2001:10::/28', why: 'ORCHID, RFC 4843' },
   { note: '2001:20::/28', why: 'ORCHIDv2, RFC 7343' },
   { note: '2002::/16', why: '6to4, RFC 3056' },
+  { note: '5f00::/16', why: 'SRv6 segment identifiers, RFC 9602' },
   { note: 'fc00::/7', why: 'unique local, RFC 4193' },
   { note: 'fe80::/10', why: 'link-local, RFC 4291' },
   { note: 'ff00::/8', why: 'multicast, RFC 4291' },
@@ -86,7 +94,7 @@ export function entryProblem(entry: string): string | undefined {
   try {
     range = parseRange(entry, true)
   } catch (error) {
-    return `${JSON.stringify(entry)} is not a subnet (${(error as Error).message})`
+    return `${visible(JSON.stringify(entry))} is not a subnet (${visible((error as Error).message)})`
   }
   // proxy-addr 2.0.8 matches nothing with a mapped subnet shorter than /96
   if (range.family === 0) return `${entry} matches no address`

@@ -4,11 +4,12 @@
 // it, and swapped into every predicate compiled from them without recompiling per request.
 
 import type { RangeNames, RangeSnapshot } from '../core/ranges.js'
-import { fetchList, type Validators } from './fetch.js'
+import { visible } from '../diagnostics/escape.js'
+import { fetchList, MAX_TIMER_MS, TIMER_EXPECTED, timerDelay, type Validators } from './fetch.js'
 import { loadRanges, updateRangesFile } from './file.js'
 import { LiveCell, liveValue } from './live.js'
 import { providerNamed, type Provider } from './providers.js'
-import { changeOf, CHANGE_BOUND, describeChange, listProblem } from './validate.js'
+import { changeOf, CHANGE_BOUND, describeChange, listProblem, type ListChange } from './validate.js'
 
 /** A day, in milliseconds: the default interval. */
 const DAY_MS = 86_400_000
@@ -17,10 +18,14 @@ const DAY_MS = 86_400_000
 export interface WatchOptions {
   /**
    * Replacement URLs per provider, in the order `ranges fetch --url` takes them
-   * (`{ cloudflare: [v4Url, v6Url] }`). Default: each provider's official URLs.
+   * (`{ cloudflare: [v4Url, v6Url] }`): each key a provider watched, each value as many absolute
+   * http or https URLs as the provider has. Default: each provider's official URLs.
    */
   readonly urls?: Readonly<Record<string, readonly string[]>>
-  /** Milliseconds between refreshes, any positive number. Default one day (86,400,000). */
+  /**
+   * Milliseconds between refreshes: positive, at most 2,147,483,647 (about 24.8 days, the longest
+   * wait a timer keeps). Default one day (86,400,000).
+   */
   readonly interval?: number
   /**
    * The fraction of the interval each wait is moved by at random, either way, so that many servers
@@ -34,7 +39,7 @@ export interface WatchOptions {
   readonly cacheFile?: string
   /** Milliseconds without a successful refresh after which a provider is reported `stale`. Default 7 days. */
   readonly maxAge?: number
-  /** The time one refresh may take, end to end, in milliseconds. Default 30,000. */
+  /** The time one refresh may take, end to end, in milliseconds, at most 2,147,483,647. Default 30,000. */
   readonly timeout?: number
   /** Follow redirects to another host or to plain http. Default false. */
   readonly allowRedirects?: boolean
@@ -94,6 +99,41 @@ function positive(name: string, value: number | undefined, fallback: number): nu
   return value
 }
 
+/** A delay a timer is given: positive and at most `MAX_TIMER_MS` (a longer one would fire after 1 ms). */
+function delay(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback
+  if (!timerDelay(value)) fail(`option ${name}`, value, TIMER_EXPECTED)
+  return value
+}
+
+/** The `urls` option, checked: keys among the providers watched, values absolute http or https URLs. */
+function checkUrls(urls: WatchOptions['urls'], providers: readonly string[]): void {
+  if (urls === undefined) return
+  if (typeof urls !== 'object' || urls === null || Array.isArray(urls)) fail('option urls', urls, 'an object of URL lists by provider')
+  for (const [name, list] of Object.entries(urls)) {
+    if (!providers.includes(name)) fail(`urls.${name}`, list, `a key among the providers watched: ${providers.join(', ')}`)
+    if (!Array.isArray(list)) fail(`urls.${name}`, list, 'a list of URLs')
+    for (const url of list as unknown[]) {
+      let protocol = ''
+      try {
+        protocol = new URL(url as string).protocol
+      } catch {
+        // not an absolute URL: refused below
+      }
+      if (typeof url !== 'string' || (protocol !== 'https:' && protocol !== 'http:')) fail(`urls.${name}`, url, 'an absolute http or https URL')
+    }
+  }
+}
+
+/**
+ * A cache file that cannot be read, with what to do: the watcher never rewrites it, since a write
+ * reads the file first (what stops a link planted there from having another file overwritten), so
+ * it stays until someone removes it. Its text may be anything: escaped.
+ */
+function damaged(error: Error): Error {
+  return new Error(`${visible(error.message)}; remove the file and the next successful refresh writes it anew`, { cause: error })
+}
+
 /** The day `YYYY-MM-DD` (UTC) of a time. */
 function dayOf(time: number): string {
   return new Date(time).toISOString().substring(0, 10)
@@ -113,14 +153,18 @@ export class WatchedRanges {
   readonly #timeout: number
   readonly #allowRedirects: boolean
   readonly #cacheFile: string | undefined
+  /** Aborted by close(): ends the refreshes and cache writes in flight, so that nothing outlives it. */
+  readonly #stop = new AbortController()
   #closed = false
 
   /** Use `watchRanges`. */
   constructor(providers: readonly string[], options: WatchOptions) {
-    if (!Array.isArray(providers) || providers.length === 0) fail('providers', providers, 'a list of provider names')
-    this.#interval = positive('interval', options.interval, DAY_MS)
+    if (!Array.isArray(providers) || providers.length === 0 || !providers.every((name) => typeof name === 'string')) fail('providers', providers, 'a list of provider names')
+    if (new Set(providers).size !== providers.length) fail('providers', providers, 'each provider once')
+    this.#interval = delay('interval', options.interval, DAY_MS)
+    // compared with an age, never given to a timer: any positive number
     this.#maxAge = positive('maxAge', options.maxAge, 7 * DAY_MS)
-    this.#timeout = positive('timeout', options.timeout, 30_000)
+    this.#timeout = delay('timeout', options.timeout, 30_000)
     const jitter = options.jitter ?? 0.1
     if (typeof jitter !== 'number' || !(jitter >= 0 && jitter < 1)) fail('option jitter', jitter, 'a fraction from 0 to below 1')
     this.#jitter = jitter
@@ -133,9 +177,10 @@ export class WatchedRanges {
       } catch (error) {
         // a missing cache is a first start; a damaged one is reported at the first listener's turn
         if ((error as Error).message.includes('ENOENT')) cached = {}
-        else queueMicrotask(() => this.#emit('error', { provider: '*', error: error as Error, retryIn: 0 }))
+        else queueMicrotask(() => this.#emit('error', { provider: '*', error: damaged(error as Error), retryIn: 0 }))
       }
     }
+    checkUrls(options.urls, providers)
     for (const name of providers) {
       const provider = providerNamed(name)
       if (typeof provider === 'string') throw new TypeError(`invalid watchRanges provider: ${provider}`)
@@ -158,9 +203,13 @@ export class WatchedRanges {
     return this
   }
 
-  /** Stop every timer; a refresh in flight is ignored when it ends. Idempotent. */
+  /**
+   * Stop every timer and abort the refreshes and cache writes in flight, so that nothing the watcher
+   * started keeps the process alive; no event follows. Idempotent; may be called from a listener.
+   */
   close(): void {
     this.#closed = true
+    this.#stop.abort()
     for (const watched of this.#watched) clearTimeout(watched.timer)
   }
 
@@ -175,11 +224,15 @@ export class WatchedRanges {
     }
   }
 
-  /** Arm the provider's next refresh (never after close: every caller has checked). */
-  #schedule(watched: Watched, delay: number): void {
-    const spread = delay * this.#jitter * (Math.random() * 2 - 1)
-    // unref'd: a watcher never keeps the process alive
-    watched.timer = setTimeout(() => void this.#refresh(watched), Math.max(0, delay + spread)).unref()
+  /**
+   * Arm the provider's next refresh (never after close: every caller has checked, and arms it
+   * before it emits, so that a listener that closes the watcher finds the timer to clear).
+   */
+  #schedule(watched: Watched, wait: number): void {
+    const spread = wait * this.#jitter * (Math.random() * 2 - 1)
+    // unref'd: a watcher never keeps the process alive. The jitter may push an interval near the
+    // bound past it, where the timer would fire after 1 ms: the wait stops at the bound.
+    watched.timer = setTimeout(() => void this.#refresh(watched), Math.min(MAX_TIMER_MS, Math.max(0, wait + spread))).unref()
   }
 
   /** The wait after the `n`th failure in a row: a sixteenth of the interval, doubling, at most the interval. */
@@ -192,6 +245,7 @@ export class WatchedRanges {
     try {
       const fetched = await fetchList(watched.provider, watched.urls, {
         timeout: this.#timeout,
+        signal: this.#stop.signal,
         allowRedirects: this.#allowRedirects,
         ...(watched.validators === undefined ? {} : { validators: watched.validators }),
       })
@@ -199,22 +253,22 @@ export class WatchedRanges {
       const now = Date.now()
       const before = watched.cell.snapshot
       let next: RangeSnapshot = { ...before, retrieved: dayOf(now), source: fetched.urls.join(' ') }
+      let change: ListChange | undefined
       if (fetched.status === 'ok') {
         const problem = listProblem(fetched.subnets)
         if (problem !== undefined) throw new Error(`list refused: ${problem}`)
-        const change = changeOf(before, fetched.subnets)
+        change = changeOf(before, fetched.subnets)
         if (change.beyond) throw new Error(`list refused: a change beyond a factor of ${CHANGE_BOUND}: ${describeChange(change)}`)
         next = { ...next, v4: fetched.subnets.v4, v6: fetched.subnets.v6 }
         watched.validators = fetched.validators
-        watched.cell.swap(next)
-        if (change.added.length + change.removed.length > 0) this.#emit('update', { provider: name, added: change.added, removed: change.removed, source: next.source })
-      } else {
-        watched.cell.swap(next)
       }
+      watched.cell.swap(next)
       watched.confirmed = now
       watched.failures = 0
       watched.stale = false
+      // armed before the event: a listener that closes the watcher then finds the timer to clear
       this.#schedule(watched, this.#interval)
+      if (change !== undefined && change.added.length + change.removed.length > 0) this.#emit('update', { provider: name, added: change.added, removed: change.removed, source: next.source })
       if (this.#cacheFile !== undefined) await this.#writeCache(name, next)
     } catch (error) {
       if (this.#closed) return
@@ -232,9 +286,13 @@ export class WatchedRanges {
 
   async #writeCache(name: string, snapshot: RangeSnapshot): Promise<void> {
     try {
-      await updateRangesFile(this.#cacheFile as string, (existing) => ({ ...existing, [name]: snapshot }))
+      await updateRangesFile(this.#cacheFile as string, (existing) => ({ ...existing, [name]: snapshot }), undefined, this.#stop.signal)
     } catch (error) {
-      this.#emit('error', { provider: name, error: new Error(`cannot write the cache file: ${(error as Error).message}`), retryIn: 0 })
+      if (this.#closed) return
+      // a file that cannot be read stays so (see damaged); any other failure may pass by itself
+      const unreadable = error instanceof TypeError && error.message.startsWith('invalid ranges file ')
+      const why = unreadable ? damaged(error).message : visible((error as Error).message)
+      this.#emit('error', { provider: name, error: new Error(`cannot write the cache file: ${why}`, { cause: error }), retryIn: 0 })
     }
   }
 }

@@ -6,7 +6,7 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { fetchList, MAX_BODY_BYTES, redirectProblem } from '../../src/ranges/fetch.js'
+import { failureOf, fetchList, MAX_BODY_BYTES, MAX_TIMER_MS, redirectProblem } from '../../src/ranges/fetch.js'
 import { PROVIDERS, type Provider } from '../../src/ranges/providers.js'
 
 const cloudflare = PROVIDERS.find((provider) => provider.name === 'cloudflare') as Provider
@@ -128,6 +128,43 @@ describe('fetchList', () => {
     await expect(fetchList(cloudflare, [`${base}${path}`, `${base}/v6`], options)).rejects.toThrow(expected)
   })
 
+  it('fail: a connection refused names the URL and the cause', async () => {
+    // a port that was just free: nothing listens there (port 1 would be refused by fetch itself, a "bad port")
+    const probe = http.createServer().listen(0, '127.0.0.1')
+    await once(probe, 'listening')
+    const closed = (probe.address() as AddressInfo).port
+    probe.close()
+    await once(probe, 'close')
+    const url = `http://127.0.0.1:${closed}/public-ip-list`
+    await expect(fetchList(fastly, [url])).rejects.toThrow(new Error(`${url}: fetch failed (connect ECONNREFUSED 127.0.0.1:${closed})`))
+  })
+
+  it('runs with a timeout at the bound of a timer (2^31-1 ms)', async () => {
+    expect(await fetchList(cloudflare, [`${base}/v4`, `${base}/v6`], { timeout: MAX_TIMER_MS })).toMatchObject({ status: 'ok' })
+  })
+
+  it.each([
+    ['a month', 30 * 86_400_000, '2592000000'],
+    ['one past the bound', 2 ** 31, '2147483648'],
+    ['zero', 0, '0'],
+    ['not a number', '1000', '1000'],
+  ])('error: a timeout of %s, which a timer cannot wait', async (_name, timeout, shown) => {
+    await expect(fetchList(cloudflare, [`${base}/v4`, `${base}/v6`], { timeout: timeout as number })).rejects.toThrow(
+      new TypeError(`invalid fetchList option timeout: ${shown} (expected a positive number of milliseconds up to 2147483647 (about 24.8 days))`))
+  })
+
+  it('fail: stops at once when its signal is aborted, with the request in flight', async () => {
+    const controller = new AbortController()
+    const fetching = fetchList(cloudflare, [`${base}/silent`, `${base}/v6`], { signal: controller.signal, timeout: 600_000 })
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    controller.abort()
+    await expect(fetching).rejects.toThrow(new Error(`${base}/silent ${base}/v6: stopped`))
+  })
+
+  it('fail: does not start when its signal is aborted already', async () => {
+    await expect(fetchList(cloudflare, [`${base}/v4`, `${base}/v6`], { signal: AbortSignal.abort() })).rejects.toThrow(new Error(`${base}/v4 ${base}/v6: stopped`))
+  })
+
   it('fail: the parse counts against the same deadline as the download', async () => {
     const slow: Provider = { ...fastly, parse: () => {
       // a parser that takes longer than the time left (the real ones are linear; see providers.test.ts)
@@ -136,6 +173,20 @@ describe('fetchList', () => {
       return { v4: ['173.245.48.0/20'], v6: [] }
     } }
     await expect(fetchList(slow, [`${base}/v4`], { timeout: 100 })).rejects.toThrow(`${base}/v4: no answer within 100 ms`)
+  })
+})
+
+describe('failureOf', () => {
+  const failed = (cause?: unknown): Error => new TypeError('fetch failed', cause === undefined ? {} : { cause })
+  it.each([
+    ['a cause with a message', failed(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' })), 'fetch failed (connect ECONNREFUSED 127.0.0.1:1)'],
+    ['several addresses, each refused (an AggregateError without a message)', failed(new AggregateError([new Error('connect ECONNREFUSED ::1:1'), new Error('connect ECONNREFUSED 127.0.0.1:1')], '')), 'fetch failed (connect ECONNREFUSED ::1:1)'],
+    ['a cause with a code only', failed(Object.assign(new Error(''), { code: 'UND_ERR_SOCKET' })), 'fetch failed (UND_ERR_SOCKET)'],
+    ['a cause with neither', failed(new Error('')), 'fetch failed (Error)'],
+    ['no cause', failed(), 'fetch failed'],
+    ['a cause that is not an Error', failed('refused'), 'fetch failed'],
+  ])('%s', (_name, error, words) => {
+    expect(failureOf(error)).toBe(words)
   })
 })
 

@@ -4,17 +4,34 @@
 import { buildSync } from 'esbuild'
 import { spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import * as fs from 'node:fs'
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 import { compileTrust } from '../../src/core/compile.js'
-import { loadRanges, updateRangesFile } from '../../src/ranges/file.js'
+import { EMPTY_LOCK_STALE_MS, loadRanges, updateRangesFile } from '../../src/ranges/file.js'
 import { cloudflare } from '../../src/core/snapshots.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'proxy-trust-load-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+/** A process that runs until killed: a live pid that is not this process's. */
+function running(): ReturnType<typeof spawn> {
+  return spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' })
+}
+
+/** The pid of a process that has ended. */
+function endedPid(): string {
+  return spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout
+}
+
+/** Set a file's times `ms` into the past. */
+function age(path: string, ms: number): void {
+  const then = new Date(Date.now() - ms)
+  utimesSync(path, then, then)
+}
 
 function file(name: string, text: string): string {
   const path = join(dir, name)
@@ -82,6 +99,49 @@ describe('updateRangesFile', () => {
     expect(readFileSync(out, 'utf8')).toBe(written)
   })
 
+  it('keeps the file\'s owner and group, as it keeps its mode (root\'s cron rewriting an application\'s 0600 file)', async () => {
+    const out = file('owned.json', '{}')
+    chmodSync(out, 0o600)
+    // as root (CI runs as root) the file is given to another user first; otherwise it stays this user's
+    const owner = process.getuid?.() === 0 ? { uid: 1000, gid: 1000 } : { uid: statSync(out).uid, gid: statSync(out).gid }
+    chownSync(out, owner.uid, owner.gid)
+    await updateRangesFile(out, () => names)
+    const stat = statSync(out)
+    expect({ uid: stat.uid, gid: stat.gid, mode: stat.mode & 0o7777, text: readFileSync(out, 'utf8') }).toEqual({ ...owner, mode: 0o600, text: written })
+  })
+
+  it.each([
+    ['writes the file as its own when it may not give it to the old owner (EPERM)', 'EPERM', undefined],
+    ['error: any other failure to give it to the old owner, with no temporary file left', 'EIO', /^EIO: fchown$/],
+  ])('%s', async (_name, code, error) => {
+    const sub = mkdtempSync(join(dir, 'chown-'))
+    const out = join(sub, 'ranges.json')
+    writeFileSync(out, '{}')
+    vi.resetModules()
+    vi.doMock('node:fs', async (original) => {
+      const real = await original<typeof fs>()
+      const fchownSync = (() => {
+        throw Object.assign(new Error(`${code}: fchown`), { code })
+      }) as typeof fs.fchownSync
+      return { ...real, fchownSync, default: { ...real, fchownSync } }
+    })
+    try {
+      const mocked = await import('../../src/ranges/file.js')
+      const writing = mocked.updateRangesFile(out, () => names)
+      if (error === undefined) {
+        expect(await writing).toBeUndefined()
+        expect(readFileSync(out, 'utf8')).toBe(written)
+      } else {
+        await expect(writing).rejects.toThrow(error)
+        expect(readFileSync(out, 'utf8')).toBe('{}')
+      }
+      expect(readdirSync(sub)).toEqual(['ranges.json'])
+    } finally {
+      vi.doUnmock('node:fs')
+      vi.resetModules()
+    }
+  })
+
   it('follows a symbolic link at the file: the link stays, its target gets the new list', async () => {
     const target = file('target.json', '{}')
     const link = join(dir, 'link.json')
@@ -133,10 +193,63 @@ describe('updateRangesFile', () => {
 
   it('waits for a running holder of the lock, then fails naming it', async () => {
     const out = file('held.json', '{}')
-    writeFileSync(`${out}.lock`, String(process.pid))
-    await expect(updateRangesFile(out, () => names, 60)).rejects.toThrow(`${out}.lock is held by process ${process.pid}; try again when it ends`)
-    expect(readFileSync(out, 'utf8')).toBe('{}')
-    rmSync(`${out}.lock`)
+    const holder = running()
+    try {
+      writeFileSync(`${out}.lock`, String(holder.pid))
+      await expect(updateRangesFile(out, () => names, 60)).rejects.toThrow(`${out}.lock is held by process ${holder.pid}; try again when it ends`)
+      expect(readFileSync(out, 'utf8')).toBe('{}')
+    } finally {
+      holder.kill()
+      rmSync(`${out}.lock`)
+    }
+  })
+
+  it('stops waiting for the lock when its signal is aborted', async () => {
+    const out = file('held-aborted.json', '{}')
+    const holder = running()
+    try {
+      writeFileSync(`${out}.lock`, String(holder.pid))
+      const controller = new AbortController()
+      const writing = updateRangesFile(out, () => names, 600_000, controller.signal)
+      await new Promise((resolve) => setTimeout(resolve, 60))
+      controller.abort()
+      await expect(writing).rejects.toThrow(expect.objectContaining({ name: 'AbortError' }) as Error)
+      expect(readFileSync(out, 'utf8')).toBe('{}')
+    } finally {
+      holder.kill()
+      rmSync(`${out}.lock`)
+    }
+  })
+
+  const left: { name: string; lock: () => string; takeover?: { text: string; age: number }; lockAge?: number; taken: boolean }[] = [
+    { name: 'takes over a lock holding this process\'s pid that this process does not hold (left by an earlier process with the same pid, as pid 1 in a container)', lock: () => String(process.pid), taken: true },
+    { name: 'takes over from an ended holder when a writer killed before writing its pid left an empty takeover lock, older than the bound', lock: endedPid, takeover: { text: '', age: EMPTY_LOCK_STALE_MS + 5_000 }, taken: true },
+    { name: 'takes over from an ended holder when an earlier process with this pid left the takeover lock', lock: endedPid, takeover: { text: String(process.pid), age: 0 }, taken: true },
+    { name: 'takes over an empty lock older than the bound (its writer killed between creating it and writing its pid)', lock: () => '', lockAge: EMPTY_LOCK_STALE_MS + 5_000, taken: true },
+    { name: 'fail: waits on an empty takeover lock younger than the bound (a writer between creating it and writing its pid)', lock: endedPid, takeover: { text: '', age: 0 }, taken: false },
+    { name: 'fail: waits on an empty lock younger than the bound', lock: () => '', taken: false },
+    { name: 'fail: waits on an old lock holding no pid but text (not a lock this package wrote)', lock: () => 'held', lockAge: EMPTY_LOCK_STALE_MS + 5_000, taken: false },
+  ]
+  let leftFiles = 0
+  it.each(left)('$name', async ({ lock, takeover, lockAge, taken }) => {
+    const out = file(`left-${leftFiles++}.json`, '{}')
+    const holder = lock()
+    writeFileSync(`${out}.lock`, holder)
+    if (lockAge !== undefined) age(`${out}.lock`, lockAge)
+    if (takeover !== undefined) {
+      writeFileSync(`${out}.lock.takeover`, takeover.text)
+      age(`${out}.lock.takeover`, takeover.age)
+    }
+    const writing = updateRangesFile(out, () => names, 200)
+    if (taken) {
+      expect(await writing).toBeUndefined()
+      expect([readFileSync(out, 'utf8'), existsSync(`${out}.lock`), existsSync(`${out}.lock.takeover`)]).toEqual([written, false, false])
+    } else {
+      await expect(writing).rejects.toThrow(`${out}.lock is held by process ${/^\d+$/.test(holder) ? holder : '?'}; try again when it ends`)
+      expect(readFileSync(out, 'utf8')).toBe('{}')
+      rmSync(`${out}.lock`)
+      rmSync(`${out}.lock.takeover`, { force: true })
+    }
   })
 
   it('fails on a lock it cannot read, without a pid to name', async () => {
@@ -158,13 +271,39 @@ describe('updateRangesFile', () => {
   it('waits while another writer checks whether the holder has ended (its takeover lock held by a running process)', async () => {
     const out = file('checking.json', '{}')
     const ended = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' })
-    writeFileSync(`${out}.lock`, ended.stdout)
-    writeFileSync(`${out}.lock.takeover`, String(process.pid))
-    await expect(updateRangesFile(out, () => names, 60)).rejects.toThrow(`${out}.lock is held by process ${ended.stdout}; try again when it ends`)
-    expect(readFileSync(out, 'utf8')).toBe('{}')
-    expect([existsSync(`${out}.lock`), existsSync(`${out}.lock.takeover`)]).toEqual([true, true])
-    rmSync(`${out}.lock`)
-    rmSync(`${out}.lock.takeover`)
+    const checker = running()
+    try {
+      writeFileSync(`${out}.lock`, ended.stdout)
+      writeFileSync(`${out}.lock.takeover`, String(checker.pid))
+      await expect(updateRangesFile(out, () => names, 60)).rejects.toThrow(`${out}.lock is held by process ${ended.stdout}; try again when it ends`)
+      expect(readFileSync(out, 'utf8')).toBe('{}')
+      expect([existsSync(`${out}.lock`), existsSync(`${out}.lock.takeover`)]).toEqual([true, true])
+    } finally {
+      checker.kill()
+      rmSync(`${out}.lock`)
+      rmSync(`${out}.lock.takeover`)
+    }
+  })
+
+  it('leaves the lock of a writer that took it while the ended holder was checked (the holder released it meanwhile)', async () => {
+    const out = file('retaken.json', '{}')
+    const gone = endedPid()
+    writeFileSync(`${out}.lock`, gone)
+    const taker = running()
+    const kill = process.kill.bind(process)
+    // the moment of the check: the holder read releases its lock and another writer takes it
+    vi.spyOn(process, 'kill').mockImplementation((pid: number, signal?: string | number) => {
+      if (pid === Number(gone) && signal === 0) writeFileSync(`${out}.lock`, String(taker.pid))
+      return kill(pid, signal)
+    })
+    try {
+      await expect(updateRangesFile(out, () => names, 100)).rejects.toThrow(`${out}.lock is held by process ${taker.pid}; try again when it ends`)
+      expect([readFileSync(out, 'utf8'), readFileSync(`${out}.lock`, 'utf8')]).toEqual(['{}', String(taker.pid)])
+    } finally {
+      vi.restoreAllMocks()
+      taker.kill()
+      rmSync(`${out}.lock`)
+    }
   })
 
   it('clears the takeover lock of a writer killed while checking, then takes over from the ended holder', async () => {

@@ -34,6 +34,15 @@ describe('listProblem', () => {
     ['fail: link-local IPv6 by its last bits', { v4: [], v6: ['fe80::1'] }, 'fe80::1 overlaps fe80::/10 (link-local, RFC 4291), which no public proxy connects from'],
     ['fail: IPv6 loopback', { v4: [], v6: ['::1'] }, '::1 overlaps ::1/128 (loopback, RFC 4291), which no public proxy connects from'],
     ['fail: a mapped subnet that matches nothing', { v4: [], v6: ['::ffff:0:0/80'] }, '::ffff:0:0/80 matches no address'],
+    ['fail: IPv4 benchmarking', { v4: ['198.18.0.0/15'], v6: [] }, '198.18.0.0/15 overlaps 198.18.0.0/15 (benchmarking, RFC 2544), which no public proxy connects from'],
+    ['fail: IPv6 benchmarking', { v4: [], v6: ['2001:2::/48'] }, '2001:2::/48 overlaps 2001:2::/48 (benchmarking, RFC 5180), which no public proxy connects from'],
+    ['fail: inside IPv6 benchmarking', { v4: [], v6: ['2001:2:0:7::/64'] }, '2001:2:0:7::/64 overlaps 2001:2::/48 (benchmarking, RFC 5180), which no public proxy connects from'],
+    ['fail: the SRv6 segment identifiers block', { v4: [], v6: ['5f00::/16'] }, '5f00::/16 overlaps 5f00::/16 (SRv6 segment identifiers, RFC 9602), which no public proxy connects from'],
+    ['fail: inside the SRv6 block', { v4: [], v6: ['5f00:1:2::/48'] }, '5f00:1:2::/48 overlaps 5f00::/16 (SRv6 segment identifiers, RFC 9602), which no public proxy connects from'],
+    ['fail: the dummy prefix', { v4: [], v6: ['100:0:0:1::/64'] }, '100:0:0:1::/64 overlaps 100:0:0:1::/64 (dummy prefix, RFC 9780), which no public proxy connects from'],
+    ['the global block beside IPv6 benchmarking', { v4: [], v6: ['2001:3::/32'] }, undefined],
+    ['the global block beside the SRv6 block', { v4: [], v6: ['5f01::/16'] }, undefined],
+    ['fail: an entry that would drive a terminal, shown escaped', { v4: ['1.2.3.0/24\x1b[2J\u202e'], v6: [] }, '"1.2.3.0/24\\u001b[2J\\u202e" is not a subnet (invalid range on address: 1.2.3.0/24\\x1b[2J\\u202e)'],
   ])('%s', (_name, subnets, problem) => {
     expect(listProblem(subnets)).toBe(problem)
   })

@@ -5,7 +5,7 @@
 import { buildSync } from 'esbuild'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -93,6 +93,19 @@ function peer(trust: TrustFn, remote: string): string | undefined {
 }
 
 const CLIENT = '192.0.2.77'
+
+// eslint-disable-next-line no-control-regex
+const CONTROLS = /[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/
+
+/** What a delay given to a timer must be. */
+const TIMER = 'a positive number of milliseconds up to 2147483647 (about 24.8 days)'
+/** A month: longer than a timer keeps (2^31-1 ms). */
+const THIRTY_DAYS = 30 * 86_400_000
+
+/** A process that runs until killed: a live pid that is not this process's. */
+function running(): ReturnType<typeof spawn> {
+  return spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' })
+}
 
 describe('watchRanges', () => {
   it.each([
@@ -198,7 +211,52 @@ describe('watchRanges', () => {
     const watcher = watch(['cloudflare'], { cacheFile })
     const event = await next(watcher, 'error')
     expect([event.provider, event.error.message.startsWith(`invalid ranges file ${cacheFile}: `)]).toEqual(['*', true])
+    expect(event.error.message.endsWith('; remove the file and the next successful refresh writes it anew')).toBe(true)
     expect(watcher.cloudflare?.v4).toEqual(cloudflare.v4)
+  })
+
+  it('never rewrites a damaged cache file (a write reads the file first), says at each refresh to remove it, and writes it once removed', async () => {
+    const cacheFile = join(dir, 'damaged-kept.json')
+    writeFileSync(cacheFile, '{"fastly": {')
+    const errors: string[] = []
+    const watcher = watch(['fastly'], { cacheFile, interval: 40 })
+    watcher.on('error', (event) => errors.push(`${event.provider}: ${event.error.message}`))
+    await until(() => errors.length >= 2)
+    expect(errors[1]).toMatch(new RegExp(`^fastly: cannot write the cache file: invalid ranges file ${cacheFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: .+; remove the file and the next successful refresh writes it anew$`))
+    expect(readFileSync(cacheFile, 'utf8')).toBe('{"fastly": {')
+    rmSync(cacheFile)
+    await until(() => {
+      try {
+        return (loadRanges(cacheFile).fastly as { source: string }).source === `${base}/public-ip-list`
+      } catch {
+        return false
+      }
+    })
+  })
+
+  it('error: a cache write that fails otherwise is reported with the system\'s words, escaped', async () => {
+    const cacheFile = join(dir, 'no-folder-\x1b[2J', 'cache.json')
+    const watcher = watch(['fastly'], { cacheFile })
+    const event = await next(watcher, 'error')
+    expect(event.error.message).toBe(`cannot write the cache file: ENOENT: no such file or directory, open '${join(dir, 'no-folder-\\x1b[2J', 'cache.json')}.lock'`)
+  })
+
+  it('accepts a maxAge beyond what a timer keeps: it is compared with an age, never waited for', () => {
+    expect(watch(['fastly'], { maxAge: THIRTY_DAYS })).toHaveProperty('fastly')
+  })
+
+  const hostile: { name: string; provider: string; paths: string[]; body: string; message: string }[] = [
+    { name: 'JSON that starts with terminal sequences', provider: 'fastly', paths: ['/hostile'], body: '\x1b]0;owned\x07\x1b[2J{', message: 'public-ip-list: not JSON (' },
+    { name: 'a line with ESC and a bidi override', provider: 'cloudflare', paths: ['/hostile', '/ips-v6'], body: '\x1b[2J\u202e1.2.3.0/24\n', message: 'ips-v4: "\\u001b[2J\\u202e1.2.3.0/24" is not a subnet (invalid IP address: \\x1b[2J\\u202e1.2.3.0)' },
+    { name: 'a C1 CSI in an AWS prefix', provider: 'cloudfront', paths: ['/hostile'], body: JSON.stringify({ prefixes: [{ ip_prefix: '3.0.0.0/8\x9b2J', service: 'CLOUDFRONT_ORIGIN_FACING' }], ipv6_prefixes: [] }), message: 'prefixes: "3.0.0.0/8\\x9b2J" is not a subnet (' },
+  ]
+  it.each(hostile)('error: $name reaches the error event escaped, never raw', async ({ provider, paths, body, message }) => {
+    routes['/hostile'] = { status: 200, body }
+    const watcher = watchRanges([provider], { urls: { [provider]: paths.map((path) => `${base}${path}`) }, interval: 60_000, jitter: 0 })
+    open.push(watcher)
+    const event = await next(watcher, 'error')
+    expect(event.error.message).toContain(message)
+    expect(CONTROLS.test(event.error.message)).toBe(false)
   })
 
   it('reports stale once no refresh has succeeded for longer than maxAge, after the clock jumps forward', async () => {
@@ -245,11 +303,24 @@ describe('watchRanges', () => {
     [['cloudfare'], {}, 'invalid watchRanges provider: unknown provider "cloudfare": did you mean cloudflare? expected cloudflare, fastly, cloudfront, google-lb'],
     [[], {}, 'invalid watchRanges providers: [] (expected a list of provider names)'],
     [undefined, {}, 'invalid watchRanges providers: undefined (expected a list of provider names)'],
-    [['fastly'], { interval: 0 }, 'invalid watchRanges option interval: 0 (expected a positive number of milliseconds)'],
+    [['cloudflare', 'cloudflare'], {}, 'invalid watchRanges providers: ["cloudflare","cloudflare"] (expected each provider once)'],
+    [['fastly', 'cloudflare', 'fastly'], {}, 'invalid watchRanges providers: ["fastly","cloudflare","fastly"] (expected each provider once)'],
+    [['fastly', 7], {}, 'invalid watchRanges providers: ["fastly",7] (expected a list of provider names)'],
+    [['fastly'], { interval: 0 }, `invalid watchRanges option interval: 0 (expected ${TIMER})`],
+    [['fastly'], { interval: 2 ** 31 }, `invalid watchRanges option interval: 2147483648 (expected ${TIMER})`],
+    [['fastly'], { interval: THIRTY_DAYS }, `invalid watchRanges option interval: 2592000000 (expected ${TIMER})`],
+    [['fastly'], { timeout: THIRTY_DAYS }, `invalid watchRanges option timeout: 2592000000 (expected ${TIMER})`],
+    [['fastly'], { timeout: Infinity }, `invalid watchRanges option timeout: null (expected ${TIMER})`],
     [['fastly'], { maxAge: Number.NaN }, 'invalid watchRanges option maxAge: null (expected a positive number of milliseconds)'],
-    [['fastly'], { timeout: Infinity }, 'invalid watchRanges option timeout: null (expected a positive number of milliseconds)'],
     [['fastly'], { jitter: 1 }, 'invalid watchRanges option jitter: 1 (expected a fraction from 0 to below 1)'],
     [['cloudflare'], { urls: { cloudflare: ['http://127.0.0.1/v4'] } }, 'invalid watchRanges urls.cloudflare: ["http://127.0.0.1/v4"] (expected 2 URLs (IPv4, IPv6))'],
+    [['fastly'], { urls: { fastlly: ['http://127.0.0.1/list'] } }, 'invalid watchRanges urls.fastlly: ["http://127.0.0.1/list"] (expected a key among the providers watched: fastly)'],
+    [['fastly'], { urls: { fastly: ['api.fastly.com/public-ip-list'] } }, 'invalid watchRanges urls.fastly: "api.fastly.com/public-ip-list" (expected an absolute http or https URL)'],
+    [['fastly'], { urls: { fastly: ['ftp://127.0.0.1/list'] } }, 'invalid watchRanges urls.fastly: "ftp://127.0.0.1/list" (expected an absolute http or https URL)'],
+    [['fastly'], { urls: { fastly: [7] } }, 'invalid watchRanges urls.fastly: 7 (expected an absolute http or https URL)'],
+    [['fastly'], { urls: { fastly: 'http://127.0.0.1/list' } }, 'invalid watchRanges urls.fastly: "http://127.0.0.1/list" (expected a list of URLs)'],
+    [['fastly'], { urls: ['http://127.0.0.1/list'] }, 'invalid watchRanges option urls: ["http://127.0.0.1/list"] (expected an object of URL lists by provider)'],
+    [['fastly'], { urls: null }, 'invalid watchRanges option urls: null (expected an object of URL lists by provider)'],
   ])('error: %j with %j', (providers, options, message) => {
     expect(() => watchRanges(providers as string[], options as WatchOptions)).toThrow(new TypeError(message))
   })
@@ -310,6 +381,82 @@ describe('the schedule (fake timers)', () => {
     expect(vi.getTimerCount()).toBe(0)
   })
 
+  it('waits the interval at the bound of a timer, with the jitter pushing past it, rather than firing after 1 ms', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    vi.spyOn(Math, 'random').mockReturnValue(1) // the latest the jitter allows: 1.5 times the bound
+    const url = 'https://bound.test/public-ip-list'
+    const { count } = counting(() => Promise.resolve(new Response(fixture('fastly-public-ip-list.json'))), url)
+    const watcher = watchRanges(['fastly'], { interval: 2 ** 31 - 1, jitter: 0.5, urls: { fastly: [url] } })
+    await vi.advanceTimersByTimeAsync(0)
+    expect(count()).toBe(1)
+    // (a timer given more than 2^31-1 ms fires after 1 ms, as the fake clock does too)
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(count()).toBe(1)
+    await vi.advanceTimersByTimeAsync(2 ** 31 - 1 - 60_000)
+    expect(count()).toBe(2)
+    watcher.close()
+  })
+
+  it('arms no timer when an update listener closes the watcher', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    const url = 'https://close-in-listener.test/public-ip-list'
+    const { count } = counting(() => Promise.resolve(new Response(JSON.stringify({ addresses: [...fastly.v4, '203.0.113.0/24'], ipv6_addresses: fastly.v6 }))), url)
+    const watcher = watchRanges(['fastly'], { interval: 50, jitter: 0, urls: { fastly: [url] } })
+    let updates = 0
+    watcher.on('update', () => {
+      updates++
+      watcher.close()
+    })
+    await vi.advanceTimersByTimeAsync(0)
+    expect([updates, vi.getTimerCount()]).toEqual([1, 0])
+    await vi.advanceTimersByTimeAsync(500)
+    expect([updates, count()]).toEqual([1, 1])
+  })
+
+  it('aborts the refresh in flight on close: its request is stopped, no event follows', async () => {
+    const signals: AbortSignal[] = []
+    vi.stubGlobal('fetch', (_url: string, init: RequestInit) => {
+      signals.push(init.signal as AbortSignal)
+      return new Promise<never>((_, reject) => init.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))))
+    })
+    const watcher = watchRanges(['fastly'], { interval: 1000, jitter: 0, urls: { fastly: ['https://in-flight.test/public-ip-list'] } })
+    const events: unknown[] = []
+    watcher.on('error', (event) => events.push(event))
+    await until(() => signals.length === 1)
+    expect(signals[0]?.aborted).toBe(false)
+    watcher.close()
+    expect(signals[0]?.aborted).toBe(true)
+    for (let turn = 0; turn < 10; turn++) await new Promise((resolve) => setImmediate(resolve))
+    expect(events).toEqual([])
+  })
+
+  it('ignores a refresh whose fetch settles in the turn the watcher is closed in', async () => {
+    let watcher: WatchedRanges | undefined
+    let fetched = 0
+    vi.resetModules()
+    vi.doMock('../../src/ranges/fetch.js', async (original) => ({
+      ...await original<typeof import('../../src/ranges/fetch.js')>(),
+      fetchList: () => {
+        fetched++
+        // close() runs after the fetch has settled, before the refresh reads what it got
+        queueMicrotask(() => watcher?.close())
+        return Promise.resolve({ status: 'ok', subnets: { v4: [...fastly.v4, '203.0.113.0/24'], v6: fastly.v6 }, urls: ['https://settled.test/'], validators: [{}] })
+      },
+    }))
+    try {
+      const mocked = await import('../../src/ranges/watch.js')
+      watcher = mocked.watchRanges(['fastly'], { interval: 1000, jitter: 0 })
+      const events: unknown[] = []
+      watcher.on('update', (event) => events.push(event))
+      await until(() => fetched === 1)
+      for (let turn = 0; turn < 10; turn++) await new Promise((resolve) => setImmediate(resolve))
+      expect([events, (watcher as WatchedRanges & { fastly: RangeSnapshot }).fastly.source]).toEqual([[], fastly.source])
+    } finally {
+      vi.doUnmock('../../src/ranges/fetch.js')
+      vi.resetModules()
+    }
+  })
+
   it.each(['resolves', 'rejects'])('ignores a refresh that %s after close', async (how) => {
     let finish: ((response: Response) => void) | undefined
     counting(() => new Promise((resolve, reject) => { finish = how === 'resolves' ? resolve : () => reject(new TypeError('fetch failed')) }))
@@ -344,6 +491,57 @@ watcher.on('update', () => console.log('update'))
   })
 })
 
+describe('a process that closes its watcher', () => {
+  /** Run `script` (with the real watch.ts bundled beside it) in a child process, and its exit code and output. */
+  async function run(script: string, onRequest: (child: ReturnType<typeof spawn>) => void): Promise<{ code: number; stdout: string }> {
+    const sub = mkdtempSync(join(dir, 'closing-'))
+    buildSync({ entryPoints: [fileURLToPath(new URL('../../src/ranges/watch.ts', import.meta.url))], bundle: true, platform: 'node', format: 'esm', outfile: join(sub, 'watch.mjs'), logLevel: 'silent' })
+    writeFileSync(join(sub, 'main.mjs'), script.replaceAll('{sub}', sub))
+    routes['/held'] = 'silent'
+    const child = spawn(process.execPath, [join(sub, 'main.mjs')], { stdio: ['pipe', 'pipe', 'inherit'] })
+    let stdout = ''
+    child.stdout?.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
+    const seen = asked.length
+    await until(() => asked.length > seen || child.exitCode !== null)
+    onRequest(child)
+    const [code] = await once(child, 'exit') as [number]
+    return { code, stdout }
+  }
+
+  // the watcher's own timeout is ten minutes: without the abort, each child would outlive the test's timeout
+  const CLOSE_ON_STDIN = `process.stdin.once('data', () => { watcher.close(); process.stdin.destroy(); console.log('closed') })`
+
+  it('ends at once with a refresh in flight that the server never answers', async () => {
+    const { code, stdout } = await run(`import { watchRanges } from './watch.mjs'
+const watcher = watchRanges(['fastly'], { urls: { fastly: [${JSON.stringify(`${base}/held`)}] }, timeout: 600000 })
+${CLOSE_ON_STDIN}
+`, (child) => child.stdin?.write('close\n'))
+    expect([code, stdout]).toEqual([0, 'closed\n'])
+  })
+})
+
+describe('a watcher closed while its cache write waits for the lock', () => {
+  it('gives up the write: nothing is written once the lock is free, and no event follows', async () => {
+    const holder = running()
+    try {
+      const cacheFile = join(dir, 'locked-cache.json')
+      writeFileSync(`${cacheFile}.lock`, String(holder.pid))
+      const watcher = watch(['fastly'], { cacheFile })
+      const events: unknown[] = []
+      watcher.on('error', (event) => events.push(event))
+      // the write starts in the same turn as the swap, and finds the lock held
+      await until(() => (watcher.fastly as { source: string }).source === `${base}/public-ip-list`)
+      watcher.close()
+      rmSync(`${cacheFile}.lock`)
+      // a writer still waiting would find the lock free at its next look, 25 ms on
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      expect([existsSync(cacheFile), existsSync(`${cacheFile}.lock`), events]).toEqual([false, false, []])
+    } finally {
+      holder.kill()
+    }
+  })
+})
+
 describe('the guide\'s example (docs/guides/keeping-ranges-fresh.md)', () => {
   it('runs as written, with its imports given and the cache file in a temporary folder', async () => {
     const guide = readFileSync(new URL('../../docs/guides/keeping-ranges-fresh.md', import.meta.url), 'utf8')
@@ -361,7 +559,7 @@ describe('the guide\'s example (docs/guides/keeping-ranges-fresh.md)', () => {
       open.push(ranges)
       expect(trust('173.245.48.1', 1)).toBe(true)
       await until(() => logged.length > 0)
-      expect(logged[0]).toEqual(['cloudflare', 'fetch failed', 86_400_000 / 16])
+      expect(logged[0]).toEqual(['cloudflare', 'https://www.cloudflare.com/ips-v4: fetch failed', 86_400_000 / 16])
     } finally {
       vi.unstubAllGlobals()
     }
