@@ -1,9 +1,12 @@
 // filter.ts: allow and deny lists matched on the resolved client, and the proxy-only check on the
 // socket peer, compiled once; the adapters and node:http servers install them.
 
-import { compiledOf, compileTrust, isTrusted, reasonFor, type TrustFn } from '../core/compile.js'
+import { compiledOf, compileTrust, reasonFor, type TrustFn } from '../core/compile.js'
+import { DECLINED, handOver, isExplanation, otherCopy } from '../core/copies.js'
+import { EXPRESS } from '../core/express.js'
 import { describeValue, type TrustOptions } from '../core/options.js'
-import { socketless, socketOf, type RequestLike } from '../core/request.js'
+import { socketOf, type RequestLike } from '../core/request.js'
+import { decidePeer } from '../core/walk.js'
 
 /** A list in the trust setting's syntax: addresses, subnets, and range names (`loopback`, `cloudflare` with `ranges`). */
 export type AddressList = string | readonly string[]
@@ -147,16 +150,34 @@ export function compileTrustedPeerCheck(trust: TrustFn, options: TrustedPeerOpti
   }
   const exempt = new Set(paths)
   const status = statusOption(options.status, 403)
-  const compiled = compiledOf(trust)
+  const peerTrusted = peerRule(trust)
   return {
     admits(req, path) {
+      if (peerTrusted(req)) return true
       const socket = socketOf(req)
-      const peer = socket?.remoteAddress
-      // the walk's rule for hop 0: a socketless peer is trusted only with trustSocketless
-      if (peer === undefined ? compiled?.options.trustSocketless === true && socketless(socket) : isTrusted(trust, compiled?.shape, peer, 0)) return true
-      return (allow !== undefined && allow(peer, 0)) || exempt.has(path)
+      return (allow !== undefined && allow(socket ? socket.remoteAddress : undefined, 0)) || exempt.has(path)
     },
     status,
+  }
+}
+
+/**
+ * Whether the walk trusts a request's socket peer under `trust`: its hop 0 itself (`decidePeer`),
+ * so that the check lets in exactly the peers whose headers the walk believes (with `edgeProof`, only
+ * a peer whose request carries the proof; with `trustSocketless`, only a socket that never had an
+ * address). A function compiled elsewhere is asked `trust(peer, 0)` as the walk asks it; a predicate
+ * of another copy of the package is answered by that copy's own walk (its `explain`'s hop 0), which
+ * alone knows its options, or asked as a custom function when that copy gives no usable answer.
+ */
+function peerRule(trust: TrustFn): (req: RequestLike) => boolean {
+  const rule = compiledOf(trust) ?? { shape: undefined, call: trust, options: EXPRESS }
+  const other = compiledOf(trust) === undefined ? otherCopy(trust) : undefined
+  const own = (req: RequestLike): boolean => (decidePeer(req, rule) & 1) === 1
+  if (other === undefined) return own
+  return (req) => {
+    const explained = handOver(trust, () => other.explain(req), isExplanation)
+    if (explained === DECLINED) return own(req)
+    return (explained.hops[0] as { readonly trusted?: unknown } | null | undefined)?.trusted === true
   }
 }
 
