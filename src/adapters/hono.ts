@@ -9,7 +9,7 @@ import { compileTrust, type TrustFn, type TrustSetting } from '../core/compile.j
 import { describeValue } from '../core/options.js'
 import { resolveAddr, type ResolvedAddr } from '../core/resolve.js'
 import { fromFetch, type ConnectionInfo, type RequestLike, type SocketLike } from '../core/request.js'
-import { addressOrNothing, bunAddress, denoAddress } from '../core/runtimes.js'
+import { addressOrNothing, bunConnection, denoConnection } from '../core/runtimes.js'
 import { compileIpFilter, compileTrustedPeerCheck, refusalText, type IpFilterOptions, type TrustedPeerOptions } from '../uses/filter.js'
 import { monitorFor, splitOptions, type AdapterOptions } from './warn.js'
 
@@ -60,12 +60,12 @@ export interface HonoTrustOptions extends AdapterOptions {
  */
 function runtimeConnection(c: Context): ConnectionInfo {
   const env = c.env as { server?: unknown; requestIP?: unknown; remoteAddr?: unknown } | undefined
-  if (env === undefined || env === null) return {}
-  if (typeof env.requestIP === 'function') return { remoteAddress: bunAddress(c.req.raw, env) }
-  if (typeof (env.server as { requestIP?: unknown } | null | undefined)?.requestIP === 'function') {
-    return { remoteAddress: bunAddress(c.req.raw, env.server) }
-  }
-  return { remoteAddress: denoAddress(env) }
+  // no runtime that says who the peer is (Cloudflare Workers, Lambda, app.request in a test): the
+  // peer is unknown, not a socket without an address, which `trustSocketless` would trust
+  if (env === undefined || env === null) return { lost: true }
+  if (typeof env.requestIP === 'function') return bunConnection(c.req.raw, env)
+  if (typeof (env.server as { requestIP?: unknown } | null | undefined)?.requestIP === 'function') return bunConnection(c.req.raw, env.server)
+  return denoConnection(env)
 }
 
 /**
@@ -94,12 +94,15 @@ function readerOf(connection: ((c: Context) => ConnectionInfo) | undefined, getC
  */
 function connInfoConnection(getConnInfo: (c: Context) => HonoConnInfo): (c: Context) => ConnectionInfo {
   return (c) => {
+    let remoteAddress: string | undefined
     try {
-      return { remoteAddress: addressOrNothing(getConnInfo(c)?.remote?.address) }
+      remoteAddress = addressOrNothing(getConnInfo(c)?.remote?.address)
     } catch {
       // Hono's helpers throw when the runtime is not theirs (hono/bun without Bun's server): no peer
-      return {}
     }
+    // a helper's answer without an address cannot tell a unix socket from a client that hung up
+    // (Node's and Bun's report none for either): the peer is lost, never trusted as socketless
+    return remoteAddress === undefined ? { lost: true } : { remoteAddress }
   }
 }
 
