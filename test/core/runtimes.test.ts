@@ -99,3 +99,17 @@ describe('never throws (property)', () => {
     }), { numRuns: 1000 })
   })
 })
+
+describe('trustSocketless: a peer without an address is trusted where it never had one, never where it is lost', () => {
+  const socketlessTrust = compileTrust('loopback', { trustSocketless: true })
+  it.each([
+    { name: 'Bun on a unix socket: requestIP answers null and the server has no port', req: () => fromBun(request(forged), { requestIP: () => null, port: undefined } as BunServerLike), ip: '203.0.113.5' },
+    { name: 'fail: Bun, a closed request: requestIP answers null but the server listens on a port', req: () => fromBun(request(forged), { requestIP: () => null, port: 3000 } as BunServerLike), ip: undefined },
+    { name: 'fail: Bun, a server without requestIP says nothing of the peer', req: () => fromBun(request(forged), {} as BunServerLike), ip: undefined },
+    { name: 'Deno on a unix socket', req: () => fromDeno(request(forged), { remoteAddr: { transport: 'unix' } }), ip: '203.0.113.5' },
+    { name: 'fail: Deno without info says nothing of the peer', req: () => fromDeno(request(forged), undefined as never), ip: undefined },
+    { name: 'fail: a Worker without CF-Connecting-IP: it has no unix socket, its peer is unknown', req: () => fromWorker(request(forged)), ip: undefined },
+  ])('$name', ({ req, ip }) => {
+    expect(resolveAddr(req(), socketlessTrust).ip).toBe(ip)
+  })
+})
