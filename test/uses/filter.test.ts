@@ -72,6 +72,7 @@ describe('compileTrustedPeerCheck', () => {
     { name: 'a hop count trusts every peer', trust: compileTrust(1), options: {}, req: from('203.0.113.5'), path: '/', admitted: true },
     { name: 'a custom function is asked about hop 0', trust: ((addr: string | undefined, i: number) => i === 0 && addr === '192.0.2.1') as TrustFn, options: {}, req: from('192.0.2.1'), path: '/', admitted: true },
     { name: 'fail: a socket without an address', trust, options: {}, req: from(undefined), path: '/', admitted: false },
+    { name: 'fail: a request without a socket matches no allowed peer', trust, options: { allow: '192.0.2.10' }, req: { headers: {} }, path: '/', admitted: false },
     { name: 'a unix socket with trustSocketless', trust: compileTrust('10.0.0.0/8', { trustSocketless: true }), options: {}, req: { headers: {} }, path: '/', admitted: true },
     { name: 'fail: a closed TCP socket with trustSocketless', trust: compileTrust('10.0.0.0/8', { trustSocketless: true }), options: {}, req: from(undefined, { destroyed: true }), path: '/', admitted: false },
     { name: 'fail: a closed TCP socket with trustSocketless and a custom function that refuses a missing address', trust: compileTrust((addr: string | undefined) => addr !== undefined, { trustSocketless: true }), options: {}, req: from(undefined, { destroyed: true }), path: '/', admitted: false },
