@@ -120,8 +120,9 @@ export interface TrustedPeerOptions {
 /** A compiled proxy-only check. */
 export interface TrustedPeerCheck {
   /**
-   * Whether a request with this socket and path is let in: its socket peer is a trusted proxy (the
-   * first hop `trust` trusts), or is in `allow`, or the path is in `paths`. Never throws.
+   * Whether a request with this socket and path is let in: its socket peer is a trusted proxy (as
+   * the walk decides its first hop: with `edgeProof`, only when the request carries the proof), or
+   * is in `allow`, or the path is in `paths`. Never throws but where a custom `trust` does.
    */
   admits(req: RequestLike, path: string): boolean
   readonly status: number
@@ -130,7 +131,9 @@ export interface TrustedPeerCheck {
 /**
  * Compile the proxy-only check for `trust`: a site that sits behind a CDN or load balancer is often
  * reachable at its origin address too, where anyone can send any header; this refuses a request
- * whose socket peer is not one of the proxies `trust` names.
+ * whose socket peer is not one of the proxies `trust` names, decided as the walk decides its first
+ * hop (`decidePeer`): with `edgeProof` a peer in range without the proof is refused, with
+ * `trustSocketless` a socket that never had an address is let in and a client that hung up is not.
  *
  * @throws {TypeError} `requireTrustedPeer: trust must be a function from compileTrust(setting, options), got <value>`,
  *   `invalid option allow: …`, `invalid option paths: <value> (expected a list of paths starting with /)`,
@@ -170,10 +173,14 @@ export function compileTrustedPeerCheck(trust: TrustFn, options: TrustedPeerOpti
  * alone knows its options, or asked as a custom function when that copy gives no usable answer.
  */
 function peerRule(trust: TrustFn): (req: RequestLike) => boolean {
-  const rule = compiledOf(trust) ?? { shape: undefined, call: trust, options: EXPRESS }
-  const other = compiledOf(trust) === undefined ? otherCopy(trust) : undefined
+  const compiled = compiledOf(trust)
+  // a function compiled elsewhere is asked as the walk asks any custom function, with Express's options
+  const rule = compiled ?? { shape: undefined, call: trust, options: EXPRESS }
+  const other = compiled === undefined ? otherCopy(trust) : undefined
   const own = (req: RequestLike): boolean => (decidePeer(req, rule) & 1) === 1
   if (other === undefined) return own
+  // explain is the one member of the protocol that says how the peer was decided; it does more work
+  // than this needs, which only a predicate from a second install pays
   return (req) => {
     const explained = handOver(trust, () => other.explain(req), isExplanation)
     if (explained === DECLINED) return own(req)
