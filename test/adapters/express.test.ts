@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import http from 'node:http'
 import { createRequire } from 'node:module'
+import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import fc from 'fast-check'
@@ -394,6 +395,39 @@ describe.each([
     const seen = await servers.ask('127.0.0.1', options, from, headers)
     expect(seen.getters).toStrictEqual(seen.resolved)
     expect({ protocol: seen.getters['protocol'], secure: seen.getters['secure'], hostname: seen.getters['hostname'], ip: seen.getters['ip'] }).toStrictEqual(expected)
+  })
+
+  it('fail: trustSocketless: a TCP client that hangs up before the getters are read is believed by no getter', async () => {
+    const app = express() as SocketApp
+    trustProxy(app, '127.0.0.1', { trustSocketless: true, warn: false })
+    let report: (seen: Seen & { peer: unknown }) => void = () => {}
+    const reported = new Promise<Seen & { peer: unknown }>((resolve) => { report = resolve })
+    app.use((req) => {
+      const socket = req['socket'] as net.Socket
+      // read once the client has gone, as a handler that awaits something first would
+      socket.once('close', () => {
+        const answer = resolveAddr(req as never, app.get('trust proxy fn') as TrustFn)
+        report({
+          peer: socket.remoteAddress,
+          getters: { ip: req['ip'], protocol: req['protocol'], secure: req['secure'], hostname: req['hostname'] },
+          resolved: { ip: answer.ip, protocol: answer.protocol, secure: answer.secure, hostname: answer.hostname },
+        })
+      })
+    })
+    const server = http.createServer(app)
+    const { port } = await listen(server, '127.0.0.1')
+    try {
+      const client = net.connect({ host: '127.0.0.1', port })
+      client.on('error', () => {})
+      client.write(`GET / HTTP/1.1\r\nHost: internal\r\nX-Forwarded-For: 6.6.6.6\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: evil.example\r\n\r\n`)
+      setTimeout(() => client.destroy(), 50)
+      const seen = await reported
+      expect(seen.peer).toBeUndefined()
+      expect(seen.getters).toStrictEqual(seen.resolved)
+      expect(seen.getters).toStrictEqual({ ip: undefined, protocol: 'http', secure: false, hostname: 'internal' })
+    } finally {
+      await closeServer(server)
+    }
   })
 
   it('generated option sets, settings, peers (TCP and a unix socket) and headers: every getter equals resolveAddr', async () => {
