@@ -4,7 +4,7 @@
 
 // other copies of this package may be handed the predicates compiled here (see core/copies.ts)
 import '../diagnostics/answers.js'
-import { compiledOf, compileTrust, type TrustFn, type TrustSetting } from '../core/compile.js'
+import { compiledOf, compileTrust, type Compiled, type TrustFn, type TrustSetting } from '../core/compile.js'
 import { otherCopy } from '../core/copies.js'
 import { EXPRESS } from '../core/express.js'
 import { describeValue } from '../core/options.js'
@@ -12,6 +12,7 @@ import { proxyaddr } from '../core/proxyaddr.js'
 import { hostnameOf, leftmostHost, leftmostProtocol, resolveAddr, type ResolvedAddr } from '../core/resolve.js'
 import { forwardedFor, headerValue, socketOf, type RequestLike } from '../core/request.js'
 import { entryEndBefore } from '../core/sources/xff.js'
+import { decidePeer } from '../core/walk.js'
 import type { Monitor } from '../diagnostics/monitor.js'
 import { compileIpFilter, compileTrustedPeerCheck, pathOf, refuse, type IpFilterOptions, type ResponseLike, type TrustedPeerCheck, type TrustedPeerOptions } from '../uses/filter.js'
 import { monitorFor, splitOptions, type AdapterOptions } from './warn.js'
@@ -34,23 +35,28 @@ interface ExpressRequest extends RequestLike {
 
 /**
  * The predicate this request's application holds now, read as Express's own getters read it: from
- * the `trust proxy fn` setting, which mounted applications inherit.
+ * the `trust proxy fn` setting, which mounted applications inherit. Sets `watching` and `answering`
+ * for it, which the getter reads at once, before it calls out.
  */
 function trustOf(req: ExpressRequest): TrustFn {
   const trust = req.app.get('trust proxy fn') as TrustFn
-  // the getters of one request ask four times or more: remember the last predicate's monitor
+  // the getters of one request ask four times or more: remember the last predicate's monitor, and
+  // how its host and protocol are answered (decided once per predicate, not per request)
   if (trust !== watchedTrust) {
     watchedTrust = trust
     watching = monitors.get(trust)
+    answering = answeringOf(trust)
   }
   watching?.(req)
   return trust
 }
 
-// the predicate trustOf returned last and its monitor: every getter calls trustOf first, so within a
-// getter `watching` is the monitor of the predicate it holds (set synchronously, read before any await)
+// the predicate trustOf returned last, its monitor and how it answers: every getter calls trustOf
+// first, so within a getter these are those of the predicate it holds (set synchronously, read
+// before any call out)
 let watchedTrust: TrustFn | undefined
 let watching: Monitor | undefined
+let answering = 0
 
 /**
  * The monitor of each predicate `trustProxy` installed with `warn` on, by predicate: requests of
@@ -60,15 +66,30 @@ let watching: Monitor | undefined
 const monitors = new WeakMap<TrustFn, Monitor>()
 
 /**
- * Whether host and protocol depend on the whole walk (`hostAndProto: 'aligned'`, `source:
- * 'forwarded'`: the hop where it stops decides), rather than on `trust(peer, 0)` alone, as in Express.
- * A predicate from another copy of this package is answered by that copy, which alone knows its options.
+ * How host and protocol are answered, a bit each: `WALKS` when they come from `resolveAddr`'s whole
+ * walk, `HOST_WALKS` when only host does, `DECIDES_PEER` when the peer is decided as the walk's hop
+ * 0 decides it (`decidePeer`) rather than by `trust(peer, 0)`; none, Express's own: `trust(peer, 0)`
+ * and the leftmost X-Forwarded-Host and -Proto.
  */
-function walksForHost(trust: TrustFn): boolean {
+const WALKS = 1
+const HOST_WALKS = 2
+const DECIDES_PEER = 4
+
+/**
+ * How `trust`'s host and protocol are answered (see `WALKS`). They walk with `hostAndProto:
+ * 'aligned'` and `source: 'forwarded'` (the hop where the walk stops decides) and for another copy's
+ * predicate (that copy alone knows its options); host walks with `allowedHosts` (a forwarded host
+ * outside it is not the host); the peer is the walk's hop 0 with `trustSocketless` (a socket without
+ * an address, which `trust(undefined, 0)` cannot tell from a client that hung up) and `edgeProof` (a
+ * peer in range without the proof is not trusted). Every other option leaves `trust(peer, 0)` and
+ * the leftmost values exactly `resolveAddr`'s, so Express's options and those pay nothing more.
+ */
+function answeringOf(trust: TrustFn): number {
   const compiled = compiledOf(trust)
-  if (compiled === undefined) return otherCopy(trust) !== undefined
-  // with an edge proof, trust(peer, 0) alone cannot see the request: the walk decides the peer
-  return compiled.options.aligned || compiled.options.source === 'forwarded' || compiled.options.proofHeader !== ''
+  if (compiled === undefined) return otherCopy(trust) === undefined ? 0 : WALKS
+  const { options } = compiled
+  if (options.aligned || options.source === 'forwarded') return WALKS
+  return (options.allowedHosts === null ? 0 : HOST_WALKS) | (options.trustSocketless || options.proofHeader !== '' ? DECIDES_PEER : 0)
 }
 
 /**
@@ -82,14 +103,20 @@ function customWithExpressOptions(trust: TrustFn): boolean {
 }
 
 /**
- * `trust(peer, 0)`: the one question Express's protocol and host getters ask. The monitor is told
- * the answer, so that it never asks a custom function again.
+ * Whether the socket peer is trusted: `trust(peer, 0)`, the one question Express's protocol and host
+ * getters ask, or the walk's hop 0 itself where options decide it otherwise (`DECIDES_PEER`). The
+ * monitor is told the answer, so that it never asks a custom function again.
  */
-function peerTrusted(req: ExpressRequest, trust: TrustFn): boolean {
-  const socket = socketOf(req)
+function peerTrusted(req: ExpressRequest, trust: TrustFn, how: number): boolean {
   // taken before the call: a custom function may read another application's request getters
   const watcher = watching
-  const trusted = Boolean(trust(socket ? socket.remoteAddress : undefined, 0))
+  let trusted: boolean
+  if ((how & DECIDES_PEER) === 0) {
+    const socket = socketOf(req)
+    trusted = Boolean(trust(socket ? socket.remoteAddress : undefined, 0))
+  } else {
+    trusted = (decidePeer(req, compiledOf(trust) as Compiled) & 1) === 1
+  }
   watcher?.peer(req, trusted)
   return trusted
 }
@@ -116,9 +143,10 @@ export function resolved(req: RequestLike & { readonly app: { get(setting: strin
 /** Express 5's `req.host`; Express 4's `req.hostname` reads the same value. */
 function hostOf(req: ExpressRequest): string | undefined {
   const trust = trustOf(req)
-  if (walksForHost(trust)) return answer(req, trust).host
+  const how = answering
+  if ((how & (WALKS | HOST_WALKS)) !== 0) return answer(req, trust).host
   // Express asks trust(peer, 0) only when there is an X-Forwarded-Host to believe
-  return leftmostHost(req, headerValue(req.headers, 'x-forwarded-host') !== '' && peerTrusted(req, trust))
+  return leftmostHost(req, headerValue(req.headers, 'x-forwarded-host') !== '' && peerTrusted(req, trust, how))
 }
 
 /**
@@ -153,12 +181,13 @@ const GETTERS: Readonly<Record<string, (this: ExpressRequest) => unknown>> = {
   },
   protocol() {
     const trust = trustOf(this)
-    if (walksForHost(trust)) return answer(this, trust).protocol
-    return leftmostProtocol(this, peerTrusted(this, trust))
+    const how = answering
+    if ((how & WALKS) !== 0) return answer(this, trust).protocol
+    return leftmostProtocol(this, peerTrusted(this, trust, how))
   },
   secure() {
     const trust = trustOf(this)
-    if (walksForHost(trust)) return answer(this, trust).secure
+    if ((answering & WALKS) !== 0) return answer(this, trust).secure
     // Express's own: it reads req.protocol
     return this.protocol === 'https'
   },
@@ -187,7 +216,11 @@ function host(this: ExpressRequest): string | undefined {
  * chain (`trust(addr, i)` for every hop but the last, stopping at the first `false`), while
  * `req.protocol`, `req.secure`, `req.host` and `req.hostname` ask `trust(peer, 0)` only (the host
  * getters only when X-Forwarded-Host is set). With `hostAndProto: 'aligned'` or `source: 'forwarded'`
- * host and protocol come from the hop where the walk stops, so those getters walk too.
+ * host and protocol come from the hop where the walk stops, so those getters walk too; with
+ * `allowedHosts` the host getters do (a forwarded host outside the list is not the host). With
+ * `trustSocketless` or `edgeProof` the peer is decided as the walk decides its hop 0 (a unix socket
+ * is trusted, a TCP client that hung up is not; a peer without the proof is not), still asking a
+ * custom function `(peer, 0)` at most once.
  *
  * The getters read the `trust proxy fn` setting on each request, as Express's do: a later
  * `app.set('trust proxy', …)` and the settings that mounted sub-applications inherit are followed.

@@ -8,8 +8,8 @@ import type { Context, MiddlewareHandler } from 'hono'
 import { compileTrust, type TrustFn, type TrustSetting } from '../core/compile.js'
 import { describeValue } from '../core/options.js'
 import { resolveAddr, type ResolvedAddr } from '../core/resolve.js'
-import { fromFetch, type ConnectionInfo, type SocketLike } from '../core/request.js'
-import { addressOrNothing, bunAddress, denoAddress } from '../core/runtimes.js'
+import { fromFetch, type ConnectionInfo, type RequestLike, type SocketLike } from '../core/request.js'
+import { addressOrNothing, bunConnection, denoConnection } from '../core/runtimes.js'
 import { compileIpFilter, compileTrustedPeerCheck, refusalText, type IpFilterOptions, type TrustedPeerOptions } from '../uses/filter.js'
 import { monitorFor, splitOptions, type AdapterOptions } from './warn.js'
 
@@ -54,21 +54,38 @@ export interface HonoTrustOptions extends AdapterOptions {
 
 /**
  * The peer the runtime serving the app gives, read as its own Hono helper reads it and never from
- * a header: on @hono/node-server `c.env` is `{ incoming, outgoing }`, the Node request and response;
- * on Bun it is the server (or `{ server }`), which answers `requestIP(request)`; on Deno it is the
- * handler's info, with `remoteAddr`.
+ * a header: on Bun `c.env` is the server (or `{ server }`), which answers `requestIP(request)`; on
+ * Deno it is the handler's info, with `remoteAddr`. (@hono/node-server's socket is read whole, by
+ * `runtimeRequest`.)
  */
 function runtimeConnection(c: Context): ConnectionInfo {
-  const env = c.env as { incoming?: { socket?: SocketLike | null }; server?: unknown; requestIP?: unknown; remoteAddr?: unknown } | undefined
-  if (env === undefined || env === null) return {}
-  const socket = env.incoming?.socket
-  // the socket's TLS flag, not the URL: node-server builds an HTTP/2 URL from the client's :scheme
-  if (socket) return { remoteAddress: socket.remoteAddress, encrypted: socket.encrypted === true }
-  if (typeof env.requestIP === 'function') return { remoteAddress: bunAddress(c.req.raw, env) }
-  if (typeof (env.server as { requestIP?: unknown } | null | undefined)?.requestIP === 'function') {
-    return { remoteAddress: bunAddress(c.req.raw, env.server) }
-  }
-  return { remoteAddress: denoAddress(env) }
+  const env = c.env as { server?: unknown; requestIP?: unknown; remoteAddr?: unknown } | undefined
+  // no runtime that says who the peer is (Cloudflare Workers, Lambda, app.request in a test): the
+  // peer is unknown, not a socket without an address, which `trustSocketless` would trust
+  if (env === undefined || env === null) return { lost: true }
+  if (typeof env.requestIP === 'function') return bunConnection(c.req.raw, env)
+  if (typeof (env.server as { requestIP?: unknown } | null | undefined)?.requestIP === 'function') return bunConnection(c.req.raw, env.server)
+  return denoConnection(env)
+}
+
+/**
+ * The request `resolveAddr` reads, with the peer the runtime gives. On @hono/node-server `c.env` is
+ * `{ incoming, outgoing }`, the Node request and response, and the request's socket is handed over
+ * itself, not a copy of its address: once a TCP client hangs up its `remoteAddress` is undefined,
+ * and only the socket (`destroyed`, the server that accepted it) tells that from a unix socket,
+ * which `trustSocketless` trusts (see `socketless` in core/request.ts). Its TLS flag is the
+ * socket's too, not the URL's: node-server builds an HTTP/2 URL from the client's `:scheme`.
+ */
+function runtimeRequest(c: Context): RequestLike {
+  const socket = (c.env as { incoming?: { socket?: SocketLike | null } } | undefined)?.incoming?.socket
+  if (socket) return { socket, headers: fromFetch(c.req.raw).headers }
+  return fromFetch(c.req.raw, runtimeConnection(c))
+}
+
+/** How the middleware reads a request: from `getConnInfo`, from a `connection` function, or the runtime's own way. */
+function readerOf(connection: ((c: Context) => ConnectionInfo) | undefined, getConnInfo: ((c: Context) => HonoConnInfo) | undefined): (c: Context) => RequestLike {
+  const given = getConnInfo === undefined ? connection : connInfoConnection(getConnInfo)
+  return given === undefined ? runtimeRequest : (c) => fromFetch(c.req.raw, given(c))
 }
 
 /**
@@ -77,12 +94,15 @@ function runtimeConnection(c: Context): ConnectionInfo {
  */
 function connInfoConnection(getConnInfo: (c: Context) => HonoConnInfo): (c: Context) => ConnectionInfo {
   return (c) => {
+    let remoteAddress: string | undefined
     try {
-      return { remoteAddress: addressOrNothing(getConnInfo(c)?.remote?.address) }
+      remoteAddress = addressOrNothing(getConnInfo(c)?.remote?.address)
     } catch {
       // Hono's helpers throw when the runtime is not theirs (hono/bun without Bun's server): no peer
-      return {}
     }
+    // a helper's answer without an address cannot tell a unix socket from a client that hung up
+    // (Node's and Bun's report none for either): the peer is lost, never trusted as socketless
+    return remoteAddress === undefined ? { lost: true } : { remoteAddress }
   }
 }
 
@@ -104,18 +124,18 @@ function connInfoConnection(getConnInfo: (c: Context) => HonoConnInfo): (c: Cont
  * app.get('/', (c) => c.json({ ip: c.get('trustProxy').ip }))
  */
 export function trustProxy(setting: TrustSetting, options?: HonoTrustOptions): MiddlewareHandler<TrustProxyEnv> {
-  const { trustOptions: { connection: own = runtimeConnection, getConnInfo, ...trustOptions }, warn } = splitOptions(options)
-  if (typeof own !== 'function') {
-    throw new TypeError(`invalid option connection: ${describeValue(own)} (expected a function)`)
+  const { trustOptions: { connection, getConnInfo, ...trustOptions }, warn } = splitOptions(options)
+  if (connection !== undefined && typeof connection !== 'function') {
+    throw new TypeError(`invalid option connection: ${describeValue(connection)} (expected a function)`)
   }
   if (getConnInfo !== undefined && typeof getConnInfo !== 'function') {
     throw new TypeError(`invalid option getConnInfo: ${describeValue(getConnInfo)} (expected a function)`)
   }
-  const connection = getConnInfo === undefined ? own : connInfoConnection(getConnInfo)
+  const read = readerOf(connection, getConnInfo)
   const trust = compileTrust(setting, trustOptions)
   const monitor = monitorFor(trust, warn)
   return async (c, next) => {
-    const req = fromFetch(c.req.raw, connection(c))
+    const req = read(c)
     // with warn, the monitor watches the walk that answers, and asks nothing more
     c.set('trustProxy', monitor === undefined ? resolveAddr(req, trust) : monitor.resolve(req))
     await next()
@@ -161,13 +181,14 @@ export interface HonoTrustedPeerOptions extends TrustedPeerOptions {
  * app.use(requireTrustedPeer(trust, { paths: ['/healthz'] }), trustProxy(trust))
  */
 export function requireTrustedPeer(trust: TrustFn, options: HonoTrustedPeerOptions = {}): MiddlewareHandler {
-  const { connection = runtimeConnection, ...checkOptions } = options
-  if (typeof connection !== 'function') {
+  const { connection, ...checkOptions } = options
+  if (connection !== undefined && typeof connection !== 'function') {
     throw new TypeError(`invalid option connection: ${describeValue(connection)} (expected a function)`)
   }
+  const read = readerOf(connection, undefined)
   const check = compileTrustedPeerCheck(trust, checkOptions)
   return async (c, next) => {
-    if (!check.admits(fromFetch(c.req.raw, connection(c)), c.req.path)) return c.text(refusalText(check.status), check.status as 403)
+    if (!check.admits(read(c), c.req.path)) return c.text(refusalText(check.status), check.status as 403)
     await next()
   }
 }

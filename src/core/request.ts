@@ -104,6 +104,15 @@ export interface ConnectionInfo {
   readonly remoteAddress?: string | undefined
   /** Whether the connection is TLS. @default whether the request URL is `https:` */
   readonly encrypted?: boolean | undefined
+  /**
+   * Whether a missing `remoteAddress` is a peer that is lost rather than one that never had an
+   * address: the connection has closed (Bun's `server.requestIP` answers null for a closed request
+   * as for a unix socket) or the runtime cannot say who the peer is. `trustSocketless` trusts a
+   * socket without an address (a unix socket), never a lost peer, which would let a client that
+   * hangs up choose its own address (see `socketless`).
+   * @default false
+   */
+  readonly lost?: boolean | undefined
 }
 
 /**
@@ -132,6 +141,8 @@ export function fromFetch(request: FetchRequestLike, connection: ConnectionInfo 
     socket: {
       remoteAddress: connection.remoteAddress,
       encrypted: connection.encrypted ?? parsed()?.protocol === 'https:',
+      // a lost peer is what a closed socket's is to `socketless`: gone, not absent
+      destroyed: connection.lost,
     },
     headers: {
       get: (name: string) => headers.get(name) ?? (name === 'host' ? parsed()?.host ?? null : null),

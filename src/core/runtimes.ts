@@ -2,7 +2,7 @@
 // the request shape `resolveAddr` reads. Imports no Node built-in, so it loads in every runtime.
 
 import { Kind, parseAddress } from './address.js'
-import { fromFetch, type FetchRequestLike, type RequestLike } from './request.js'
+import { fromFetch, type ConnectionInfo, type FetchRequestLike, type RequestLike } from './request.js'
 
 /**
  * The part of Bun's `Server` read here: `server.requestIP(request)`, which answers the peer of the
@@ -36,19 +36,29 @@ const words = new Int32Array(4)
  * Bun.serve({ fetch: (request, server) => Response.json(resolveAddr(fromBun(request, server), trust)) })
  */
 export function fromBun(request: FetchRequestLike, server: BunServerLike): RequestLike {
-  return fromFetch(request, { remoteAddress: bunAddress(request, server) })
+  return fromFetch(request, bunConnection(request, server))
 }
 
-/** The peer address Bun's `server.requestIP(request)` answers, or undefined; never throws. */
-export function bunAddress(request: FetchRequestLike, server: unknown): string | undefined {
+/** A peer that is lost or unknown, never taken for a socket without an address (see `ConnectionInfo.lost`). */
+const LOST: ConnectionInfo = { lost: true }
+
+/**
+ * The connection Bun's `server.requestIP(request)` describes; never throws. It answers null both for
+ * a unix socket's request and for a closed one (bun-types, `Server.requestIP`: "If the request was
+ * closed or is a unix socket, returns null"); the server's `port`, undefined only when it listens on
+ * a unix socket (https://bun.sh/reference/bun/Server/port), tells them apart, so that a TCP client
+ * that hangs up is lost, not socketless. A server without `requestIP`, or one that throws (a request
+ * it did not serve), says nothing of the peer: lost too.
+ */
+export function bunConnection(request: FetchRequestLike, server: unknown): ConnectionInfo {
   try {
     const requestIP = (server as { requestIP?: unknown } | null | undefined)?.requestIP
-    if (typeof requestIP !== 'function') return undefined
+    if (typeof requestIP !== 'function') return LOST
     const peer = (requestIP as (r: unknown) => unknown).call(server, request) as { address?: unknown } | null | undefined
-    return typeof peer?.address === 'string' ? peer.address : undefined
+    if (typeof peer?.address === 'string') return { remoteAddress: peer.address }
+    return peer === null && (server as { port?: unknown }).port === undefined ? {} : LOST
   } catch {
-    // a request this server did not serve (requestIP throws for it): no peer, as for a unix socket
-    return undefined
+    return LOST
   }
 }
 
@@ -62,13 +72,17 @@ export function bunAddress(request: FetchRequestLike, server: unknown): string |
  * Deno.serve((request, info) => Response.json(resolveAddr(fromDeno(request, info), trust)))
  */
 export function fromDeno(request: FetchRequestLike, info: DenoServeInfoLike): RequestLike {
-  return fromFetch(request, { remoteAddress: denoAddress(info) })
+  return fromFetch(request, denoConnection(info))
 }
 
-/** The peer address in Deno's `info.remoteAddr`, or undefined for a unix socket or no info. */
-export function denoAddress(info: unknown): string | undefined {
+/**
+ * The connection Deno's `info.remoteAddr` describes: a unix socket (`transport: 'unix'`) has no peer
+ * address; info without an address (none given, not Deno's) says nothing of the peer: lost.
+ */
+export function denoConnection(info: unknown): ConnectionInfo {
   const remote = (info as DenoServeInfoLike | null | undefined)?.remoteAddr
-  return remote && remote.transport !== 'unix' && typeof remote.hostname === 'string' ? remote.hostname : undefined
+  if (remote && remote.transport === 'unix') return {}
+  return remote && typeof remote.hostname === 'string' ? { remoteAddress: remote.hostname } : LOST
 }
 
 /**
@@ -77,14 +91,16 @@ export function denoAddress(info: unknown): string | undefined {
  * (https://developers.cloudflare.com/fundamentals/reference/http-headers/#cf-connecting-ip).
  * This holds only for a Worker served by Cloudflare: anywhere else (a local `workerd` reachable
  * directly, another platform) any client can send the header. A value that is not an address in
- * canonical form gives no peer (`ip` undefined, nothing trusted).
+ * canonical form gives no peer (`ip` undefined, nothing trusted, even with `trustSocketless`: a
+ * Worker has no unix socket, its peer is only unknown).
  *
  * @example
  * const trust = compileTrust('loopback')
  * export default { fetch: (request) => Response.json(resolveAddr(fromWorker(request), trust)) }
  */
 export function fromWorker(request: FetchRequestLike): RequestLike {
-  return fromFetch(request, { remoteAddress: addressOrNothing(request.headers.get('cf-connecting-ip')) })
+  const remoteAddress = addressOrNothing(request.headers.get('cf-connecting-ip'))
+  return fromFetch(request, remoteAddress === undefined ? LOST : { remoteAddress })
 }
 
 /**

@@ -48,13 +48,40 @@ const scratch = new Int32Array(4)
  * 3. Otherwise the predicate decides: answered from its shape, or the custom function is called.
  */
 export function decide(rule: Rule, s: string | undefined, start: number, end: number, i: number): Decision {
-  const { options, shape } = rule
+  const { options } = rule
   if (i === 0 && s === undefined && options.trustSocketless) return Decision.Socketless
   if (i > 0 && (options.strict || options.source !== 'x-forwarded-for') && parseAddress(s, scratch, start, end, options.strict) === Kind.Invalid) {
     return Decision.NotAnAddress
   }
+  return asked(rule, s, start, end, i)
+}
+
+/** Step 3 of `decide`: the predicate's own answer, from its shape or by calling the custom function. */
+function asked(rule: Rule, s: string | undefined, start: number, end: number, i: number): Decision {
+  const { shape } = rule
   if (shape !== undefined) return holds(shape, i, s, start, end) ? Decision.Trusted : Decision.Untrusted
   return rule.call(s, i) ? Decision.Trusted : Decision.Untrusted
+}
+
+/**
+ * HOP 0: what the walk decides about the socket peer of `req`, the one decision that every reader of
+ * "is the peer one of my proxies" makes through this function (the walk, `requireTrustedPeer`,
+ * Express's protocol and host getters), so that none of them can let in a peer the walk refuses.
+ * - A peer without an address is `Socketless` (trusted) with `trustSocketless` only if it never had
+ *   one (see `socketless` in request.ts); a TCP client that has hung up is decided by the predicate,
+ *   which trusts no missing address but by `true` or a hop count.
+ * - Otherwise `decide` answers, as for any hop.
+ * - A trusted peer of a request without the `edgeProof` the options ask is `Unproven` (untrusted):
+ *   the proof binds the peer's trust to your own edge, not to anyone's in the same range.
+ * The predicate is asked at most once, with `(peer, 0)`; never throws but where a custom function does.
+ */
+export function decidePeer(req: RequestLike, rule: Rule): Decision {
+  const socket = socketOf(req)
+  const peer = socket ? socket.remoteAddress : undefined
+  const d = peer === undefined && rule.options.trustSocketless && !socketless(socket)
+    ? asked(rule, undefined, 0, -1, 0)
+    : decide(rule, peer, 0, -1, 0)
+  return (d & 1) === 1 && !proven(req, rule.options) ? Decision.Unproven : d
 }
 
 /** The outcome of a walk. */
@@ -98,28 +125,21 @@ export class WalkRecord {
  * nothing beyond the first untrusted hop is read. The peer is always decided (Express asks it
  * before reading X-Forwarded-Host and -Proto).
  */
-export function walkHops(req: RequestLike, given: Rule, hops: Hops, record: WalkRecord | null): Walked {
+export function walkHops(req: RequestLike, rule: Rule, hops: Hops, record: WalkRecord | null): Walked {
   const socket = socketOf(req)
   const peer = socket ? socket.remoteAddress : undefined
-  // a peer without an address is socketless only if it never had one (see `socketless`): a TCP
-  // client that has hung up is decided by the predicate, which trusts no missing address
-  const rule = peer === undefined && given.options.trustSocketless && !socketless(socket)
-    ? { ...given, options: { ...given.options, trustSocketless: false } }
-    : given
   const { options } = rule
   const lenient = !options.strict && options.source === 'x-forwarded-for'
   if (record !== null) record.add(peer, peer, undefined)
 
   const askFirst = rule.shape !== undefined
-  // the proof binds the peer's trust to your own edge: read once, before the peer is decided
-  const proof = proven(req, options)
   const addrs: (string | undefined)[] = [present(peer, options, lenient)]
   let cur = peer
   let element: ForwardedElement | undefined
   let peerTrusted: boolean | undefined
   for (let i = 0; ; i++) {
     if (askFirst) {
-      const d = peerDecision(decide(rule, cur, 0, -1, i), i, proof)
+      const d = i === 0 ? decidePeer(req, rule) : decide(rule, cur, 0, -1, i)
       if (record !== null) record.decisions[i] = d
       if (i === 0) peerTrusted = (d & 1) === 1
       if ((d & 1) === 0 || !hops.next()) break
@@ -127,7 +147,7 @@ export function walkHops(req: RequestLike, given: Rule, hops: Hops, record: Walk
     } else {
       if (!hops.next()) break
       if (record !== null) record.add(hops.received, hops.text, hops.element)
-      const d = peerDecision(decide(rule, cur, 0, -1, i), i, proof)
+      const d = i === 0 ? decidePeer(req, rule) : decide(rule, cur, 0, -1, i)
       if (record !== null) record.decisions[i] = d
       if (i === 0) peerTrusted = (d & 1) === 1
       if ((d & 1) === 0) break
@@ -137,16 +157,12 @@ export function walkHops(req: RequestLike, given: Rule, hops: Hops, record: Walk
     addrs.push(present(cur, options, lenient))
   }
   if (peerTrusted === undefined) {
-    const d = peerDecision(decide(rule, peer, 0, -1, 0), 0, proof)
+    // a custom function is asked only about hops with a successor: the peer, decided all the same
+    const d = decidePeer(req, rule)
     if (record !== null) record.decisions[0] = d
     peerTrusted = (d & 1) === 1
   }
   return { ip: addrs[addrs.length - 1], addrs, peerTrusted, element }
-}
-
-/** A trusted socket peer without the edge proof the options ask is untrusted (`Unproven`). */
-function peerDecision(d: Decision, i: number, proof: boolean): Decision {
-  return i === 0 && !proof && (d & 1) === 1 ? Decision.Unproven : d
 }
 
 /** A hop's address as returned: normalised when asked; a non-address only in lenient mode. */

@@ -1,9 +1,12 @@
 // filter.ts: allow and deny lists matched on the resolved client, and the proxy-only check on the
 // socket peer, compiled once; the adapters and node:http servers install them.
 
-import { compiledOf, compileTrust, isTrusted, reasonFor, type TrustFn } from '../core/compile.js'
+import { compiledOf, compileTrust, reasonFor, type TrustFn } from '../core/compile.js'
+import { DECLINED, handOver, isExplanation, otherCopy } from '../core/copies.js'
+import { EXPRESS } from '../core/express.js'
 import { describeValue, type TrustOptions } from '../core/options.js'
-import { socketless, socketOf, type RequestLike } from '../core/request.js'
+import { socketOf, type RequestLike } from '../core/request.js'
+import { decidePeer } from '../core/walk.js'
 
 /** A list in the trust setting's syntax: addresses, subnets, and range names (`loopback`, `cloudflare` with `ranges`). */
 export type AddressList = string | readonly string[]
@@ -117,8 +120,9 @@ export interface TrustedPeerOptions {
 /** A compiled proxy-only check. */
 export interface TrustedPeerCheck {
   /**
-   * Whether a request with this socket and path is let in: its socket peer is a trusted proxy (the
-   * first hop `trust` trusts), or is in `allow`, or the path is in `paths`. Never throws.
+   * Whether a request with this socket and path is let in: its socket peer is a trusted proxy (as
+   * the walk decides its first hop: with `edgeProof`, only when the request carries the proof), or
+   * is in `allow`, or the path is in `paths`. Never throws but where a custom `trust` does.
    */
   admits(req: RequestLike, path: string): boolean
   readonly status: number
@@ -127,7 +131,9 @@ export interface TrustedPeerCheck {
 /**
  * Compile the proxy-only check for `trust`: a site that sits behind a CDN or load balancer is often
  * reachable at its origin address too, where anyone can send any header; this refuses a request
- * whose socket peer is not one of the proxies `trust` names.
+ * whose socket peer is not one of the proxies `trust` names, decided as the walk decides its first
+ * hop (`decidePeer`): with `edgeProof` a peer in range without the proof is refused, with
+ * `trustSocketless` a socket that never had an address is let in and a client that hung up is not.
  *
  * @throws {TypeError} `requireTrustedPeer: trust must be a function from compileTrust(setting, options), got <value>`,
  *   `invalid option allow: …`, `invalid option paths: <value> (expected a list of paths starting with /)`,
@@ -147,16 +153,38 @@ export function compileTrustedPeerCheck(trust: TrustFn, options: TrustedPeerOpti
   }
   const exempt = new Set(paths)
   const status = statusOption(options.status, 403)
-  const compiled = compiledOf(trust)
+  const peerTrusted = peerRule(trust)
   return {
     admits(req, path) {
+      if (peerTrusted(req)) return true
       const socket = socketOf(req)
-      const peer = socket?.remoteAddress
-      // the walk's rule for hop 0: a socketless peer is trusted only with trustSocketless
-      if (peer === undefined ? compiled?.options.trustSocketless === true && socketless(socket) : isTrusted(trust, compiled?.shape, peer, 0)) return true
-      return (allow !== undefined && allow(peer, 0)) || exempt.has(path)
+      return (allow !== undefined && allow(socket ? socket.remoteAddress : undefined, 0)) || exempt.has(path)
     },
     status,
+  }
+}
+
+/**
+ * Whether the walk trusts a request's socket peer under `trust`: its hop 0 itself (`decidePeer`),
+ * so that the check lets in exactly the peers whose headers the walk believes (with `edgeProof`, only
+ * a peer whose request carries the proof; with `trustSocketless`, only a socket that never had an
+ * address). A function compiled elsewhere is asked `trust(peer, 0)` as the walk asks it; a predicate
+ * of another copy of the package is answered by that copy's own walk (its `explain`'s hop 0), which
+ * alone knows its options, or asked as a custom function when that copy gives no usable answer.
+ */
+function peerRule(trust: TrustFn): (req: RequestLike) => boolean {
+  const compiled = compiledOf(trust)
+  // a function compiled elsewhere is asked as the walk asks any custom function, with Express's options
+  const rule = compiled ?? { shape: undefined, call: trust, options: EXPRESS }
+  const other = compiled === undefined ? otherCopy(trust) : undefined
+  const own = (req: RequestLike): boolean => (decidePeer(req, rule) & 1) === 1
+  if (other === undefined) return own
+  // explain is the one member of the protocol that says how the peer was decided; it does more work
+  // than this needs, which only a predicate from a second install pays
+  return (req) => {
+    const explained = handOver(trust, () => other.explain(req), isExplanation)
+    if (explained === DECLINED) return own(req)
+    return (explained.hops[0] as { readonly trusted?: unknown } | null | undefined)?.trusted === true
   }
 }
 

@@ -223,6 +223,10 @@ describe('fromFetch', () => {
   it('gives a socket with the remote address and the TLS flag', () => {
     expect(fromFetch(new Request('https://shop.example/'), { remoteAddress: CLIENT }).socket).toEqual({ remoteAddress: CLIENT, encrypted: true })
     expect(fromFetch(new Request('http://shop.example/')).socket).toEqual({ remoteAddress: undefined, encrypted: false })
+    // a lost peer is a closed socket's to socketless: trustSocketless never trusts it
+    expect(fromFetch(new Request('http://shop.example/'), { lost: true }).socket).toEqual({ remoteAddress: undefined, encrypted: false, destroyed: true })
+    expect(socketless(fromFetch(new Request('http://shop.example/'), { lost: true }).socket)).toBe(false)
+    expect(socketless(fromFetch(new Request('http://shop.example/')).socket)).toBe(true)
   })
 
   it('answers header lookups through the request headers, the URL standing in only for Host', () => {

@@ -2,7 +2,9 @@
 // handler; test/runtimes/run.mjs runs the same calls inside Bun, Deno and workerd themselves.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { compileTrust } from '../../src/core/compile.js'
+import { compileTrust, type TrustSetting } from '../../src/core/compile.js'
+import type { TrustOptions } from '../../src/core/options.js'
+import { fromFetch, type RequestLike } from '../../src/core/request.js'
 import { resolveAddr } from '../../src/core/resolve.js'
 import { fromBun, fromDeno, fromWorker, type BunServerLike } from '../../src/core/runtimes.js'
 
@@ -97,5 +99,46 @@ describe('never throws (property)', () => {
       const worker = resolveAddr(fromWorker(ask), compileTrust(false)).ip
       expect(worker === undefined || /^[0-9a-f.:]+$/i.test(worker)).toBe(true)
     }), { numRuns: 1000 })
+  })
+})
+
+describe('trustSocketless: a peer without an address is trusted where it never had one, never where it is lost', () => {
+  const socketlessTrust = compileTrust('loopback', { trustSocketless: true })
+  it.each([
+    { name: 'Bun on a unix socket: requestIP answers null and the server has no port', req: () => fromBun(request(forged), { requestIP: () => null, port: undefined } as BunServerLike), ip: '203.0.113.5' },
+    { name: 'fail: Bun, a closed request: requestIP answers null but the server listens on a port', req: () => fromBun(request(forged), { requestIP: () => null, port: 3000 } as BunServerLike), ip: undefined },
+    { name: 'fail: Bun, a server without requestIP says nothing of the peer', req: () => fromBun(request(forged), {} as BunServerLike), ip: undefined },
+    { name: 'Deno on a unix socket', req: () => fromDeno(request(forged), { remoteAddr: { transport: 'unix' } }), ip: '203.0.113.5' },
+    { name: 'fail: Deno without info says nothing of the peer', req: () => fromDeno(request(forged), undefined as never), ip: undefined },
+    { name: 'fail: a Worker without CF-Connecting-IP: it has no unix socket, its peer is unknown', req: () => fromWorker(request(forged)), ip: undefined },
+  ])('$name', ({ req, ip }) => {
+    expect(resolveAddr(req(), socketlessTrust).ip).toBe(ip)
+  })
+
+  it('a lost peer is answered as if trustSocketless were off, for generated settings, options, lost shapes and headers', () => {
+    const lostShapes = fc.constantFrom<(r: Request) => RequestLike>(
+      (r) => fromBun(r, { requestIP: () => null, port: 3000 } as BunServerLike),
+      (r) => fromBun(r, {} as BunServerLike),
+      (r) => fromDeno(r, {} as never),
+      (r) => fromWorker(r),
+      (r) => fromFetch(r, { lost: true }),
+      (r) => ({ socket: { remoteAddress: undefined, destroyed: true }, headers: Object.fromEntries(r.headers) }),
+    )
+    const settings = fc.constantFrom<TrustSetting>('loopback', '10.0.0.0/8', 1, true, false, (addr: string | undefined) => addr === undefined)
+    const headers = fc.record({
+      'x-forwarded-for': fc.constantFrom('6.6.6.6', '203.0.113.5, 10.0.0.1'),
+      'x-forwarded-proto': fc.constantFrom('https', 'http'),
+      'x-forwarded-host': fc.constantFrom('evil.example', 'shop.example'),
+      forwarded: fc.constantFrom('for=6.6.6.6;proto=https'),
+    }, { requiredKeys: [] })
+    const options = fc.record({
+      source: fc.constantFrom<TrustOptions['source']>('x-forwarded-for', 'forwarded'),
+      hostAndProto: fc.constantFrom<TrustOptions['hostAndProto']>('leftmost', 'aligned'),
+    })
+    fc.assert(fc.property(lostShapes, settings, options, headers, (shape, setting, given, sent) => {
+      const req = shape(request(sent))
+      const off = resolveAddr(req, compileTrust(setting, given))
+      expect(resolveAddr(req, compileTrust(setting, { ...given, trustSocketless: true }))).toEqual(off)
+    }), { numRuns: 1500 })
   })
 })

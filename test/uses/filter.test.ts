@@ -2,8 +2,10 @@
 // the frameworks and node:http over real sockets are in guards.test.ts.
 
 import fc from 'fast-check'
-import { describe, expect, it } from 'vitest'
-import { compileTrust, type TrustFn } from '../../src/core/compile.js'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
+import { compileTrust, type TrustFn, type TrustSetting } from '../../src/core/compile.js'
+import type { TrustOptions } from '../../src/core/options.js'
+import { explain } from '../../src/diagnostics/explain.js'
 import type { RequestLike } from '../../src/core/request.js'
 import { compileIpFilter, compileTrustedPeerCheck, pathOf, type IpFilterOptions, type TrustedPeerOptions } from '../../src/uses/filter.js'
 
@@ -52,9 +54,15 @@ describe('compileIpFilter', () => {
   })
 })
 
+const SECRET = 'proof-0123456789abcdef'
+const PROOF = { header: 'X-Origin-Verify', values: [SECRET] }
+
 describe('compileTrustedPeerCheck', () => {
   const from = (remoteAddress: string | undefined, extra: Record<string, unknown> = {}): RequestLike => ({ socket: { remoteAddress, ...extra }, headers: {} })
+  const proved = (remoteAddress: string, proof: string | undefined): RequestLike =>
+    ({ socket: { remoteAddress }, headers: proof === undefined ? {} : { 'x-origin-verify': proof } })
   const trust = compileTrust('10.0.0.0/8')
+  const withProof = compileTrust('10.0.0.0/8', { edgeProof: PROOF })
   it.each([
     { name: 'a trusted proxy', trust, options: {}, req: from('10.0.0.2'), path: '/', admitted: true },
     { name: 'fail: a direct client', trust, options: {}, req: from('203.0.113.5'), path: '/', admitted: false },
@@ -64,8 +72,21 @@ describe('compileTrustedPeerCheck', () => {
     { name: 'a hop count trusts every peer', trust: compileTrust(1), options: {}, req: from('203.0.113.5'), path: '/', admitted: true },
     { name: 'a custom function is asked about hop 0', trust: ((addr: string | undefined, i: number) => i === 0 && addr === '192.0.2.1') as TrustFn, options: {}, req: from('192.0.2.1'), path: '/', admitted: true },
     { name: 'fail: a socket without an address', trust, options: {}, req: from(undefined), path: '/', admitted: false },
+    { name: 'fail: a request without a socket matches no allowed peer', trust, options: { allow: '192.0.2.10' }, req: { headers: {} }, path: '/', admitted: false },
     { name: 'a unix socket with trustSocketless', trust: compileTrust('10.0.0.0/8', { trustSocketless: true }), options: {}, req: { headers: {} }, path: '/', admitted: true },
     { name: 'fail: a closed TCP socket with trustSocketless', trust: compileTrust('10.0.0.0/8', { trustSocketless: true }), options: {}, req: from(undefined, { destroyed: true }), path: '/', admitted: false },
+    { name: 'fail: a closed TCP socket with trustSocketless and a custom function that refuses a missing address', trust: compileTrust((addr: string | undefined) => addr !== undefined, { trustSocketless: true }), options: {}, req: from(undefined, { destroyed: true }), path: '/', admitted: false },
+    { name: 'a socket of a server listening on a path (a unix socket) with trustSocketless', trust: compileTrust('10.0.0.0/8', { trustSocketless: true }), options: {}, req: from(undefined, { server: { address: () => '/run/app.sock' } }), path: '/', admitted: true },
+    { name: 'fail: a socket without an address whose server listens on an IP address, with trustSocketless', trust: compileTrust('10.0.0.0/8', { trustSocketless: true }), options: {}, req: from(undefined, { server: { address: () => ({ address: '0.0.0.0', port: 80 }) } }), path: '/', admitted: false },
+    { name: 'edgeProof: a peer in range whose request carries the proof', trust: withProof, options: {}, req: proved('10.0.0.2', SECRET), path: '/', admitted: true },
+    { name: 'fail: edgeProof: a peer in range without the proof (another tenant of the same edge)', trust: withProof, options: {}, req: proved('10.0.0.2', undefined), path: '/', admitted: false },
+    { name: 'fail: edgeProof: a peer in range with a wrong proof', trust: withProof, options: {}, req: proved('10.0.0.2', 'proof-wrong-0123456789'), path: '/', admitted: false },
+    { name: 'fail: edgeProof: a direct client that has the proof is still not in range', trust: withProof, options: {}, req: proved('203.0.113.5', SECRET), path: '/', admitted: false },
+    { name: 'edgeProof: an allowed peer needs no proof (a health checker)', trust: withProof, options: { allow: '192.0.2.10' }, req: proved('192.0.2.10', undefined), path: '/', admitted: true },
+    { name: 'edgeProof: an exempt path needs no proof', trust: withProof, options: { paths: ['/healthz'] }, req: proved('10.0.0.2', undefined), path: '/healthz', admitted: true },
+    { name: 'fail: edgeProof with a hop count: a peer without the proof', trust: compileTrust(1, { edgeProof: PROOF }), options: {}, req: proved('203.0.113.5', undefined), path: '/', admitted: false },
+    { name: 'edgeProof and trustSocketless: a unix socket with the proof', trust: compileTrust('10.0.0.0/8', { edgeProof: PROOF, trustSocketless: true }), options: {}, req: { headers: { 'x-origin-verify': SECRET } }, path: '/', admitted: true },
+    { name: 'fail: edgeProof and trustSocketless: a unix socket without the proof', trust: compileTrust('10.0.0.0/8', { edgeProof: PROOF, trustSocketless: true }), options: {}, req: { headers: {} }, path: '/', admitted: false },
   ])('$name', ({ trust: predicate, options, req, path, admitted }) => {
     expect(compileTrustedPeerCheck(predicate, options as TrustedPeerOptions).admits(req, path)).toBe(admitted)
   })
@@ -80,7 +101,68 @@ describe('compileTrustedPeerCheck', () => {
   })
 })
 
+describe("compileTrustedPeerCheck: another copy's predicate", () => {
+  /** A second instance of the package, as a second install would load: its predicates are foreign here. */
+  let other: typeof import('../../src/index.js')
+  beforeAll(async () => {
+    vi.resetModules()
+    other = await import('../../src/index.js')
+    vi.resetModules()
+  })
+  const proved = (proof: string | undefined): RequestLike =>
+    ({ socket: { remoteAddress: '10.0.0.2' }, headers: proof === undefined ? {} : { 'x-origin-verify': proof } })
+
+  it.each([
+    { name: 'that copy decides its peer with its own options: with the proof', proof: SECRET, admitted: true },
+    { name: 'fail: that copy decides its peer with its own options: without the proof', proof: undefined, admitted: false },
+  ])('$name', ({ proof, admitted }) => {
+    const check = compileTrustedPeerCheck(other.compileTrust('10.0.0.0/8', { edgeProof: PROOF }))
+    expect(check.admits(proved(proof), '/')).toBe(admitted)
+  })
+
+  it.each([
+    { name: 'a mark whose explain throws: the predicate is asked as a custom function', explain: () => { throw new Error('broken copy') } },
+    { name: 'a mark whose explain answers nothing usable: likewise', explain: () => 'nothing' },
+  ])('$name', ({ explain: broken }) => {
+    const calls: [string | undefined, number][] = []
+    const fn = (addr: string | undefined, i: number): boolean => {
+      calls.push([addr, i])
+      return addr === '10.0.0.2'
+    }
+    Object.defineProperty(fn, Symbol.for('proxy-trust.compiled'), {
+      value: { protocol: 1, resolve: () => undefined, ip: () => undefined, all: () => [], explain: broken },
+    })
+    const check = compileTrustedPeerCheck(fn)
+    expect([check.admits(proved(undefined), '/'), calls]).toEqual([true, [['10.0.0.2', 0]]])
+  })
+})
+
 describe('compileTrustedPeerCheck, generated', () => {
+  it("admits exactly the peers the walk trusts at hop 0 (explain's hop 0), for generated settings, option sets and requests", () => {
+    const settings = fc.constantFrom<TrustSetting>('10.0.0.0/8', 'loopback, 10.0.0.1', 1, true, false, (addr: string | undefined) => addr === undefined || addr === '10.0.0.1')
+    const options = fc.record({
+      trustSocketless: fc.constantFrom(undefined, true),
+      edgeProof: fc.constantFrom(undefined, PROOF),
+      addresses: fc.constantFrom<TrustOptions['addresses']>(undefined, 'strict'),
+      source: fc.constantFrom<TrustOptions['source']>(undefined, 'forwarded'),
+      hostAndProto: fc.constantFrom<TrustOptions['hostAndProto']>(undefined, 'aligned'),
+    }, { requiredKeys: [] })
+    const sockets = fc.oneof(
+      fc.constantFrom('10.0.0.1', '10.0.0.2', '127.0.0.1', '203.0.113.5', '::ffff:10.0.0.2', 'bogus').map((remoteAddress) => ({ remoteAddress })),
+      fc.constant(undefined),
+      fc.constant({ remoteAddress: undefined, destroyed: true }),
+      fc.constant({ remoteAddress: undefined, server: { address: () => '/run/app.sock' } }),
+      fc.constant({ remoteAddress: undefined, server: { address: () => ({ address: '127.0.0.1', port: 80 }) } }),
+    )
+    const headers = fc.record({ 'x-origin-verify': fc.constantFrom(SECRET, 'proof-wrong-0123456789', `${SECRET}, ${SECRET}`), 'x-forwarded-for': fc.constantFrom('198.51.100.7', '198.51.100.7, 10.0.0.1') }, { requiredKeys: [] })
+    fc.assert(fc.property(settings, options, sockets, headers, (setting, given, socket, sent) => {
+      const trust = compileTrust(setting, Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)) as TrustOptions)
+      const req: RequestLike = socket === undefined ? { headers: sent } : { socket, headers: sent }
+      expect(compileTrustedPeerCheck(trust).admits(req, '/')).toBe(explain(req, trust).hops[0]?.trusted === true)
+    }), { numRuns: 3000 })
+  })
+
+
   it('admits never throws, whatever the socket holds', () => {
     const check = compileTrustedPeerCheck(compileTrust('10.0.0.0/8', { trustSocketless: true }), { allow: 'loopback', paths: ['/healthz'] })
     fc.assert(fc.property(fc.option(fc.string({ maxLength: 40 }), { nil: undefined }), fc.boolean(), fc.string({ maxLength: 20 }), (remoteAddress, destroyed, path) => {

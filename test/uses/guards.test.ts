@@ -14,6 +14,7 @@ import * as fastifyAdapter from '../../src/adapters/fastify.js'
 import * as honoAdapter from '../../src/adapters/hono.js'
 import * as koaAdapter from '../../src/adapters/koa.js'
 import { compileTrust } from '../../src/core/compile.js'
+import type { TrustOptions } from '../../src/core/options.js'
 import type { IpFilterOptions, TrustedPeerOptions } from '../../src/uses/filter.js'
 import { ipFilter, requireTrustedPeer } from '../../src/uses/node.js'
 import { closeServer, listen, requestFrom, startProxyChain, type Endpoint } from '../fixtures/proxies.js'
@@ -23,7 +24,13 @@ const OTHER = '127.0.0.6'
 const STRANGER = '127.0.0.4'
 const SETTING = `${EDGE}, ${INNER}`
 
-type Guard = { readonly kind: 'filter'; readonly options: IpFilterOptions } | { readonly kind: 'peer'; readonly options: TrustedPeerOptions }
+/** A guard, and the options the trust setting is compiled with (none by default). */
+type Guard = ({ readonly kind: 'filter'; readonly options: IpFilterOptions } | { readonly kind: 'peer'; readonly options: TrustedPeerOptions }) & {
+  readonly trust?: TrustOptions
+}
+
+/** The proof your own edge adds, and the header it travels in (the `edgeProof` option). */
+const PROOF = { header: 'x-origin-verify', values: ['proof-0123456789abcdef'] }
 
 const running: (() => Promise<void>)[] = []
 afterEach(async () => {
@@ -40,13 +47,13 @@ function serve(listener: http.RequestListener): Promise<Endpoint> {
 const FRAMEWORKS: Record<string, (guard: Guard) => Promise<Endpoint>> = {
   express: (guard) => {
     const app = express()
-    expressAdapter.trustProxy(app, SETTING, { warn: false })
+    expressAdapter.trustProxy(app, SETTING, { ...guard.trust, warn: false })
     app.use(guard.kind === 'filter' ? expressAdapter.ipFilter(guard.options) : expressAdapter.requireTrustedPeer(guard.options))
     app.use((_req, res) => res.end('ok'))
     return serve(app)
   },
   fastify: async (guard) => {
-    const proxy = fastifyAdapter.trustProxy(SETTING, { warn: false })
+    const proxy = fastifyAdapter.trustProxy(SETTING, { ...guard.trust, warn: false })
     const app = Fastify({ trustProxy: proxy.trust })
     await app.register(proxy)
     app.addHook('onRequest', guard.kind === 'filter' ? fastifyAdapter.ipFilter(guard.options) : fastifyAdapter.requireTrustedPeer(proxy.trust, guard.options))
@@ -56,7 +63,7 @@ const FRAMEWORKS: Record<string, (guard: Guard) => Promise<Endpoint>> = {
     return { host: APP, port: (app.server.address() as { port: number }).port }
   },
   koa: (guard) => {
-    const trust = compileTrust(SETTING)
+    const trust = compileTrust(SETTING, guard.trust)
     const app = new Koa()
     if (guard.kind === 'peer') app.use(koaAdapter.requireTrustedPeer(trust, guard.options))
     app.use(koaAdapter.trustProxy(trust, { warn: false }))
@@ -67,7 +74,7 @@ const FRAMEWORKS: Record<string, (guard: Guard) => Promise<Endpoint>> = {
     return serve(app.callback())
   },
   hono: (guard) => {
-    const trust = compileTrust(SETTING)
+    const trust = compileTrust(SETTING, guard.trust)
     const app = new Hono()
     if (guard.kind === 'peer') app.use(honoAdapter.requireTrustedPeer(trust, guard.options))
     app.use(honoAdapter.trustProxy(trust, { warn: false }))
@@ -76,7 +83,7 @@ const FRAMEWORKS: Record<string, (guard: Guard) => Promise<Endpoint>> = {
     return serve(getRequestListener(app.fetch))
   },
   'node:http': (guard) => {
-    const trust = compileTrust(SETTING)
+    const trust = compileTrust(SETTING, guard.trust)
     const check = guard.kind === 'filter' ? ipFilter(trust, guard.options) : requireTrustedPeer(trust, guard.options)
     return serve((req, res) => {
       if (check(req, res)) res.end('ok')
@@ -145,6 +152,21 @@ const ROWS: readonly Row[] = [
       { from: STRANGER, through: 'direct' },
     ],
     expected: ['403 Forbidden', '403 Forbidden', '200 ok', '200 ok', '403 Forbidden', '200 ok'],
+  },
+  {
+    name: 'requireTrustedPeer with edgeProof: a peer in range without the proof (another tenant of the same edge) is refused, as the walk refuses to trust it',
+    guard: { kind: 'peer', options: { paths: ['/healthz'] }, trust: { edgeProof: PROOF } },
+    visits: [
+      { from: EDGE, through: 'direct', headers: { 'x-forwarded-for': '198.51.100.7' } },
+      { from: EDGE, through: 'direct', headers: { 'x-forwarded-for': '198.51.100.7', 'x-origin-verify': 'proof-wrong-0123456789' } },
+      { from: EDGE, through: 'direct', headers: { 'x-forwarded-for': '198.51.100.7', 'x-origin-verify': 'proof-0123456789abcdef' } },
+      { from: CLIENT, through: 'direct', headers: { 'x-origin-verify': 'proof-0123456789abcdef' } },
+      { from: CLIENT, through: 'proxies', headers: { 'x-origin-verify': 'proof-0123456789abcdef' } },
+      { from: CLIENT, through: 'proxies' },
+      { from: EDGE, through: 'direct', path: '/healthz' },
+    ],
+    // your edge's proof lets in only a peer in range; a stranger with a leaked proof is still a stranger
+    expected: ['403 Forbidden', '403 Forbidden', '200 ok', '403 Forbidden', '200 ok', '403 Forbidden', '200 ok'],
   },
 ]
 
