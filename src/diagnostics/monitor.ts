@@ -9,8 +9,8 @@ import { describeValue, type ResolvedOptions } from '../core/options.js'
 import { proven } from '../core/proof.js'
 import { headerValue, socketless, socketOf, type RequestLike, type SocketLike } from '../core/request.js'
 import { answersOf, resolveAddr, trustArgumentError, type ResolvedAddr } from '../core/resolve.js'
-import { hopsOf, type Hops, type SourceEnd } from '../core/sources/hops.js'
-import { decide, walkHops, type Rule, type Walked } from '../core/walk.js'
+import { hopsOf, type SourceEnd } from '../core/sources/hops.js'
+import { decidePeer, walkHops, type Rule, type Walked } from '../core/walk.js'
 import {
   forwardedMalformed, hopCount, hostProtoSent, isLocalPeer, isPublicPeer, protoNotHttp, peerWithoutAddress, publicPeerNote,
   trustAllWithHeaders, trustsNoHop, untrustedPeer, usedProto, type Warning,
@@ -70,13 +70,6 @@ interface Seen {
   readonly walked: Walked | undefined
   readonly end: SourceEnd | undefined
 }
-
-/**
- * A source without hops: a walk over it decides the socket peer alone, as every walk decides it
- * (the predicate, `trustSocketless` for a peer that never had an address, the edge proof), and
- * reads nothing else. Only shaped predicates walk it here, which call nothing.
- */
-const NO_HOPS: Hops = { next: () => false, text: undefined, received: undefined, element: undefined, end: 'end' }
 
 /**
  * A monitor for a trust setting in production (the framework adapters run one unless `warn:
@@ -235,11 +228,9 @@ export function createMonitor(trust: TrustFn, options?: MonitorOptions): Monitor
       return
     }
     const socket = socketOf(req)
-    const peer = socket ? socket.remoteAddress : undefined
-    // hop 0 as the walk decides it: for a peer with an address, `decide`'s answer (the edge proof,
-    // which the walk asks too, is `check`'s first question); a peer without one is left to the walk
-    // itself, over no hops, which alone tells a socketless peer from a connection that has closed
-    const peerTrusted = peer === undefined ? walkHops(req, rule, NO_HOPS, null).peerTrusted : (decide(rule, peer, 0, -1, 0) & 1) === 1
+    // hop 0 as the walk decides it (`trustSocketless` for a peer that never had an address, the edge
+    // proof): a shaped predicate calls nothing
+    const peerTrusted = (decidePeer(req, rule) & 1) === 1
     check(req, socket, { peerTrusted, walked: undefined, end: undefined })
   }
 
