@@ -164,7 +164,7 @@ async function fetchCommand(args: readonly string[], io: Io): Promise<number> {
   if (providers.length === 0) throw new UsageError('missing provider: name one or more (see proxy-trust ranges --help)')
   const out = values.out
   if (out === undefined) throw new UsageError('missing --out FILE (see proxy-trust ranges --help)')
-  const urls = values.url ?? []
+  const urls = urlsOf('--url', values.url)
   const needed = providers.reduce((sum, provider) => sum + provider.urls.length, 0)
   if (urls.length > 0 && urls.length !== needed) {
     throw new UsageError(`--url given ${urls.length} times: ${providers.map((p) => `${p.name} takes ${p.urls.length} (${p.parts.join(', ')})`).join(', ')}`)
@@ -245,6 +245,20 @@ export interface WatchFlags {
   readonly 'watch-cache'?: string | undefined
 }
 
+/** The URLs a flag gives (none when it is not given), each an absolute http or https URL. */
+function urlsOf(flag: string, given: readonly string[] | undefined): readonly string[] {
+  for (const text of given ?? []) {
+    let url: URL | undefined
+    try {
+      url = new URL(text)
+    } catch {
+      // not a URL at all
+    }
+    if (url?.protocol !== 'http:' && url?.protocol !== 'https:') throw new UsageError(`invalid ${flag} ${JSON.stringify(text)}: expected an absolute http or https URL`)
+  }
+  return given ?? []
+}
+
 /** The longest wait a Node timer takes, 2^31 - 1 ms. */
 const MAX_INTERVAL = 2_147_483_647
 
@@ -269,7 +283,7 @@ export function watchOf(values: WatchFlags, io: Io): (WatchedRanges & Readonly<R
     if (typeof provider === 'string') throw new UsageError(`invalid --watch-ranges: ${provider}`)
     return provider
   })
-  const given = values['watch-url'] ?? []
+  const given = urlsOf('--watch-url', values['watch-url'])
   const needed = providers.reduce((sum, provider) => sum + provider.urls.length, 0)
   if (given.length > 0 && given.length !== needed) {
     throw new UsageError(`--watch-url given ${given.length} times: ${providers.map((p) => `${p.name} takes ${p.urls.length} (${p.parts.join(', ')})`).join(', ')}`)

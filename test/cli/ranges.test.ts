@@ -298,6 +298,7 @@ describe('proxy-trust ranges fetch', () => {
     { name: 'error: an unknown provider', argv: ['fetch', 'akamai', '--out', 'x.json'], stderr: 'unknown provider "akamai": expected cloudflare, fastly, cloudfront, google-lb' },
     { name: 'error: no --out', argv: ['fetch', 'fastly'], stderr: 'missing --out FILE (see proxy-trust ranges --help)' },
     { name: 'error: too few --url', argv: ['fetch', 'cloudflare', '--out', 'x.json', '--url', 'http://127.0.0.1/'], stderr: '--url given 1 times: cloudflare takes 2 (IPv4, IPv6)' },
+    { name: 'error: a --url that is not an http or https URL', argv: ['fetch', 'fastly', '--out', 'x.json', '--url', 'file:///etc/passwd'], stderr: 'invalid --url "file:///etc/passwd": expected an absolute http or https URL' },
     { name: 'error: an unknown flag', argv: ['fetch', 'fastly', '--output', 'x.json'], stderr: 'unknown option \'--output\' (see proxy-trust ranges --help)' },
     { name: 'error: no ranges command', argv: [], stderr: 'missing ranges command: fetch or list (see proxy-trust ranges --help)' },
     { name: 'error: an unknown ranges command', argv: ['update'], stderr: 'unknown ranges command "update": expected fetch or list (see proxy-trust ranges --help)' },
@@ -545,6 +546,8 @@ describe('serve --watch-ranges', () => {
     [['--watch-ranges', 'fastly', '--watch-interval', '0'], 'invalid --watch-interval "0": expected a whole number of milliseconds from 1 to 2147483647 (about 24.8 days)'],
     [['--watch-ranges', 'fastly', '--watch-interval', '2592000000'], 'invalid --watch-interval "2592000000": expected a whole number of milliseconds from 1 to 2147483647 (about 24.8 days)'],
     [['--watch-ranges', 'cloudflare, fastly,cloudflare'], 'invalid --watch-ranges: "cloudflare" given twice; name each provider once'],
+    [['--watch-ranges', 'fastly', '--watch-url', 'notaurl'], 'invalid --watch-url "notaurl": expected an absolute http or https URL'],
+    [['--watch-ranges', 'fastly', '--watch-url', 'ftp://127.0.0.1/list'], 'invalid --watch-url "ftp://127.0.0.1/list": expected an absolute http or https URL'],
   ])('error: %j', async (argv, message) => {
     expect(await run(['serve', '--port', '0', ...argv])).toEqual({ code: 2, stdout: '', stderr: `proxy-trust: ${message}\n` })
   })
