@@ -44,9 +44,10 @@ export default mergeConfig(base, defineConfig({
     coverage: { enabled: false },
     // the CommonJS build is loaded by Node itself, as an app loads it
     server: { deps: { external: [/[\\/]dist[\\/]cjs[\\/]/] } },
-    // copies.test.ts makes its second copy of the package with vi.resetModules, which renews only
-    // the modules vitest loads itself; the built package's copies are tested for real by
-    // `npm run test:install`, which installs two versions side by side
-    exclude: ['test/core/copies.test.ts', 'node_modules/**'],
+    // copies.test.ts and monitor-copies.test.ts make a second copy of the package with
+    // vi.resetModules, and watch-seams.test.ts replaces a module with vi.doMock: both reach only the
+    // modules vitest loads itself, not the built package's own requires. The built package's copies
+    // are tested for real by `npm run test:install`, which installs two versions side by side
+    exclude: ['test/core/copies.test.ts', 'test/diagnostics/monitor-copies.test.ts', 'test/ranges/watch-seams.test.ts', 'node_modules/**'],
   },
 }))

@@ -295,32 +295,6 @@ describe('createMonitor: once per code, and then nothing', () => {
   })
 })
 
-describe('createMonitor: a predicate from another copy of the package', () => {
-  it('reports nothing and asks nothing: its options are that copy\'s, and it may wrap a custom function', async () => {
-    vi.resetModules()
-    const other = await import('../../src/index.js')
-    vi.resetModules()
-    const calls: (string | undefined)[] = []
-    const fn: TrustFn = (addr) => {
-      calls.push(addr)
-      throw new Error('lookup failed')
-    }
-    for (const trust of [other.compileTrust('10.0.0.1', { source: 'forwarded' }), other.compileTrust(fn, { trustSocketless: true })]) {
-      const seen: WarningCode[] = []
-      const monitor = createMonitor(trust, { onWarning: (w) => seen.push(w.code) })
-      monitor(requestFrom('10.0.0.2', XFF))
-      monitor(requestFrom(undefined, {}))
-      monitor.peer(requestFrom(undefined, {}), false)
-      expect(seen).toEqual([])
-    }
-    expect(calls).toEqual([])
-    // resolve answers as resolveAddr, which hands the request to that copy
-    const trust = other.compileTrust('10.0.0.1', { source: 'forwarded' })
-    const req = requestFrom('10.0.0.1', { forwarded: 'for=203.0.113.5' })
-    expect(createMonitor(trust).resolve(req)).toEqual(resolveAddr(req, trust))
-  })
-})
-
 describe('createMonitor: where warnings go by default', () => {
   it('process.emitWarning, with the type TrustProxyWarning, the code, and the fix as detail', () => {
     const emitted = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined)

@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
 import * as fs from 'node:fs'
 import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
+import { createRequire, syncBuiltinESMExports } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -13,6 +14,9 @@ import { afterAll, describe, expect, it, vi } from 'vitest'
 import { compileTrust } from '../../src/core/compile.js'
 import { EMPTY_LOCK_STALE_MS, loadRanges, updateRangesFile } from '../../src/ranges/file.js'
 import { cloudflare } from '../../src/core/snapshots.js'
+
+/** node:fs as CommonJS sees it, whose functions can be replaced (syncBuiltinESMExports then updates `import`'s view). */
+const nodeFs = createRequire(import.meta.url)('node:fs') as { fchownSync: typeof fs.fchownSync }
 
 const dir = mkdtempSync(join(tmpdir(), 'proxy-trust-load-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -117,17 +121,14 @@ describe('updateRangesFile', () => {
     const sub = mkdtempSync(join(dir, 'chown-'))
     const out = join(sub, 'ranges.json')
     writeFileSync(out, '{}')
-    vi.resetModules()
-    vi.doMock('node:fs', async (original) => {
-      const real = await original<typeof fs>()
-      const fchownSync = (() => {
-        throw Object.assign(new Error(`${code}: fchown`), { code })
-      }) as typeof fs.fchownSync
-      return { ...real, fchownSync, default: { ...real, fchownSync } }
-    })
+    // set on node:fs itself, so that it holds for the sources and for the built package alike
+    const real = nodeFs.fchownSync
+    nodeFs.fchownSync = (() => {
+      throw Object.assign(new Error(`${code}: fchown`), { code })
+    }) as typeof fs.fchownSync
+    syncBuiltinESMExports()
     try {
-      const mocked = await import('../../src/ranges/file.js')
-      const writing = mocked.updateRangesFile(out, () => names)
+      const writing = updateRangesFile(out, () => names)
       if (error === undefined) {
         expect(await writing).toBeUndefined()
         expect(readFileSync(out, 'utf8')).toBe(written)
@@ -137,8 +138,8 @@ describe('updateRangesFile', () => {
       }
       expect(readdirSync(sub)).toEqual(['ranges.json'])
     } finally {
-      vi.doUnmock('node:fs')
-      vi.resetModules()
+      nodeFs.fchownSync = real
+      syncBuiltinESMExports()
     }
   })
 

@@ -429,34 +429,6 @@ describe('the schedule (fake timers)', () => {
     for (let turn = 0; turn < 10; turn++) await new Promise((resolve) => setImmediate(resolve))
     expect(events).toEqual([])
   })
-
-  it('ignores a refresh whose fetch settles in the turn the watcher is closed in', async () => {
-    let watcher: WatchedRanges | undefined
-    let fetched = 0
-    vi.resetModules()
-    vi.doMock('../../src/ranges/fetch.js', async (original) => ({
-      ...await original<typeof import('../../src/ranges/fetch.js')>(),
-      fetchList: () => {
-        fetched++
-        // close() runs after the fetch has settled, before the refresh reads what it got
-        queueMicrotask(() => watcher?.close())
-        return Promise.resolve({ status: 'ok', subnets: { v4: [...fastly.v4, '203.0.113.0/24'], v6: fastly.v6 }, urls: ['https://settled.test/'], validators: [{}] })
-      },
-    }))
-    try {
-      const mocked = await import('../../src/ranges/watch.js')
-      watcher = mocked.watchRanges(['fastly'], { interval: 1000, jitter: 0 })
-      const events: unknown[] = []
-      watcher.on('update', (event) => events.push(event))
-      await until(() => fetched === 1)
-      for (let turn = 0; turn < 10; turn++) await new Promise((resolve) => setImmediate(resolve))
-      expect([events, (watcher as WatchedRanges & { fastly: RangeSnapshot }).fastly.source]).toEqual([[], fastly.source])
-    } finally {
-      vi.doUnmock('../../src/ranges/fetch.js')
-      vi.resetModules()
-    }
-  })
-
   it.each(['resolves', 'rejects'])('ignores a refresh that %s after close', async (how) => {
     let finish: ((response: Response) => void) | undefined
     counting(() => new Promise((resolve, reject) => { finish = how === 'resolves' ? resolve : () => reject(new TypeError('fetch failed')) }))
