@@ -28,7 +28,8 @@ export interface ProxyProtocolOptions {
   /**
    * The balancers allowed to send a header, judged by the TCP peer address: a trust setting as
    * `compileTrust` takes it (addresses, subnets, range names such as `loopback` or `private`, or a
-   * list of them), compiled once. Required.
+   * list of them, or a function of the address), compiled once. Required; `true`, a hop count,
+   * `false` and `null` are refused, as they would trust every peer or none.
    */
   readonly from: TrustSetting
   /** What a peer in `from` must send. @default 'require' */
@@ -130,6 +131,15 @@ function resolveSettings(options: ProxyProtocolOptions): Settings {
   if (options.from === undefined) {
     throw new TypeError("acceptProxyProtocol: options.from is required: the balancers allowed to send a PROXY header, such as '10.0.0.0/8' or 'loopback'")
   }
+  // Express's other trust settings mean nothing here: `true` or a hop count (any number trusts hop 0)
+  // would believe a header from every peer, the spoofing hole of section 5; false or null, from none
+  const { from } = options
+  if (typeof from === 'boolean' || typeof from === 'number' || from === null) {
+    throw new TypeError(
+      "acceptProxyProtocol: options.from must name the balancers allowed to send a PROXY header (addresses, subnets, range names such as 'loopback', a list of them, or a function of the address); " +
+      `true or a hop count would believe a header from every peer, false or null from none; got ${describe(from)}`,
+    )
+  }
   const { policy = 'require', untrusted = 'reject', timeout = 5000, maxHeaderBytes = 4096 } = options
   if (policy !== 'require' && policy !== 'optional') {
     throw new TypeError(`acceptProxyProtocol: options.policy must be 'require' or 'optional', got ${describe(policy)}`)
@@ -143,7 +153,7 @@ function resolveSettings(options: ProxyProtocolOptions): Settings {
   if (!Number.isInteger(maxHeaderBytes) || maxHeaderBytes < MIN_HEADER_BYTES || maxHeaderBytes > V2_MAX) {
     throw new TypeError(`acceptProxyProtocol: options.maxHeaderBytes must be an integer from ${MIN_HEADER_BYTES} to ${V2_MAX}, got ${describe(maxHeaderBytes)}`)
   }
-  return { trust: compileTrust(options.from), policy, untrusted, timeout, maxHeaderBytes }
+  return { trust: compileTrust(from), policy, untrusted, timeout, maxHeaderBytes }
 }
 
 function describe(value: unknown): string {

@@ -203,6 +203,8 @@ describe('one connection at a time', () => {
 })
 
 describe('configuration', () => {
+  const FROM_ERROR = "acceptProxyProtocol: options.from must name the balancers allowed to send a PROXY header (addresses, subnets, range names such as 'loopback', a list of them, or a function of the address); " +
+    'true or a hop count would believe a header from every peer, false or null from none; got '
   const server = http.createServer()
   afterAll(() => server.close())
   const errors: readonly [string, unknown, unknown, string][] = [
@@ -216,6 +218,10 @@ describe('configuration', () => {
     ['error: a timeout as text', server, { ...FROM, timeout: '5s' }, 'acceptProxyProtocol: options.timeout must be a number of milliseconds above 0, got "5s"'],
     ['error: maxHeaderBytes below 108', server, { ...FROM, maxHeaderBytes: 107 }, 'acceptProxyProtocol: options.maxHeaderBytes must be an integer from 108 to 65551, got 107'],
     ['error: maxHeaderBytes as a symbol', server, { ...FROM, maxHeaderBytes: Symbol('x') }, 'acceptProxyProtocol: options.maxHeaderBytes must be an integer from 108 to 65551, got symbol'],
+    ['error: from true, which would believe a header from every peer', server, { from: true }, FROM_ERROR + 'true'],
+    ['error: from as a hop count, which would believe a header from every peer', server, { from: 1 }, FROM_ERROR + '1'],
+    ['error: from false, which would close every connection', server, { from: false }, FROM_ERROR + 'false'],
+    ['error: from null, which would close every connection', server, { from: null }, FROM_ERROR + 'null'],
     ['error: an object with no constructor', Object.create(null), FROM, "acceptProxyProtocol: server must be a net.Server (from net, http, https or http2), got an object (no constructor); pass the server a framework listens on (app.listen() for Express and Koa, fastify.server, the server Hono's serve() returns)"],
   ]
   it.each(errors)('%s', (_name, target, options, message) => {
