@@ -109,18 +109,29 @@ export function acceptProxyProtocol<S extends net.Server>(server: S, options: Pr
       accept(socket, settings, pending, () => emit.call(this, 'connection', socket))
       return true
     }
-    if (event === 'secureConnection' && pending !== undefined && pending.size > 0) {
-      const socket = first as tls.TLSSocket
-      const key = peerKey(socket.remoteAddress, socket.remotePort)
-      const record = pending.get(key)
-      if (record !== undefined) {
-        pending.delete(key)
-        announce(socket, record)
-      }
+    if (pending !== undefined && pending.size > 0) {
+      if (event === 'secureConnection') announcePending(pending, first as tls.TLSSocket, true)
+      // the events that hand the TLS socket over before the handshake ends (its second argument):
+      // a failed handshake's, whose log would otherwise name the balancer, and the key log's
+      // eslint-disable-next-line prefer-rest-params -- read in place, see above
+      else if (event === 'tlsClientError' || event === 'keylog') announcePending(pending, arguments[2] as tls.TLSSocket, false)
     }
     // eslint-disable-next-line prefer-rest-params -- forwarded as received, see above
     return Reflect.apply(emit, this, arguments) as boolean
   }
+}
+
+/**
+ * Give a TLS socket the record its TCP socket was accepted with, found by the TCP peer; `done` when
+ * the handshake has ended, so that the record is not looked up again.
+ */
+function announcePending(pending: Map<string, ProxyConnection>, socket: tls.TLSSocket, done: boolean): void {
+  // the TCP peer as the socket's own getters read it, since an earlier event may have announced it
+  const key = peerKey(PEER_ADDRESS.call(socket) as string | undefined, PEER_PORT.call(socket) as number | undefined)
+  const record = pending.get(key)
+  if (record === undefined) return
+  if (done) pending.delete(key)
+  announce(socket, record)
 }
 
 /** The options validated once; each `TypeError` names the value and says what to pass. */
@@ -161,6 +172,14 @@ function describe(value: unknown): string {
   if (value === null) return 'null'
   if (typeof value === 'object') return `an object (${value.constructor?.name ?? 'no constructor'})`
   return typeof value === 'number' || typeof value === 'boolean' ? String(value) : typeof value
+}
+
+/** net.Socket's own getters of the peer, which `announce` shadows on the socket. */
+const PEER_ADDRESS = getter('remoteAddress')
+const PEER_PORT = getter('remotePort')
+
+function getter(name: 'remoteAddress' | 'remotePort'): () => unknown {
+  return (Object.getOwnPropertyDescriptor(net.Socket.prototype, name) as PropertyDescriptor).get as () => unknown
 }
 
 function peerKey(address: string | undefined, port: number | undefined): string {

@@ -126,6 +126,36 @@ describe.each(['http', 'https', 'h2c', 'h2'] as const)('%s server', (kind) => {
   })
 })
 
+describe('a TLS socket before its handshake ends', () => {
+  // tls.Server's events that hand the TLS socket over before secureConnection: a handshake that
+  // fails (a log of it names the client) and the key log line of one that succeeds
+  const events: readonly [string, 'tlsClientError' | 'keylog', string][] = [
+    ['tlsClientError names the announced client of a failed handshake', 'tlsClientError', 'not a TLS ClientHello\r\n\r\n'],
+    ['keylog names the announced client', 'keylog', ''],
+  ]
+  it.each(events)('%s', async (_name, event, after) => {
+    const port = await serve('https', FROM)
+    const server = servers[servers.length - 1] as https.Server
+    const seen = new Promise<string>((resolve) => {
+      server.once(event, (_first: unknown, socket: net.Socket) => resolve(`${socket.remoteAddress} ${socket.remotePort} ${socket.remoteFamily}`))
+    })
+    const reply = after === '' ? https1(port, V1) : readAll(await connect(port, V1 + after)).then(() => ({ body: undefined }))
+    expect(await seen).toBe('198.51.100.7 40001 IPv4')
+    // and the request, when the handshake succeeds, sees the same client and the record
+    expect((await reply).body).toBe(after === '' ? '198.51.100.7 40001 IPv4 v1 proxy via 127.0.0.1 (127.0.0.1)  ' : undefined)
+  })
+
+  it('a connection without a header is not given the record of another still in its handshake', async () => {
+    const port = await serve('https', { ...FROM, policy: 'optional' })
+    const server = servers[servers.length - 1] as https.Server
+    const handed = new Promise((resolve) => server.once('connection', resolve))
+    const waiting = await connect(port, V1)
+    await handed
+    expect((await https1(port, '')).body).toMatch(/^127\.0\.0\.1 \d+ IPv4 no header/)
+    waiting.destroy()
+  })
+})
+
 describe('one connection at a time', () => {
   it.each(['require', 'optional'] as const)('a header split byte by byte is read whole (%s)', async (policy) => {
     const port = await serve('http', { ...FROM, policy })
