@@ -159,7 +159,7 @@ function resolveSettings(options: ProxyProtocolOptions): Settings {
     throw new TypeError(`acceptProxyProtocol: options.untrusted must be 'reject' or 'ignore', got ${describe(untrusted)}`)
   }
   if (typeof timeout !== 'number' || !(timeout > 0) || timeout > 0x7fffffff) {
-    throw new TypeError(`acceptProxyProtocol: options.timeout must be a number of milliseconds above 0, got ${describe(timeout)}`)
+    throw new TypeError(`acceptProxyProtocol: options.timeout must be a number of milliseconds above 0 and at most 2147483647 (the longest timer Node keeps), got ${describe(timeout)}`)
   }
   if (!Number.isInteger(maxHeaderBytes) || maxHeaderBytes < MIN_HEADER_BYTES || maxHeaderBytes > V2_MAX) {
     throw new TypeError(`acceptProxyProtocol: options.maxHeaderBytes must be an integer from ${MIN_HEADER_BYTES} to ${V2_MAX}, got ${describe(maxHeaderBytes)}`)
