@@ -27,7 +27,8 @@ export interface IncomingSpanHookOptions {
  * from `resolveAddr(request, trust)`: `client.address` (the resolved `ip`, when it is an IP address), `client.port` where the
  * hop that named the client carries one (the socket's port for a direct client, a Forwarded `for=`
  * port, an X-Forwarded-For port with `ports: true`), `server.address` and `server.port` (the resolved
- * host) and `url.scheme` (the resolved protocol). `network.peer.address` stays the socket's, as the
+ * host; `server.port` the answer's `port` when `forwardedPort` gave one) and `url.scheme` (the
+ * resolved protocol). `network.peer.address` stays the socket's, as the
  * instrumentation sets it.
  *
  * The instrumentation alone takes `client.address` from the first `Forwarded` `for=`, else the
