@@ -14,12 +14,14 @@ export type AddressList = string | readonly string[]
 /** Options for `ipFilter`. */
 export interface IpFilterOptions {
   /**
-   * Only clients in this list are let in (after `deny`). Left out: every client not denied.
+   * Only clients in this list are let in (after `deny`). Left out: every client not denied. An entry
+   * with a zone id (`fe80::1%eth0`) lets in that address only with that zone, as `zones: 'match'`.
    * @default undefined (no allow list)
    */
   readonly allow?: AddressList | undefined
   /**
-   * Clients in this list are refused, even when `allow` holds them too.
+   * Clients in this list are refused, even when `allow` holds them too. An entry with a zone id
+   * refuses its address whatever its zone, and without one.
    * @default undefined (no deny list)
    */
   readonly deny?: AddressList | undefined
@@ -75,7 +77,10 @@ export function compileIpFilter(options: IpFilterOptions): IpFilter {
     throw new TypeError(`invalid option options: ${describeValue(options)} (expected an object)`)
   }
   const listOptions = { ranges: options.ranges, extendedRanges: options.extendedRanges }
-  const allow = compileAddressList('allow', options.allow, listOptions)
+  // a zone names the interface a link-local address was reached through: `fe80::1%eth0` and
+  // `fe80::1%eth1` can be two machines. Each list errs toward refusing: a zoned allow entry lets in
+  // only its own zone (`zones: 'match'`), a zoned deny entry refuses its address on every zone
+  const allow = compileAddressList('allow', options.allow, { ...listOptions, zones: 'match' })
   const deny = compileAddressList('deny', options.deny, listOptions)
   const status = statusOption(options.status, 403)
   const explain = (ip: string | undefined): FilterDecision => {

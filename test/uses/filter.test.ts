@@ -24,6 +24,11 @@ describe('compileIpFilter', () => {
     { name: 'fail: text that is no address with an allow list is refused', options: both, ip: 'evil', decision: { allowed: false, list: undefined, rule: 'not in the allow list (not an IP address)' } },
     { name: 'an unknown client with a deny list alone is let in', options: { deny: '10.0.0.0/8' }, ip: undefined, decision: { allowed: true, list: undefined, rule: 'not in the deny list' } },
     { name: 'no lists: everyone', options: {}, ip: '203.0.113.5', decision: { allowed: true, list: undefined, rule: 'not in the deny list' } },
+    { name: 'a zoned allow entry lets in its address on its own interface', options: { allow: 'fe80::1%eth0' }, ip: 'fe80::1%eth0', decision: { allowed: true, list: 'allow', rule: 'fe80::1%eth0' } },
+    { name: 'fail: a zoned allow entry refuses the same address on another interface (another machine)', options: { allow: 'fe80::1%eth0' }, ip: 'fe80::1%eth1', decision: { allowed: false, list: undefined, rule: 'not in the allow list (no range matched)' } },
+    { name: 'fail: a zoned allow entry refuses the address without a zone (its interface unknown)', options: { allow: ['fe80::1%eth0'] }, ip: 'fe80::1', decision: { allowed: false, list: undefined, rule: 'not in the allow list (no range matched)' } },
+    { name: 'an allow entry without a zone lets in its addresses on every interface', options: { allow: 'fe80::/10' }, ip: 'fe80::1%eth1', decision: { allowed: true, list: 'allow', rule: 'fe80::/10' } },
+    { name: 'fail: a zoned deny entry refuses its address on every interface, and without a zone', options: { deny: 'fe80::1%eth0' }, ip: 'fe80::1%eth1', decision: { allowed: false, list: 'deny', rule: 'fe80::1%eth0' } },
   ])('$name', ({ options, ip, decision }) => {
     const filter = compileIpFilter(options)
     expect(filter.explain(ip)).toEqual(decision)
