@@ -39,6 +39,8 @@ export interface IpFilterOptions {
   readonly extendedRanges?: boolean | undefined
 }
 
+const FILTER_OPTIONS = new Set(['allow', 'deny', 'status', 'ranges', 'extendedRanges'])
+
 /** Why a client was let in or refused. */
 export interface FilterDecision {
   readonly allowed: boolean
@@ -65,7 +67,8 @@ export interface IpFilter {
  * Match the resolved client (`resolveAddr(req, trust).ip`, an adapter's `req.ip`), never a header.
  *
  * @throws {TypeError} `invalid option allow: <value> (expected an address, subnet or range name, or a list of them)`
- *   (also `deny`), `invalid option status: <value> (expected an HTTP status from 400 to 599)`, and
+ *   (also `deny`), `invalid option status: <value> (expected an HTTP status from 400 to 599)`,
+ *   `unknown option: <name> (expected allow, deny, status, ranges or extendedRanges)`, and
  *   `compileTrust`'s errors for an entry (`invalid IP address: <value>`).
  * @example
  * const filter = compileIpFilter({ deny: ['203.0.113.0/24'], allow: ['10.0.0.0/8', '198.51.100.7'] })
@@ -75,6 +78,10 @@ export interface IpFilter {
 export function compileIpFilter(options: IpFilterOptions): IpFilter {
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`invalid option options: ${describeValue(options)} (expected an object)`)
+  }
+  // a misspelt `allow` would leave no allow list, and every client would be let in
+  for (const name of Object.keys(options)) {
+    if (!FILTER_OPTIONS.has(name)) throw new TypeError(`unknown option: ${name} (expected allow, deny, status, ranges or extendedRanges)`)
   }
   const listOptions = { ranges: options.ranges, extendedRanges: options.extendedRanges }
   // a zone names the interface a link-local address was reached through: `fe80::1%eth0` and

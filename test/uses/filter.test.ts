@@ -47,6 +47,8 @@ describe('compileIpFilter', () => {
     { name: 'error: status below 400', options: { status: 302 }, message: 'invalid option status: 302 (expected an HTTP status from 400 to 599)' },
     { name: 'error: status not an integer', options: { status: 403.5 }, message: 'invalid option status: 403.5 (expected an HTTP status from 400 to 599)' },
     { name: 'error: options not an object', options: null, message: 'invalid option options: null (expected an object)' },
+    { name: 'error: a misspelt allow, which would leave no list and let every client in', options: { alow: ['10.0.0.0/8'] }, message: 'unknown option: alow (expected allow, deny, status, ranges or extendedRanges)' },
+    { name: 'error: a compileTrust option the lists do not take', options: { deny: '10.0.0.0/8', zones: 'match' }, message: 'unknown option: zones (expected allow, deny, status, ranges or extendedRanges)' },
   ])('$name', ({ options, message }) => {
     expect(() => compileIpFilter(options as unknown as IpFilterOptions)).toThrow(new TypeError(message))
   })
