@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { compileTrust, type TrustFn } from '../../src/core/compile.js'
 import type { RequestLike } from '../../src/core/request.js'
 import { resolveAddr } from '../../src/core/resolve.js'
-import { incomingSpanHook } from '../../src/opentelemetry.js'
+import { incomingSpanHook, type IncomingSpanHookOptions } from '../../src/opentelemetry.js'
 import { clientPortOf, spanAttributesOf } from '../../src/uses/attributes.js'
 
 interface Row {
@@ -151,6 +151,8 @@ describe('incomingSpanHook', () => {
   it.each([
     { name: 'error: trust is not a function', call: () => incomingSpanHook('loopback' as unknown as TrustFn), message: 'incomingSpanHook: trust must be a function from compileTrust(setting, options), got "loopback"' },
     { name: 'error: server is not a boolean', call: () => incomingSpanHook(compileTrust(false), { server: 'yes' as unknown as boolean }), message: 'incomingSpanHook: invalid option server: "yes" (expected true or false)' },
+    { name: 'error: a misspelt server option, which would leave server attributes on unseen', call: () => incomingSpanHook(compileTrust(false), { sever: false } as IncomingSpanHookOptions), message: 'incomingSpanHook: unknown option: sever (expected server)' },
+    { name: 'error: options null', call: () => incomingSpanHook(compileTrust(false), null as unknown as IncomingSpanHookOptions), message: 'incomingSpanHook: invalid option options: null (expected an object)' },
   ])('$name', ({ call, message }) => {
     expect(call).toThrow(new TypeError(message))
   })
