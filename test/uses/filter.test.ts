@@ -53,6 +53,17 @@ describe('compileIpFilter', () => {
     expect(() => compileIpFilter(options as unknown as IpFilterOptions)).toThrow(new TypeError(message))
   })
 
+  it('a zoned allow entry lets in only its own zone, a zoned deny entry refuses every zone (generated)', () => {
+    const zone = fc.stringMatching(/^[0-9a-zA-Z]{1,8}$/)
+    // link-local addresses, where zones are used (IPv4-mapped ones are matched as IPv4, without zones)
+    const linkLocal = fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 4, maxLength: 4 }).map((groups) => `fe80::${groups.map((g) => g.toString(16)).join(':')}`)
+    fc.assert(fc.property(linkLocal, zone, fc.option(zone, { nil: undefined }), (address, entryZone, clientZone) => {
+      const client = clientZone === undefined ? address : `${address}%${clientZone}`
+      expect(compileIpFilter({ allow: `${address}%${entryZone}` }).allows(client)).toBe(clientZone === entryZone)
+      expect(compileIpFilter({ deny: `${address}%${entryZone}` }).allows(client)).toBe(false)
+    }), { numRuns: 500 })
+  })
+
   it('allows and explain always agree, and never throw (generated addresses and text)', () => {
     const filter = compileIpFilter(both)
     fc.assert(fc.property(fc.oneof(fc.ipV4(), fc.ipV6(), fc.string({ maxLength: 30 }), fc.constant(undefined)), (ip) => {
