@@ -27,7 +27,8 @@ export interface IncomingSpanHookOptions {
  * from `resolveAddr(request, trust)`: `client.address` (the resolved `ip`, when it is an IP address), `client.port` where the
  * hop that named the client carries one (the socket's port for a direct client, a Forwarded `for=`
  * port, an X-Forwarded-For port with `ports: true`), `server.address` and `server.port` (the resolved
- * host) and `url.scheme` (the resolved protocol). `network.peer.address` stays the socket's, as the
+ * host; `server.port` the answer's `port` when `forwardedPort` gave one) and `url.scheme` (the
+ * resolved protocol). `network.peer.address` stays the socket's, as the
  * instrumentation sets it.
  *
  * The instrumentation alone takes `client.address` from the first `Forwarded` `for=`, else the
@@ -39,7 +40,9 @@ export interface IncomingSpanHookOptions {
  *
  * @param trust a predicate from `compileTrust(setting, options)` (or an adapter's `trust`).
  * @throws {TypeError} `incomingSpanHook: trust must be a function from compileTrust(setting, options), got <value>`,
- *   `incomingSpanHook: invalid option server: <value> (expected true or false)`.
+ *   `incomingSpanHook: invalid option server: <value> (expected true or false)`,
+ *   `incomingSpanHook: unknown option: <name> (expected server)`,
+ *   `incomingSpanHook: invalid option options: <value> (expected an object)`.
  * @example
  * import { HttpInstrumentation } from '@opentelemetry/instrumentation-http'
  * import { compileTrust } from 'proxy-trust'
@@ -51,6 +54,13 @@ export interface IncomingSpanHookOptions {
 export function incomingSpanHook(trust: TrustFn, options: IncomingSpanHookOptions = {}): (request: RequestLike) => SpanAttributes {
   if (typeof trust !== 'function') {
     throw new TypeError(`incomingSpanHook: trust must be a function from compileTrust(setting, options), got ${describeValue(trust)}`)
+  }
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`incomingSpanHook: invalid option options: ${describeValue(options)} (expected an object)`)
+  }
+  // a misspelt `server: false` would leave the server attributes on, over another part's own
+  for (const name of Object.keys(options)) {
+    if (name !== 'server') throw new TypeError(`incomingSpanHook: unknown option: ${name} (expected server)`)
   }
   const server = options.server ?? true
   if (typeof server !== 'boolean') {

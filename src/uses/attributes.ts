@@ -50,8 +50,8 @@ export const NO_SERVER: Omit<SpanAttributes, typeof CLIENT_ADDRESS | typeof CLIE
 /**
  * The span attributes for `req` from its answer `answer = resolveAddr(req, trust)`: `client.address`
  * the resolved `ip`, `client.port` where the hop that named the client carries one, and, with
- * `server` (default true), `server.address` and `server.port` from the resolved host and
- * `url.scheme` from the resolved protocol. A host that is not an RFC 3986 host (with `hostAndProto:
+ * `server` (default true), `server.address` and `server.port` from the resolved host (`server.port`
+ * the answer's `port` when `forwardedPort` gave one) and `url.scheme` from the resolved protocol. A host that is not an RFC 3986 host (with `hostAndProto:
  * 'leftmost'`, Express's, a trusted proxy's X-Forwarded-Host is passed on as it stands) gives no
  * server attributes; a protocol other than http, https, ws and wss gives the socket's own.
  */
@@ -69,7 +69,9 @@ export function spanAttributesOf(req: RequestLike, trust: TrustFn, answer: Resol
   const hostname = hostnameOf(host)
   // an IPv6 literal is named without its brackets: server.address is "IP address" when not a name
   const address = hostname.charCodeAt(0) === 0x5b ? hostname.substring(1, hostname.length - 1) : hostname /* [ */
-  const port = host.length > hostname.length ? portNumber(host.substring(hostname.length + 1)) : DEFAULT_PORTS[scheme]
+  // with forwardedPort, the X-Forwarded-Port a trusted proxy wrote is the port the client used (the
+  // Host beside it may be the proxy's own upstream, `backend:3000`), as `resolveAddr` answers it
+  const port = answer.port ?? (host.length > hostname.length ? portNumber(host.substring(hostname.length + 1)) : DEFAULT_PORTS[scheme])
   return { ...client, [SERVER_ADDRESS]: address, [SERVER_PORT]: port, [URL_SCHEME]: scheme }
 }
 

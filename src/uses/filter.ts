@@ -14,12 +14,14 @@ export type AddressList = string | readonly string[]
 /** Options for `ipFilter`. */
 export interface IpFilterOptions {
   /**
-   * Only clients in this list are let in (after `deny`). Left out: every client not denied.
+   * Only clients in this list are let in (after `deny`). Left out: every client not denied. An entry
+   * with a zone id (`fe80::1%eth0`) lets in that address only with that zone, as `zones: 'match'`.
    * @default undefined (no allow list)
    */
   readonly allow?: AddressList | undefined
   /**
-   * Clients in this list are refused, even when `allow` holds them too.
+   * Clients in this list are refused, even when `allow` holds them too. An entry with a zone id
+   * refuses its address whatever its zone, and without one.
    * @default undefined (no deny list)
    */
   readonly deny?: AddressList | undefined
@@ -36,6 +38,8 @@ export interface IpFilterOptions {
   /** @default false */
   readonly extendedRanges?: boolean | undefined
 }
+
+const FILTER_OPTIONS = new Set(['allow', 'deny', 'status', 'ranges', 'extendedRanges'])
 
 /** Why a client was let in or refused. */
 export interface FilterDecision {
@@ -63,7 +67,8 @@ export interface IpFilter {
  * Match the resolved client (`resolveAddr(req, trust).ip`, an adapter's `req.ip`), never a header.
  *
  * @throws {TypeError} `invalid option allow: <value> (expected an address, subnet or range name, or a list of them)`
- *   (also `deny`), `invalid option status: <value> (expected an HTTP status from 400 to 599)`, and
+ *   (also `deny`), `invalid option status: <value> (expected an HTTP status from 400 to 599)`,
+ *   `unknown option: <name> (expected allow, deny, status, ranges or extendedRanges)`, and
  *   `compileTrust`'s errors for an entry (`invalid IP address: <value>`).
  * @example
  * const filter = compileIpFilter({ deny: ['203.0.113.0/24'], allow: ['10.0.0.0/8', '198.51.100.7'] })
@@ -74,8 +79,15 @@ export function compileIpFilter(options: IpFilterOptions): IpFilter {
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`invalid option options: ${describeValue(options)} (expected an object)`)
   }
+  // a misspelt `allow` would leave no allow list, and every client would be let in
+  for (const name of Object.keys(options)) {
+    if (!FILTER_OPTIONS.has(name)) throw new TypeError(`unknown option: ${name} (expected allow, deny, status, ranges or extendedRanges)`)
+  }
   const listOptions = { ranges: options.ranges, extendedRanges: options.extendedRanges }
-  const allow = compileAddressList('allow', options.allow, listOptions)
+  // a zone names the interface a link-local address was reached through: `fe80::1%eth0` and
+  // `fe80::1%eth1` can be two machines. Each list errs toward refusing: a zoned allow entry lets in
+  // only its own zone (`zones: 'match'`), a zoned deny entry refuses its address on every zone
+  const allow = compileAddressList('allow', options.allow, { ...listOptions, zones: 'match' })
   const deny = compileAddressList('deny', options.deny, listOptions)
   const status = statusOption(options.status, 403)
   const explain = (ip: string | undefined): FilterDecision => {

@@ -42,13 +42,22 @@ const words = new Int32Array(4)
  * Never throws for any `ip`.
  *
  * @throws {TypeError} `invalid option ipv6Prefix: <value> (expected an integer from 0 to 128)`, and
- *   the same for `ipv4Prefix` (0 to 32).
+ *   the same for `ipv4Prefix` (0 to 32); `unknown option: <name> (expected ipv6Prefix or ipv4Prefix)`;
+ *   `invalid option options: <value> (expected an object)`.
  * @example
  * clientKey('2001:db8:12:3456::1') // '2001:db8:12:3400::/56'
  * clientKey('::ffff:198.51.100.7') // '198.51.100.7'
  * clientKey(resolveAddr(req, trust).ip, { ipv6Prefix: 64 })
  */
 export function clientKey(ip: string | undefined, options: ClientKeyOptions = {}): string {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`invalid option options: ${describeValue(options)} (expected an object)`)
+  }
+  // a misspelt name (or express-rate-limit's `ipv6Subnet`) would leave the default in place unseen;
+  // for...in allocates nothing, and the options object is most often empty
+  for (const name in options) {
+    if (name !== 'ipv6Prefix' && name !== 'ipv4Prefix') throw new TypeError(`unknown option: ${name} (expected ipv6Prefix or ipv4Prefix)`)
+  }
   const ipv6Prefix = prefixOption('ipv6Prefix', options.ipv6Prefix, 56, 128)
   const ipv4Prefix = prefixOption('ipv4Prefix', options.ipv4Prefix, 32, 32)
   if (ip === undefined) return UNKNOWN_KEY

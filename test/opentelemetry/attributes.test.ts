@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { compileTrust, type TrustFn } from '../../src/core/compile.js'
 import type { RequestLike } from '../../src/core/request.js'
 import { resolveAddr } from '../../src/core/resolve.js'
-import { incomingSpanHook } from '../../src/opentelemetry.js'
+import { incomingSpanHook, type IncomingSpanHookOptions } from '../../src/opentelemetry.js'
 import { clientPortOf, spanAttributesOf } from '../../src/uses/attributes.js'
 
 interface Row {
@@ -86,6 +86,30 @@ const ROWS: readonly Row[] = [
     req: { socket: peer('127.0.0.1'), headers: { host: 'backend', 'x-forwarded-for': '203.0.113.5', 'x-forwarded-host': 'chat.example', 'x-forwarded-proto': 'ws' } },
     expected: { 'client.address': '203.0.113.5', 'client.port': undefined, 'server.address': 'chat.example', 'server.port': 80, 'url.scheme': 'ws' },
   },
+  {
+    name: 'forwardedPort: server.port is the answer\'s port, the X-Forwarded-Port the proxy wrote, not the scheme\'s default',
+    trust: compileTrust('loopback', { hostAndProto: 'aligned', forwardedPort: true }),
+    req: { socket: peer('127.0.0.1'), headers: { host: 'backend:3000', 'x-forwarded-for': '203.0.113.5', 'x-forwarded-host': 'shop.example', 'x-forwarded-proto': 'https', 'x-forwarded-port': '8443' } },
+    expected: { 'client.address': '203.0.113.5', 'client.port': undefined, 'server.address': 'shop.example', 'server.port': 8443, 'url.scheme': 'https' },
+  },
+  {
+    name: 'forwardedPort: the answer\'s port over the port of a Host the proxy passed on as it received it',
+    trust: compileTrust('loopback', { hostAndProto: 'aligned', forwardedPort: true }),
+    req: { socket: peer('127.0.0.1'), headers: { host: 'backend:3000', 'x-forwarded-for': '203.0.113.5', 'x-forwarded-port': '443' } },
+    expected: { 'client.address': '203.0.113.5', 'client.port': undefined, 'server.address': 'backend', 'server.port': 443, 'url.scheme': 'http' },
+  },
+  {
+    name: 'fail: forwardedPort with an invalid X-Forwarded-Port: the host\'s own port',
+    trust: compileTrust('loopback', { hostAndProto: 'aligned', forwardedPort: true }),
+    req: { socket: peer('127.0.0.1'), headers: { host: 'backend:3000', 'x-forwarded-for': '203.0.113.5', 'x-forwarded-port': '08443' } },
+    expected: { 'client.address': '203.0.113.5', 'client.port': undefined, 'server.address': 'backend', 'server.port': 3000, 'url.scheme': 'http' },
+  },
+  {
+    name: 'fail: forwardedPort from an untrusted peer: the host\'s own port',
+    trust: compileTrust('loopback', { hostAndProto: 'aligned', forwardedPort: true }),
+    req: { socket: peer('198.51.100.2', { remotePort: 7 }), headers: { host: 'shop.example', 'x-forwarded-port': '8443' } },
+    expected: { 'client.address': '198.51.100.2', 'client.port': 7, 'server.address': 'shop.example', 'server.port': 80, 'url.scheme': 'http' },
+  },
 ]
 
 describe('spanAttributesOf', () => {
@@ -127,6 +151,8 @@ describe('incomingSpanHook', () => {
   it.each([
     { name: 'error: trust is not a function', call: () => incomingSpanHook('loopback' as unknown as TrustFn), message: 'incomingSpanHook: trust must be a function from compileTrust(setting, options), got "loopback"' },
     { name: 'error: server is not a boolean', call: () => incomingSpanHook(compileTrust(false), { server: 'yes' as unknown as boolean }), message: 'incomingSpanHook: invalid option server: "yes" (expected true or false)' },
+    { name: 'error: a misspelt server option, which would leave server attributes on unseen', call: () => incomingSpanHook(compileTrust(false), { sever: false } as IncomingSpanHookOptions), message: 'incomingSpanHook: unknown option: sever (expected server)' },
+    { name: 'error: options null', call: () => incomingSpanHook(compileTrust(false), null as unknown as IncomingSpanHookOptions), message: 'incomingSpanHook: invalid option options: null (expected an object)' },
   ])('$name', ({ call, message }) => {
     expect(call).toThrow(new TypeError(message))
   })

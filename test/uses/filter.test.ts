@@ -24,6 +24,11 @@ describe('compileIpFilter', () => {
     { name: 'fail: text that is no address with an allow list is refused', options: both, ip: 'evil', decision: { allowed: false, list: undefined, rule: 'not in the allow list (not an IP address)' } },
     { name: 'an unknown client with a deny list alone is let in', options: { deny: '10.0.0.0/8' }, ip: undefined, decision: { allowed: true, list: undefined, rule: 'not in the deny list' } },
     { name: 'no lists: everyone', options: {}, ip: '203.0.113.5', decision: { allowed: true, list: undefined, rule: 'not in the deny list' } },
+    { name: 'a zoned allow entry lets in its address on its own interface', options: { allow: 'fe80::1%eth0' }, ip: 'fe80::1%eth0', decision: { allowed: true, list: 'allow', rule: 'fe80::1%eth0' } },
+    { name: 'fail: a zoned allow entry refuses the same address on another interface (another machine)', options: { allow: 'fe80::1%eth0' }, ip: 'fe80::1%eth1', decision: { allowed: false, list: undefined, rule: 'not in the allow list (no range matched)' } },
+    { name: 'fail: a zoned allow entry refuses the address without a zone (its interface unknown)', options: { allow: ['fe80::1%eth0'] }, ip: 'fe80::1', decision: { allowed: false, list: undefined, rule: 'not in the allow list (no range matched)' } },
+    { name: 'an allow entry without a zone lets in its addresses on every interface', options: { allow: 'fe80::/10' }, ip: 'fe80::1%eth1', decision: { allowed: true, list: 'allow', rule: 'fe80::/10' } },
+    { name: 'fail: a zoned deny entry refuses its address on every interface, and without a zone', options: { deny: 'fe80::1%eth0' }, ip: 'fe80::1%eth1', decision: { allowed: false, list: 'deny', rule: 'fe80::1%eth0' } },
   ])('$name', ({ options, ip, decision }) => {
     const filter = compileIpFilter(options)
     expect(filter.explain(ip)).toEqual(decision)
@@ -42,8 +47,21 @@ describe('compileIpFilter', () => {
     { name: 'error: status below 400', options: { status: 302 }, message: 'invalid option status: 302 (expected an HTTP status from 400 to 599)' },
     { name: 'error: status not an integer', options: { status: 403.5 }, message: 'invalid option status: 403.5 (expected an HTTP status from 400 to 599)' },
     { name: 'error: options not an object', options: null, message: 'invalid option options: null (expected an object)' },
+    { name: 'error: a misspelt allow, which would leave no list and let every client in', options: { alow: ['10.0.0.0/8'] }, message: 'unknown option: alow (expected allow, deny, status, ranges or extendedRanges)' },
+    { name: 'error: a compileTrust option the lists do not take', options: { deny: '10.0.0.0/8', zones: 'match' }, message: 'unknown option: zones (expected allow, deny, status, ranges or extendedRanges)' },
   ])('$name', ({ options, message }) => {
     expect(() => compileIpFilter(options as unknown as IpFilterOptions)).toThrow(new TypeError(message))
+  })
+
+  it('a zoned allow entry lets in only its own zone, a zoned deny entry refuses every zone (generated)', () => {
+    const zone = fc.stringMatching(/^[0-9a-zA-Z]{1,8}$/)
+    // link-local addresses, where zones are used (IPv4-mapped ones are matched as IPv4, without zones)
+    const linkLocal = fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 4, maxLength: 4 }).map((groups) => `fe80::${groups.map((g) => g.toString(16)).join(':')}`)
+    fc.assert(fc.property(linkLocal, zone, fc.option(zone, { nil: undefined }), (address, entryZone, clientZone) => {
+      const client = clientZone === undefined ? address : `${address}%${clientZone}`
+      expect(compileIpFilter({ allow: `${address}%${entryZone}` }).allows(client)).toBe(clientZone === entryZone)
+      expect(compileIpFilter({ deny: `${address}%${entryZone}` }).allows(client)).toBe(false)
+    }), { numRuns: 500 })
   })
 
   it('allows and explain always agree, and never throw (generated addresses and text)', () => {

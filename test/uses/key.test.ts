@@ -4,7 +4,7 @@
 import { createRequire } from 'node:module'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { clientKey, UNKNOWN_KEY } from '../../src/uses/key.js'
+import { clientKey, UNKNOWN_KEY, type ClientKeyOptions } from '../../src/uses/key.js'
 
 const { ipKeyGenerator } = createRequire(import.meta.url)('express-rate-limit') as { ipKeyGenerator(ip: string, ipv6Subnet?: number | false): string }
 
@@ -45,6 +45,10 @@ describe('clientKey', () => {
     { name: 'error: ipv6Prefix not an integer', options: { ipv6Prefix: 56.5 }, message: 'invalid option ipv6Prefix: 56.5 (expected an integer from 0 to 128)' },
     { name: 'error: ipv4Prefix negative', options: { ipv4Prefix: -1 }, message: 'invalid option ipv4Prefix: -1 (expected an integer from 0 to 32)' },
     { name: 'error: ipv4Prefix a string', options: { ipv4Prefix: '24' as unknown as number }, message: 'invalid option ipv4Prefix: "24" (expected an integer from 0 to 32)' },
+    { name: 'error: express-rate-limit\'s ipv6Subnet, which would leave the /56 default in place', options: { ipv6Subnet: 64 } as ClientKeyOptions, message: 'unknown option: ipv6Subnet (expected ipv6Prefix or ipv4Prefix)' },
+    { name: 'error: a misspelt ipv6Prefix', options: { ipv6prefix: 128 } as ClientKeyOptions, message: 'unknown option: ipv6prefix (expected ipv6Prefix or ipv4Prefix)' },
+    { name: 'error: options null', options: null as unknown as ClientKeyOptions, message: 'invalid option options: null (expected an object)' },
+    { name: 'error: options a number (the prefix given in place of the options)', options: 64 as unknown as ClientKeyOptions, message: 'invalid option options: 64 (expected an object)' },
   ])('$name', ({ options, message }) => {
     expect(() => clientKey('198.51.100.7', options)).toThrow(new TypeError(message))
   })
