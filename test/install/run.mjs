@@ -357,8 +357,8 @@ async function testGitInstall(clone, dir) {
 
 /**
  * The bound on what the tarball unpacks to, every file counted (README, LICENSE and package.json too):
- * about 313,000 bytes, the JavaScript minified with every function's name kept (198 KB) and the
- * declarations the entries reach, with their documentation (100 KB, 70 KB of it documentation). The
+ * about 315,000 bytes, the JavaScript minified with every function's name kept (199 KB) and the
+ * declarations the entries reach, with their documentation (101 KB, 71 KB of it documentation). The
  * bound holds it there so that it cannot grow unnoticed; docs/performance-notes.md says why the aim
  * of 250,000 is not met.
  */
