@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util'
 import { compileRanges, type RangeNames, type RangeSnapshot, type RangeValue } from '../core/ranges.js'
 import { visible } from '../diagnostics/escape.js'
 import { ageText, snapshotAges, type SnapshotAge } from '../diagnostics/stale.js'
-import { fetchList, FETCH_TIMEOUT_MS, MAX_BODY_BYTES } from '../ranges/fetch.js'
+import { fetchList, FETCH_TIMEOUT_MS, MAX_BODY_BYTES, MAX_TIMER_MS } from '../ranges/fetch.js'
 import { loadRanges, updateRangesFile } from '../ranges/file.js'
 import { providerNamed, PROVIDERS, type Provider } from '../ranges/providers.js'
 import { watchRanges, type WatchedRanges } from '../ranges/watch.js'
@@ -259,9 +259,6 @@ function urlsOf(flag: string, given: readonly string[] | undefined): readonly st
   return given ?? []
 }
 
-/** The longest wait a Node timer takes, 2^31 - 1 ms. */
-const MAX_INTERVAL = 2_147_483_647
-
 /**
  * The watcher `serve --watch-ranges cloudflare,fastly` runs (undefined without the flag), with each
  * event written to stderr as one escaped line: `ranges: cloudflare: 1 added, 0 removed from URL`,
@@ -289,9 +286,9 @@ export function watchOf(values: WatchFlags, io: Io): (WatchedRanges & Readonly<R
     throw new UsageError(`--watch-url given ${given.length} times: ${providers.map((p) => `${p.name} takes ${p.urls.length} (${p.parts.join(', ')})`).join(', ')}`)
   }
   const interval = values['watch-interval']
-  // a timer cannot wait longer than 2147483647 ms: Node fires a longer one at once
-  if (interval !== undefined && (!/^[1-9][0-9]*$/.test(interval) || Number(interval) > MAX_INTERVAL)) {
-    throw new UsageError(`invalid --watch-interval ${JSON.stringify(interval)}: expected a whole number of milliseconds from 1 to ${MAX_INTERVAL} (about 24.8 days)`)
+  // a timer cannot wait longer than MAX_TIMER_MS: Node fires a longer one at once
+  if (interval !== undefined && (!/^[1-9][0-9]*$/.test(interval) || Number(interval) > MAX_TIMER_MS)) {
+    throw new UsageError(`invalid --watch-interval ${JSON.stringify(interval)}: expected a whole number of milliseconds from 1 to ${MAX_TIMER_MS} (about 24.8 days)`)
   }
   const urls: Record<string, readonly string[]> = {}
   let offset = 0
