@@ -14,9 +14,9 @@ const SRC = join(ROOT, 'src') + sep
 const DIST = join(ROOT, 'dist')
 
 /**
- * Every relative import of a module under src/ (from a test or a fixture) loads its built twin: the
- * ES module entry in dist/esm when the module is an entry, else the CommonJS build in dist/cjs, which
- * the ES module entries re-export; for a module of the core, the bundle that holds it (core.js or
+ * Every relative import of a module under src/ (from a test or a fixture) loads its built twin in
+ * dist/cjs, through Node's own import of CommonJS, as an app's `import` loads it: the root's API
+ * (src/index.ts) is cjs.js; a module of the core is the bundle that holds it (core.js or
  * core-rest.js, see scripts/core-bundles.mjs) when it has no file of its own.
  */
 export const builtPackage: Plugin = {
@@ -26,11 +26,11 @@ export const builtPackage: Plugin = {
     if (importer === undefined || !source.startsWith('.')) return null
     const target = resolve(dirname(importer), source)
     if (!target.startsWith(SRC)) return null
-    const twin = relative(SRC, target).replace(/\.ts$/, '.js')
+    const twin = target === join(SRC, 'index.ts') ? 'cjs.js' : relative(SRC, target).replace(/\.ts$/, '.js')
     // the core's modules are bundled into two files, each exporting every name of the modules it holds
     const bundle = twin.startsWith(`core${sep}`) ? (bundleOf as (file: string) => string | undefined)(relative(join(SRC, 'core'), target).split(sep).join('/').replace(/\.js$/, '.ts')) : undefined
     const bundled = bundle === undefined ? undefined : join(DIST, 'cjs', bundle)
-    const built = [join(DIST, 'esm', twin), join(DIST, 'cjs', twin), bundled].find((file) => file !== undefined && existsSync(file))
+    const built = [join(DIST, 'cjs', twin), bundled].find((file) => file !== undefined && existsSync(file))
     // a missing twin must fail the run, not fall back to the sources
     if (built === undefined) throw new Error(`${source} (from ${importer}) has no built twin in dist/: run \`npm run build\` first`)
     return built

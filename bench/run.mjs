@@ -609,7 +609,7 @@ if (selected({ name: 'PROXY over loopback' })) {
 
 /** Requests/s of `proxy-trust serve --trust true` for each header set, interleaved over a few runs. */
 async function serveRates(cases) {
-  const child = spawn(process.execPath, [path.join(root, 'dist/esm/cli.js'), 'serve', '--trust', 'true', '--port', '0'], { stdio: ['ignore', 'pipe', 'ignore'] })
+  const child = spawn(process.execPath, [path.join(root, 'dist/cjs/cli.js'), 'serve', '--trust', 'true', '--port', '0'], { stdio: ['ignore', 'pipe', 'ignore'] })
   try {
     const url = await new Promise((resolve, reject) => {
       let out = ''
@@ -658,13 +658,17 @@ const checks = [
     name: `${r.name} (with / without)`, value: r.ratio, target: r.target, pass: r.ratio <= r.target,
     text: `${fmt(r.ratio)}x, target <= ${r.target}x`,
   })),
-  // the override's load inside an app (Express's dependencies have met exports maps before it), and
-  // the package's unpacked size, beside proxy-addr's
+  // the load of the package by its name and of the override, beside proxy-addr's: in a bare process,
+  // and inside an app (Express's dependencies have met exports maps before it)
   ...(packageResults === null ? [] : [
-    ['require(\'proxy-addr\'), the override, in an app (ours / proxy-addr)', packageResults.load.requireInApp],
-    ['import(\'proxy-addr\'), the override, in an app (ours / proxy-addr)', packageResults.load.importInApp],
-  ].map(([name, { override, proxyAddr }]) => ({
-    name, value: override / proxyAddr, target: 1, pass: override <= proxyAddr, text: `${(override / proxyAddr).toFixed(2)}x, target <= 1x`,
+    ['require(\'proxy-trust\'), in a bare process (ours / proxy-addr)', packageResults.load.require.ours, packageResults.load.require.proxyAddr],
+    ['require(\'proxy-addr\'), the override, in a bare process (ours / proxy-addr)', packageResults.load.require.override, packageResults.load.require.proxyAddr],
+    ['import(\'proxy-trust\'), in a bare process (ours / proxy-addr)', packageResults.load.import.ours, packageResults.load.import.proxyAddr],
+    ['import(\'proxy-addr\'), the override, in a bare process (ours / proxy-addr)', packageResults.load.import.override, packageResults.load.import.proxyAddr],
+    ['require(\'proxy-addr\'), the override, in an app (ours / proxy-addr)', packageResults.load.requireInApp.override, packageResults.load.requireInApp.proxyAddr],
+    ['import(\'proxy-addr\'), the override, in an app (ours / proxy-addr)', packageResults.load.importInApp.override, packageResults.load.importInApp.proxyAddr],
+  ].map(([name, ours, proxyAddr]) => ({
+    name, value: ours / proxyAddr, target: 1, pass: ours <= proxyAddr, text: `${(ours / proxyAddr).toFixed(2)}x, target <= 1x`,
   }))),
   ...(growthRatio === null ? [] : [{
     name: 'cost(1,000 entries) / cost(1 entry), first entry untrusted', value: growthRatio, target: GROWTH_TARGET,

@@ -1,8 +1,11 @@
-// Builds the package: dist/cjs, the one implementation (CommonJS: `require('proxy-trust')` is the
-// proxy-addr compatible function), and dist/esm, thin ES module entries that re-export it, so that
-// `import` and `require` in one app share one instance of every module (and so one compiled
-// predicate mark, one answer for a setting). The build goes to a sibling folder first and replaces
-// dist/ in one step, so that a test run reading dist/ while the build runs never finds it half-written.
+// Builds the package: dist/cjs, its one implementation, in CommonJS (`require('proxy-trust')` is the
+// proxy-addr compatible function). `import` loads the same files: every entry's exports map target
+// is its CommonJS module, whose names Node's ES module loader reads from a line the build appends
+// (`0&&(module.exports={...})`, the form of cjs-module-lexer's bundler annotation), so `import` and
+// `require` in one app share one instance of every module (and so one compiled predicate mark, one
+// answer for a setting), and an `import` costs one module less than through an ES module wrapper.
+// The build goes to a sibling folder first and replaces dist/ in one step, so that a test run
+// reading dist/ while the build runs never finds it half-written.
 //
 // What ships, and why (the package is installed into every app that overrides proxy-addr):
 // - JavaScript without comments or source maps, minified so that a stack trace stays readable:
@@ -16,13 +19,14 @@
 // - Declarations with their JSDoc (editors show it), only those the entries' types reach: each
 //   declaration no entry reaches is left out (scripts/declarations.mjs), so are the modules left
 //   with none (the command line, the readers), and those reached only through others keep their
-//   types without their documentation.
-// - The ES module entries' declarations re-export the CommonJS ones rather than repeat them.
+//   types without their documentation. `import` and `require` read the same declarations, as they
+//   load the same JavaScript.
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { build, transformSync } from 'esbuild'
 import { dirname, join, posix, relative } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { minify } from 'terser'
 import { BUNDLES, bundleOf, CORE } from './core-bundles.mjs'
 import { pruneDeclarations } from './declarations.mjs'
@@ -31,40 +35,26 @@ const require = createRequire(import.meta.url)
 const tsc = require.resolve('typescript/bin/tsc')
 const out = `dist-${process.pid}`
 
-/**
- * Each ES module entry and the CommonJS module it re-exports, from the package's exports and bin.
- * The root's CommonJS module is cjs.js (proxyaddr with the named API), its ES module types are
- * index.d.ts's; every other entry has the same path in both folders.
- */
+/** Each entry's CommonJS module and declarations, from the package's exports, and the executable. */
 function entries() {
   const manifest = JSON.parse(readFileSync('package.json', 'utf8'))
   const found = []
   for (const target of Object.values(manifest.exports)) {
     if (typeof target !== 'object') continue
-    const cjs = target.require.default
-    const root = cjs.endsWith('/cjs.js')
-    found.push({
-      esm: target.import.default, cjs, bin: false, root,
-      types: { esm: target.import.types, cjs: root ? cjs.replace(/cjs\.js$/, 'index.d.ts') : cjs.replace(/\.js$/, '.d.ts') },
-      cjsTypes: target.require.types,
-    })
+    found.push({ cjs: target.default, types: target.types })
   }
-  for (const bin of Object.values(manifest.bin)) found.push({ esm: bin, cjs: bin.replace('/esm/', '/cjs/'), bin: true, root: false })
-  return { found, manifest }
+  return { found, bins: Object.values(manifest.bin), manifest }
 }
 
-/** The text of an ES module entry that re-exports the CommonJS module at `cjs` (both relative to dist/). */
-function wrapper(esm, cjs, names, { bin, root }) {
-  const lines = []
-  if (bin) lines.push('#!/usr/bin/env node')
-  if (bin) {
-    lines.push(`import '${specifier(esm, cjs)}'`)
-  } else {
-    lines.push(`import cjs from '${specifier(esm, cjs)}'`)
-    if (root) lines.push('export default cjs')
-    lines.push(`export const { ${names.join(', ')} } = cjs`)
-  }
-  return lines.join('\n') + '\n'
+/**
+ * The line that names a CommonJS module's exports to Node's ES module loader: cjs-module-lexer reads
+ * the names of `0&&(module.exports={...})` (the annotation bundlers write for it) and nothing runs it.
+ * Without it, the loader could not see the names the minified code sets (a re-export through a
+ * getter, a property of the root's function) and `import { compileTrust }` would find none.
+ */
+function namesLine(names) {
+  for (const name of names) if (!/^[A-Za-z_$][\w$]*$/.test(name)) throw new Error(`export ${JSON.stringify(name)} cannot be named in the annotation`)
+  return `0&&(module.exports={${names.join(',')}});\n`
 }
 
 /** A relative import specifier for `to`, from the file `from`. */
@@ -179,7 +169,7 @@ const INTERNAL = [
 ]
 
 try {
-  const { found, manifest } = entries()
+  const { found, bins, manifest } = entries()
   execFileSync(process.execPath, [tsc, '-p', 'tsconfig.cjs.json', '--outDir', `${out}/cjs`], { stdio: 'inherit' })
   execFileSync(process.execPath, [tsc, '-p', 'tsconfig.types.json', '--outDir', `${out}/cjs`], { stdio: 'inherit' })
   await bundleCore(`${out}/cjs`)
@@ -200,13 +190,17 @@ try {
       compress: false, mangle: { toplevel: true, keep_fnames: true, keep_classnames: true }, keep_fnames: true, keep_classnames: true,
       format: { comments: false, max_line_len: 120 },
     })
-    writeFileSync(file, `${shebang}${code}\n`)
+    // a re-export's getter as cjs-module-lexer reads it (`enumerable: true`, not the minified `!0`):
+    // Node's ES module loader leaves out the name of any other getter
+    const lexable = code.replace(/(Object\.defineProperty\(exports,"\w+",\{\s*enumerable:)!0(,\s*get:function\(\)\{\s*return )/g, '$1true$2')
+    writeFileSync(file, `${shebang}${lexable}\n`)
   }
   writeFileSync(`${out}/cjs/package.json`, JSON.stringify({ type: 'commonjs' }) + '\n')
   const built = (path) => join(out, relative('./dist', path))
 
   // keep the declarations the entries' types reach, drop the rest: first each statement, then each file
-  const roots = [...new Set([manifest.types, ...found.filter((e) => !e.bin).flatMap((e) => [e.cjsTypes, e.types.cjs])])]
+  // and index.d.ts whole: the root's API, which the root's declarations (cjs.d.ts) take as a namespace
+  const roots = [...new Set([manifest.types, ...found.map((e) => e.types), './dist/cjs/index.d.ts'])]
   pruneDeclarations(`${out}/cjs`, roots.map(built))
   const reached = new Set()
   const queue = roots.map((path) => posix.normalize(path))
@@ -239,25 +233,22 @@ try {
     writeFileSync(file, text)
   }
 
-  for (const entry of found) {
-    const { esm, cjs, bin, root } = entry
-    mkdirSync(dirname(built(esm)), { recursive: true })
-    // the names the CommonJS module exports; the root's `default` is module.exports itself
-    const names = bin ? [] : Object.keys(require(join(process.cwd(), built(cjs)))).sort()
-    writeFileSync(built(esm), wrapper(esm, cjs, names, { bin, root }), { mode: bin ? 0o755 : 0o644 })
-    if (bin) continue
-    // the ES module declarations: the root's are the CommonJS index's, with each relative import
-    // pointed at dist/cjs (its default export is proxyaddr itself, which `export *` would not carry);
-    // every other entry re-exports its CommonJS declarations
-    const from = entry.types.cjs
-    if (!existsSync(built(from))) throw new Error(`no declarations for ${esm}`)
-    const text = root
-      ? readFileSync(built(from), 'utf8').replace(SPECIFIERS, (_, head, quote, spec) =>
-        `${head}${quote}${specifier(entry.types.esm, posix.join(posix.dirname(from), spec))}${quote}`)
-      : `export * from '${specifier(entry.types.esm, from.replace(/\.d\.ts$/, '.js'))}'\n`
-    writeFileSync(built(entry.types.esm), text)
+  for (const { cjs } of found) {
+    // the names the module exports, for Node's ES module loader (see namesLine); an import must see
+    // each of them, the same values, and the module itself as its default
+    const file = join(process.cwd(), built(cjs))
+    const required = require(file)
+    const names = Object.keys(required)
+    writeFileSync(file, readFileSync(file, 'utf8') + namesLine(names))
+    const imported = await import(pathToFileURL(file).href)
+    const lost = names.filter((name) => imported[name] !== required[name])
+    if (lost.length > 0 || imported.default !== required) throw new Error(`${cjs}: an import does not see ${lost.length > 0 ? lost.join(', ') : 'the module as its default'}`)
   }
-  // index.js is the ES module API's source only for its declarations: at run time both entries are cjs.js
+  for (const bin of bins) {
+    if (!readFileSync(built(bin), 'utf8').startsWith('#!')) throw new Error(`${bin}: the executable has no #! line`)
+    chmodSync(built(bin), 0o755)
+  }
+  // index.js is the API's source only for its declarations: at run time the root is cjs.js
   rmSync(`${out}/cjs/index.js`)
   rmSync('dist', { recursive: true, force: true })
   renameSync(out, 'dist')

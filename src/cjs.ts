@@ -1,4 +1,4 @@
-// cjs.ts: the CommonJS entry, and through dist/esm/index.js the ES module one. `require('proxy-trust')`
+// cjs.ts: the package's root, for `require` and `import` alike. `require('proxy-trust')`
 // is proxy-addr's function, carrying the named exports as properties, so that
 // `"overrides": { "proxy-addr": "npm:proxy-trust@^0.2.0" }` works unchanged.
 //
@@ -111,7 +111,7 @@ function requireTrustedPeer(...args: Parameters<typeof api.requireTrustedPeer>):
 // other copies of this package may be handed the predicates compiled here (see core/copies.ts)
 shareAnswers((req, trust, setting) => explain(req, trust, setting as TrustSetting))
 
-// the same names as index.ts, in its order; the ES module entry's default is this function itself
+// the same names as index.ts, in its order; an `import`'s default is this function itself
 const named: Omit<typeof api, 'default'> = {
   compileTrust, platform, settingFromEnv, resolveAddr, explain, lintSetting, createMonitor, fromFetch,
   fromBun, fromDeno, fromWorker, proxyaddr, clientKey, compileIpFilter, compileTrustedPeerCheck, ipFilter,
@@ -132,6 +132,7 @@ declare namespace main {
   export type WalkStop = api.WalkStop
   export type Warning = api.Warning
   export type WarningCode = api.WarningCode
+  export type ConnectionHop = api.ConnectionHop
   export type Monitor = api.Monitor
   export type MonitorOptions = api.MonitorOptions
   export type ProxyAddr = api.ProxyAddr

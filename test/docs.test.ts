@@ -212,7 +212,7 @@ function get(address: string, port: number): Promise<{ status: number; body: str
 /** Run a block as a module of this repository; resolves with the answer to one request. */
 async function run(code: string, name: string): Promise<{ status: number; body: string }> {
   // the blocks import the package by its name, which resolves to the built dist/
-  if (!existsSync(join(ROOT, 'dist/esm/index.js'))) throw new Error('dist/ is missing: run `node scripts/build.mjs` first')
+  if (!existsSync(join(ROOT, 'dist/cjs/cjs.js'))) throw new Error('dist/ is missing: run `node scripts/build.mjs` first')
   const file = join(scratch, `${name}.mjs`)
   writeFileSync(file, code)
   const child = fork(file, [], { execArgv: ['--import', ANY_PORT], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] })

@@ -75,26 +75,25 @@ beforeAll(() => {
 const { runModule } = installed
 
 describe('the tarball', () => {
-  it('holds both builds, README.md, LICENSE and package.json', () => {
+  it('holds the build, README.md, LICENSE and package.json', () => {
     const required = [
       'LICENSE',
       'README.md',
       'package.json',
       'dist/cjs/cjs.js',
       'dist/cjs/cjs.d.ts',
+      'dist/cjs/index.d.ts',
+      'dist/cjs/cli.js',
       'dist/cjs/package.json',
-      'dist/esm/index.js',
-      'dist/esm/index.d.ts',
     ]
     expect(required.filter((file) => !packed.files.includes(file))).toEqual([])
   })
 
-  it('holds only the builds, their sources and the top-level documents', () => {
+  it('holds only the build and the top-level documents', () => {
     const stray = packed.files.filter((file) =>
-      !/^dist\/(?:cjs|esm)\/(?:(?:core(?:\/sources)?|diagnostics|adapters|cli|platforms|uses|ranges|connection)\/)?[\w-]+\.(?:js|d\.ts)(?:\.map)?$/.test(file) &&
+      !/^dist\/cjs\/(?:(?:core|diagnostics|adapters|cli|platforms|uses|ranges|connection)\/)?[\w-]+\.(?:js|d\.ts)$/.test(file) &&
       file !== 'dist/cjs/package.json' &&
-      !/^src\/(?:(?:core(?:\/sources)?|diagnostics|adapters|cli|platforms|uses|ranges|connection)\/)?[\w-]+\.ts$/.test(file) &&
-      !/^(?:README|HISTORY|CHANGELOG)\.md$|^LICENSE$|^package\.json$/.test(file))
+      !/^README\.md$|^LICENSE$|^package\.json$/.test(file))
     expect(stray).toEqual([])
   })
 
@@ -318,14 +317,18 @@ describe('import(\'proxy-trust\')', () => {
       const setting = ${JSON.stringify(SETTING)}
       console.log(JSON.stringify({
         url: import.meta.resolve('proxy-trust'),
-        exports: Object.fromEntries(Object.entries(esm).map(([name, value]) => [name, typeof value])),
+        // Node 23 and later also name the module itself 'module.exports' in every CommonJS module's namespace
+        exports: Object.fromEntries(Object.entries(esm).filter(([name]) => name !== 'module.exports').map(([name, value]) => [name, typeof value])),
         // one module instance: every export is the CommonJS build's own
-        shared: Object.keys(esm).filter((name) => name !== 'default').every((name) => esm[name] === cjs[name]),
+        shared: Object.keys(esm).filter((name) => name !== 'default' && name !== 'module.exports').every((name) => esm[name] === cjs[name]),
         defaultIsMain: esm.default === cjs,
-        subpaths: await Promise.all(['express', 'fastify', 'koa', 'hono'].map(async (name) => {
+        subpaths: await Promise.all(['express', 'fastify', 'koa', 'hono', 'ranges', 'opentelemetry', 'proxy-protocol'].map(async (name) => {
           const imported = await import('proxy-trust/' + name)
           const required = createRequire(process.cwd() + '/')('proxy-trust/' + name)
-          return [name, Object.keys(imported).sort().join(','), imported.trustProxy === required.trustProxy]
+          const names = Object.keys(imported).filter((key) => !['default', 'module.exports', '__esModule'].includes(key)).sort()
+          // every name require gives, each the same value, and the module itself as the default
+          const same = names.join() === Object.keys(required).sort().join() && names.every((key) => imported[key] === required[key]) && imported.default === required
+          return [name, names.join(','), same]
         })),
         withOptions: [
           cjs.proxyaddr(repro, esm.compileTrust('loopback', { source: 'forwarded' })),
@@ -344,8 +347,8 @@ describe('import(\'proxy-trust\')', () => {
     report = JSON.parse(out) as EsmReport
   })
 
-  it('loads the ES module build', () => {
-    expect(report.url).toBe(pathToFileURL(join(pkgDir, 'dist/esm/index.js')).href)
+  it('loads the CommonJS build itself, through no wrapper', () => {
+    expect(report.url).toBe(pathToFileURL(join(pkgDir, 'dist/cjs/cjs.js')).href)
   })
 
   it('gives the named exports', () => {
@@ -363,12 +366,15 @@ describe('import(\'proxy-trust\')', () => {
     expect(report.shared).toBe(true)
   })
 
-  it('gives each subpath\'s names, the same functions require gives', () => {
+  it('gives each subpath\'s names, the same values require gives, and the module as its default', () => {
     expect(report.subpaths).toEqual([
       ['express', 'ipFilter,requireTrustedPeer,resolved,trustProxy', true],
       ['fastify', 'ipFilter,requireTrustedPeer,trustProxy', true],
       ['koa', 'ipFilter,requireTrustedPeer,trustProxy', true],
       ['hono', 'ipFilter,requireTrustedPeer,trustProxy', true],
+      ['ranges', 'CHANGE_BOUND,FETCH_TIMEOUT_MS,MAX_BODY_BYTES,WIDEST,WatchedRanges,cloudflare,cloudfront,fastly,googleLoadBalancers,loadRanges,watchRanges', true],
+      ['opentelemetry', 'incomingSpanHook', true],
+      ['proxy-protocol', 'PROXY_PROTOCOL,acceptProxyProtocol,parseProxyHeader,proxyProtocolOf', true],
     ])
   })
 
@@ -446,6 +452,23 @@ describe('TypeScript in the app', () => {
     })
     expect(out).toBe('')
   })
+
+  it('gives an import every type the API names', async () => {
+    const source = await readFile(new URL('../src/index.ts', import.meta.url), 'utf8')
+    const types = [...new Set([
+      ...[...source.matchAll(/\btype (\w+)/g)].map(([, name]) => name),
+      ...[...source.matchAll(/^export type \{([^}]*)\}/gm)].flatMap(([, names]) => names.split(',').map((name) => name.trim())),
+    ])].filter((name) => name !== '').sort()
+    expect(types).toEqual(expect.arrayContaining(['ConnectionHop', 'Explanation', 'TrustFn', 'TrustOptions']))
+    await writeFile(join(app, 'types.mts'), `import type { ${types.join(', ')} } from 'proxy-trust'\nexport type All = [${types.join(', ')}]\n`)
+    await writeFile(join(app, 'types.cts'), `import proxyaddr = require('proxy-trust')\nexport type All = [${types.map((name) => `proxyaddr.${name}`).join(', ')}]\n`)
+    const out = await new Promise<string>((resolve) => {
+      execFile(process.execPath, [tsc, '--noEmit', '--strict', '--module', 'nodenext', 'types.mts', 'types.cts'], { cwd: app }, (error, stdout) => {
+        resolve(error ? stdout || error.message : '')
+      })
+    })
+    expect(out).toBe('')
+  })
 })
 
 describe('proxy-trust/ranges', () => {
@@ -465,7 +488,8 @@ describe('proxy-trust/ranges', () => {
       const required = createRequire(process.cwd() + '/')('proxy-trust/ranges')
       const trust = compileTrust('cdn', { ranges: { cdn: ranges.fastly } })
       console.log(JSON.stringify({
-        names: Object.keys(ranges).sort(),
+        // a CommonJS module's namespace also holds its default, its __esModule mark, and (Node 23 on) 'module.exports'
+        names: Object.keys(ranges).filter((name) => !['default', '__esModule', 'module.exports'].includes(name)).sort(),
         trusted: trust('151.101.1.1', 0),
         shared: ranges.cloudflare === required.cloudflare && ranges.loadRanges === required.loadRanges,
       }))

@@ -757,7 +757,7 @@ describe('Hono: trustProxy(setting, options)', () => {
 // -- examples -----------------------------------------------------------------------------------------
 
 const EXAMPLES_DIR = join(ROOT, 'examples')
-const BUILT = ['index', 'adapters/express', 'adapters/fastify', 'adapters/koa', 'adapters/hono'].map((entry) => join(ROOT, 'dist', 'esm', `${entry}.js`))
+const BUILT = ['cjs', 'adapters/express', 'adapters/fastify', 'adapters/koa', 'adapters/hono'].map((entry) => join(ROOT, 'dist', 'cjs', `${entry}.js`))
 
 /** `node --import` a resolve hook that loads `target` where a module imports `express`. */
 function expressAs(target: string): string[] {

@@ -21,7 +21,7 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { chromium } from 'playwright-core'
 
-const CLI = new URL('../../dist/esm/cli.js', import.meta.url).pathname
+const CLI = new URL('../../dist/cjs/cli.js', import.meta.url).pathname
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const SHOTS = process.env.SCREENSHOTS ?? join(tmpdir(), 'proxy-trust-screenshots')
 /** The narrowest phone screen in common use, and a laptop's, in CSS pixels. */

@@ -25,7 +25,7 @@ import { assertBindable, requestFrom, startProxyChain, type Endpoint, type Reply
 import { requestFrom as unitRequest } from '../fixtures/unit-requests.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-const CLI = join(ROOT, 'dist/esm/cli.js')
+const CLI = join(ROOT, 'dist/cjs/cli.js')
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version
 
 const APP = '127.0.0.1'
@@ -618,7 +618,7 @@ async function runCli(args: readonly string[]): Promise<Run> {
 
 describe('proxy-trust (the built executable)', () => {
   beforeAll(() => {
-    if (!existsSync(CLI)) throw new Error('dist/esm/cli.js is missing: run `node scripts/build.mjs` first')
+    if (!existsSync(CLI)) throw new Error('dist/cjs/cli.js is missing: run `node scripts/build.mjs` first')
   })
 
   it('starts with a #! line for node', () => {

@@ -265,8 +265,8 @@ describe('proxy-trust ranges fetch', () => {
   })
 
   it('loses no provider when two ranges fetch processes write one file at once (the built executable)', async () => {
-    const cli = fileURLToPath(new URL('../../dist/esm/cli.js', import.meta.url))
-    if (!existsSync(cli)) throw new Error('dist/esm/cli.js is missing: run `node scripts/build.mjs` first')
+    const cli = fileURLToPath(new URL('../../dist/cjs/cli.js', import.meta.url))
+    if (!existsSync(cli)) throw new Error('dist/cjs/cli.js is missing: run `node scripts/build.mjs` first')
     const out = outFile()
     const runs = [['fastly', '/public-ip-list'], ['cloudfront', '/ip-ranges.json'], ['google-lb', '/firewall-rules.md.txt']].map(([name, path]) => {
       const child = spawn(process.execPath, [cli, 'ranges', 'fetch', name as string, '--out', out, '--url', `${base}${path as string}`], { stdio: 'ignore' })

@@ -22,7 +22,7 @@ import { UsageError } from '../../src/cli/usage.js'
 import { chainSteps } from '../fixtures/whoami-page.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-const CLI = join(ROOT, 'dist/esm/cli.js')
+const CLI = join(ROOT, 'dist/cjs/cli.js')
 
 /** What came back on a raw connection: the status code (0 for none) and the body. */
 interface RawReply {
@@ -77,7 +77,7 @@ describe('serve never dies on a request (the built executable, over raw sockets)
   let stderr = ''
 
   beforeAll(async () => {
-    if (!existsSync(CLI)) throw new Error('dist/esm/cli.js is missing: run `node scripts/build.mjs` first')
+    if (!existsSync(CLI)) throw new Error('dist/cjs/cli.js is missing: run `node scripts/build.mjs` first')
     child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--trust', 'loopback'], { stdio: ['ignore', 'pipe', 'pipe'] })
     child.stderr.setEncoding('latin1').on('data', (chunk: string) => { stderr += chunk })
     for await (const line of createInterface({ input: child.stdout })) {

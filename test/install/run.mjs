@@ -466,8 +466,8 @@ async function main() {
     const tarball = path.join(packs, info.filename)
     check('npm pack of the clean clone builds dist/ (prepack) and packs it', {
       name: info.name, version: info.version,
-      entries: ['dist/cjs/cjs.js', 'dist/esm/index.js', 'dist/esm/index.d.ts'].filter((file) => info.files.some((f) => f.path === file)),
-    }, { name: NAME, version: '0.2.0', entries: ['dist/cjs/cjs.js', 'dist/esm/index.js', 'dist/esm/index.d.ts'] })
+      entries: ['dist/cjs/cjs.js', 'dist/cjs/cjs.d.ts', 'dist/cjs/index.d.ts'].filter((file) => info.files.some((f) => f.path === file)),
+    }, { name: NAME, version: '0.2.0', entries: ['dist/cjs/cjs.js', 'dist/cjs/cjs.d.ts', 'dist/cjs/index.d.ts'] })
     const files = info.files.map((file) => file.path)
     console.log(`      ${info.unpackedSize.toLocaleString('en')} bytes unpacked in ${info.entryCount} files, README.md ${(info.files.find((f) => f.path === 'README.md')?.size ?? 0).toLocaleString('en')}`)
     check(`the tarball unpacks to at most ${SIZE_BOUND.toLocaleString('en')} bytes, every file counted`, info.unpackedSize <= SIZE_BOUND, true)

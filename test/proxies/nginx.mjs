@@ -287,7 +287,7 @@ export async function run() {
   let stopServe
   try {
     // the executable, as a user starts it behind nginx
-    stopServe = await startProcess('proxy-trust serve', process.execPath, [path.join(ROOT, 'dist/esm/cli.js'), 'serve', '--trust', TRUSTED.join(','), '--host', '127.0.0.1', '--port', String(PORTS.serveApp)], [['127.0.0.1', PORTS.serveApp]])
+    stopServe = await startProcess('proxy-trust serve', process.execPath, [path.join(ROOT, 'dist/cjs/cli.js'), 'serve', '--trust', TRUSTED.join(','), '--host', '127.0.0.1', '--port', String(PORTS.serveApp)], [['127.0.0.1', PORTS.serveApp]])
     stop = await startProcess('nginx', binary, args, [[OUTER, PORTS.outer], [INNER, PORTS.inner], ['127.0.0.1', PORTS.recommended], ['::1', PORTS.recommended], ['127.0.0.1', PORTS.default], ['127.0.0.1', PORTS.serve], ['127.0.0.1', PORTS.tls]])
     return merge(
       await chainCases(PORTS),
