@@ -26,7 +26,8 @@ export const builtPackage: Plugin = {
     if (importer === undefined || !source.startsWith('.')) return null
     const target = resolve(dirname(importer), source)
     if (!target.startsWith(SRC)) return null
-    const twin = target === join(SRC, 'index.ts') ? 'cjs.js' : relative(SRC, target).replace(/\.ts$/, '.js')
+    const module = relative(SRC, target).replace(/\.ts$/, '.js')
+    const twin = module === 'index.js' ? 'cjs.js' : module
     // the core's modules are bundled into two files, each exporting every name of the modules it holds
     const bundle = twin.startsWith(`core${sep}`) ? (bundleOf as (file: string) => string | undefined)(relative(join(SRC, 'core'), target).split(sep).join('/').replace(/\.js$/, '.ts')) : undefined
     const bundled = bundle === undefined ? undefined : join(DIST, 'cjs', bundle)
