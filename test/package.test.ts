@@ -456,8 +456,8 @@ describe('TypeScript in the app', () => {
   it('gives an import every type the API names', async () => {
     const source = await readFile(new URL('../src/index.ts', import.meta.url), 'utf8')
     const types = [...new Set([
-      ...[...source.matchAll(/\btype (\w+)/g)].map(([, name]) => name),
-      ...[...source.matchAll(/^export type \{([^}]*)\}/gm)].flatMap(([, names]) => names.split(',').map((name) => name.trim())),
+      ...[...source.matchAll(/\btype (\w+)/g)].map(([, name]) => name ?? ''),
+      ...[...source.matchAll(/^export type \{([^}]*)\}/gm)].flatMap(([, names]) => (names ?? '').split(',').map((name) => name.trim())),
     ])].filter((name) => name !== '').sort()
     expect(types).toEqual(expect.arrayContaining(['ConnectionHop', 'Explanation', 'TrustFn', 'TrustOptions']))
     await writeFile(join(app, 'types.mts'), `import type { ${types.join(', ')} } from 'proxy-trust'\nexport type All = [${types.join(', ')}]\n`)

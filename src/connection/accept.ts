@@ -197,7 +197,11 @@ function accept(socket: net.Socket, settings: Settings, pending: Map<string, Pro
     socket.destroy()
     return
   }
-  let buffered: Buffer | undefined
+  // what has arrived, in a store that doubles when full: each byte is copied about once, so a header
+  // that comes a byte at a time (up to maxHeaderBytes, 65,551) costs linear time, not a concatenation
+  // of all so far per byte
+  let store: Buffer | undefined
+  let used = 0
   let finished = false
   let handed = false
   const timer = setTimeout(() => close(), settings.timeout)
@@ -251,12 +255,26 @@ function accept(socket: net.Socket, settings: Settings, pending: Map<string, Pro
     }
     handOn(bytes.subarray(result.length), record(result.header, peer, settings.trust))
   }
+  /** The bytes so far, with `chunk` after them. */
+  function append(chunk: Buffer): Buffer {
+    if (store === undefined) {
+      store = chunk
+    } else {
+      if (used + chunk.length > store.length) {
+        const grown = Buffer.allocUnsafe(Math.max(2 * store.length, used + chunk.length))
+        store.copy(grown, 0, 0, used)
+        store = grown
+      }
+      chunk.copy(store, used)
+    }
+    used += chunk.length
+    return store.subarray(0, used)
+  }
   function onReadable(): void {
     try {
       let chunk: Buffer | null
       while (!finished && (chunk = socket.read() as Buffer | null) !== null) {
-        buffered = buffered === undefined ? chunk : Buffer.concat([buffered, chunk])
-        decide(buffered)
+        decide(append(chunk))
       }
     } catch /* v8 ignore start */ {
       // unreachable: the parser never throws (fuzzed and property-tested); this keeps a bug in it

@@ -169,6 +169,24 @@ describe('one connection at a time', () => {
     expect(await reply).toMatch(/\r\n\r\n198\.51\.100\.8 40002 IPv4/)
   })
 
+  it('a long header in many small pieces is read whole, every byte as sent (its CRC32C checks them)', async () => {
+    const port = await serve('http', { ...FROM, maxHeaderBytes: 65_551 })
+    const noise = Buffer.from(Array.from({ length: 40_000 }, (_, k) => (k * 131 + 7) & 255))
+    const header = v2({ fam: 0x11, addresses: inet('198.51.100.8', '127.0.0.1', 40005, 443), tlvs: [{ type: 0xe0, value: noise }], crc: true })
+    const bytes = Buffer.concat([header, Buffer.from('GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')])
+    const socket = await connect(port, '')
+    socket.setNoDelay(true)
+    const reply = readAll(socket)
+    // pieces of 1 to 997 bytes, each its own read on the server: the store grows, and fills between growths
+    for (let at = 0, k = 0; at < bytes.length; k++) {
+      const size = k < 64 ? 1 : (k * 389) % 997 + 1
+      socket.write(bytes.subarray(at, at + size))
+      at += size
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    expect(await reply).toMatch(/\r\n\r\n198\.51\.100\.8 40005 IPv4/)
+  })
+
   const bad: readonly [string, Uint8Array | string][] = [
     ['a malformed version 1 line', 'PROXY TCP4 1.2.3.4 5.6.7.8 1 99999\r\n'],
     ['a version 2 header with a bad CRC32C', Buffer.concat([V2.subarray(0, 20), Buffer.from([0xff]), V2.subarray(21)])],
