@@ -176,8 +176,9 @@ export function createMonitor(trust: TrustFn, options?: MonitorOptions): Monitor
   const check = (req: RequestLike, socket: SocketLike | null | undefined, seen: Seen): void => {
     // without the edge proof the options ask, the request did not come through your edge (another
     // customer's configuration of the same CDN, a client that found the origin): the walk trusts
-    // none of it, and nothing in it is about the setting
-    if (!proven(req, settings)) return
+    // none of it, and nothing in it is about the setting. A trusted peer has shown it already: every
+    // caller decides the peer as the walk's hop 0 (decidePeer) under edgeProof, and that asks it
+    if (!seen.peerTrusted && !proven(req, settings)) return
     const peer = socket ? socket.remoteAddress : undefined
     if (!seen.peerTrusted) {
       // an address lost when the connection closed (a client that hung up, a cancelled HTTP/2
