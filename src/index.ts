@@ -1,4 +1,5 @@
-// index.ts: the public API, in the README's order.
+// index.ts: the public API, in the README's order: the declarations of the package's root (cjs.ts
+// gives them to `require` and `import` as one namespace), and the API the sources' tests load.
 
 // other copies of this package may be handed the predicates compiled here (see core/copies.ts)
 import './diagnostics/answers.js'

@@ -1,7 +1,7 @@
 // answers.ts: this copy's answers for the predicates it compiles, registered for the protocol through
 // which other copies of the package call them (see core/copies.ts). The adapters, the command line
-// and the ES module API import it; the CommonJS root registers the same table with `explain` loaded
-// on first use.
+// and index.ts (the API's declarations, and the API as the sources' tests load it) import it; the
+// package's root, cjs.ts, registers the same table with `explain` loaded on first use.
 
 import { shareAnswers } from '../core/answers.js'
 import type { TrustSetting } from '../core/compile.js'
