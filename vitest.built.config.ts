@@ -14,10 +14,11 @@ const SRC = join(ROOT, 'src') + sep
 const DIST = join(ROOT, 'dist')
 
 /**
- * Every relative import of a module under src/ (from a test or a fixture) loads its built twin in
- * dist/cjs, through Node's own import of CommonJS, as an app's `import` loads it: the root's API
- * (src/index.ts) is cjs.js; a module of the core is the bundle that holds it (core.js or
- * core-rest.js, see scripts/core-bundles.mjs) when it has no file of its own.
+ * Every relative import of a module under src/ (from a test or a fixture) loads its built twin, as
+ * an app's `import` loads it: the root's API (src/index.ts) is the root's ES module,
+ * dist/esm/index.mjs, which re-exports cjs.js; any other module is its CommonJS build in dist/cjs,
+ * through Node's own import of CommonJS; a module of the core is the bundle that holds it (core.js
+ * or core-rest.js, see scripts/core-bundles.mjs) when it has no file of its own.
  */
 export const builtPackage: Plugin = {
   name: 'proxy-trust:built-package',
@@ -27,7 +28,8 @@ export const builtPackage: Plugin = {
     const target = resolve(dirname(importer), source)
     if (!target.startsWith(SRC)) return null
     const module = relative(SRC, target).replace(/\.ts$/, '.js')
-    const twin = module === 'index.js' ? 'cjs.js' : module
+    if (module === 'index.js') return join(DIST, 'esm', 'index.mjs')
+    const twin = module
     // the core's modules are bundled into two files, each exporting every name of the modules it holds
     const bundle = twin.startsWith(`core${sep}`) ? (bundleOf as (file: string) => string | undefined)(relative(join(SRC, 'core'), target).split(sep).join('/').replace(/\.js$/, '.ts')) : undefined
     const bundled = bundle === undefined ? undefined : join(DIST, 'cjs', bundle)

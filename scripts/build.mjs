@@ -1,11 +1,11 @@
 // Builds the package: dist/cjs, its one implementation, in CommonJS (`require('proxy-trust')` is the
-// proxy-addr compatible function). `import` loads the same files: every entry's exports map target
+// proxy-addr compatible function). `import` loads the same modules: each subpath's exports target
 // is its CommonJS module, whose names Node's ES module loader reads from a line the build appends
-// (`0&&(module.exports={...})`, the form of cjs-module-lexer's bundler annotation), so `import` and
-// `require` in one app share one instance of every module (and so one compiled predicate mark, one
-// answer for a setting), and an `import` costs one module less than through an ES module wrapper.
-// The build goes to a sibling folder first and replaces dist/ in one step, so that a test run
-// reading dist/ while the build runs never finds it half-written.
+// (see scripts/annotate.mjs), and the root's is dist/esm/index.mjs, an ES module that re-exports
+// cjs.js (see `wrapper`). So `import` and `require` in one app share one instance of every module
+// (and so one compiled predicate mark, one answer for a setting). The build goes to a sibling folder
+// first and replaces dist/ in one step, so that a test run reading dist/ while the build runs never
+// finds it half-written.
 //
 // What ships, and why (the package is installed into every app that overrides proxy-addr):
 // - JavaScript without comments or source maps, minified so that a stack trace stays readable:
@@ -19,42 +19,46 @@
 // - Declarations with their JSDoc (editors show it), only those the entries' types reach: each
 //   declaration no entry reaches is left out (scripts/declarations.mjs), so are the modules left
 //   with none (the command line, the readers), and those reached only through others keep their
-//   types without their documentation. `import` and `require` read the same declarations, as they
-//   load the same JavaScript.
+//   types without their documentation.
 import { execFileSync } from 'node:child_process'
-import { chmodSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { build, transformSync } from 'esbuild'
 import { dirname, join, posix, relative } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { minify } from 'terser'
 import { BUNDLES, bundleOf, CORE } from './core-bundles.mjs'
+import { checkImports, lexableGetters, namesLine } from './annotate.mjs'
 import { pruneDeclarations } from './declarations.mjs'
 
 const require = createRequire(import.meta.url)
 const tsc = require.resolve('typescript/bin/tsc')
 const out = `dist-${process.pid}`
 
-/** Each entry's CommonJS module and declarations, from the package's exports, and the executable. */
+/**
+ * Each entry's CommonJS module and declarations, from the package's exports, and the executable. The
+ * root's `import` is an ES module (`wrapper`, with its declarations `wrapperTypes`), every other
+ * entry's is its CommonJS module.
+ */
 function entries() {
   const manifest = JSON.parse(readFileSync('package.json', 'utf8'))
   const found = []
   for (const target of Object.values(manifest.exports)) {
     if (typeof target !== 'object') continue
-    found.push({ cjs: target.default, types: target.types })
+    found.push(target.import === undefined
+      ? { cjs: target.default, types: target.types }
+      : { cjs: target.require.default, types: target.require.types, wrapper: target.import.default, wrapperTypes: target.import.types })
   }
   return { found, bins: Object.values(manifest.bin), manifest }
 }
 
 /**
- * The line that names a CommonJS module's exports to Node's ES module loader: cjs-module-lexer reads
- * the names of `0&&(module.exports={...})` (the annotation bundlers write for it) and nothing runs it.
- * Without it, the loader could not see the names the minified code sets (a re-export through a
- * getter, a property of the root's function) and `import { compileTrust }` would find none.
+ * The root's ES module: the CommonJS root as its default (proxy-addr's function, with the names on
+ * it, as `module.exports` is) and each name. The one entry with a module of its own for `import`:
+ * CommonJS declarations can only describe a function that carries names as `export =`, which an ES
+ * module cannot `export *` from and whose types a library's declarations cannot name.
  */
-function namesLine(names) {
-  for (const name of names) if (!/^[A-Za-z_$][\w$]*$/.test(name)) throw new Error(`export ${JSON.stringify(name)} cannot be named in the annotation`)
-  return `0&&(module.exports={${names.join(',')}});\n`
+function wrapper(from, cjs, names) {
+  return `import cjs from '${specifier(from, cjs)}'\nexport default cjs\nexport const { ${names.join(', ')} } = cjs\n`
 }
 
 /** A relative import specifier for `to`, from the file `from`. */
@@ -190,10 +194,8 @@ try {
       compress: false, mangle: { toplevel: true, keep_fnames: true, keep_classnames: true }, keep_fnames: true, keep_classnames: true,
       format: { comments: false, max_line_len: 120 },
     })
-    // a re-export's getter as cjs-module-lexer reads it (`enumerable: true`, not the minified `!0`):
-    // Node's ES module loader leaves out the name of any other getter
-    const lexable = code.replace(/(Object\.defineProperty\(exports,"\w+",\{\s*enumerable:)!0(,\s*get:function\(\)\{\s*return )/g, '$1true$2')
-    writeFileSync(file, `${shebang}${lexable}\n`)
+    // each re-export's getter as Node's ES module loader reads it (see annotate.mjs)
+    writeFileSync(file, `${shebang}${lexableGetters(code)}\n`)
   }
   writeFileSync(`${out}/cjs/package.json`, JSON.stringify({ type: 'commonjs' }) + '\n')
   const built = (path) => join(out, relative('./dist', path))
@@ -233,23 +235,30 @@ try {
     writeFileSync(file, text)
   }
 
-  for (const { cjs } of found) {
-    // the names the module exports, for Node's ES module loader (see namesLine); an import must see
-    // each of them, the same values, and the module itself as its default
+  // each entry's names where Node's ES module loader reads them, and an import that sees them all
+  const named = []
+  for (const { cjs, wrapper: esm, wrapperTypes } of found) {
     const file = join(process.cwd(), built(cjs))
-    const required = require(file)
-    const names = Object.keys(required)
+    const names = Object.keys(require(file))
     writeFileSync(file, readFileSync(file, 'utf8') + namesLine(names))
-    const imported = await import(pathToFileURL(file).href)
-    const lost = names.filter((name) => imported[name] !== required[name])
-    if (lost.length > 0 || imported.default !== required) throw new Error(`${cjs}: an import does not see ${lost.length > 0 ? lost.join(', ') : 'the module as its default'}`)
+    named.push({ file, names })
+    if (esm === undefined) continue
+    // the root's: its module, and its declarations, index.d.ts (the API) pointed at dist/cjs
+    mkdirSync(dirname(built(esm)), { recursive: true })
+    writeFileSync(built(esm), wrapper(esm, cjs, names))
+    named.push({ file: join(process.cwd(), built(esm)), names, of: file })
+    const api = 'dist/cjs/index.d.ts'
+    writeFileSync(built(wrapperTypes), readFileSync(built(api), 'utf8').replace(SPECIFIERS, (_, head, quote, spec) =>
+      `${head}${quote}${specifier(wrapperTypes, posix.join(posix.dirname(api), spec))}${quote}`))
   }
+  checkImports(named)
   for (const bin of bins) {
     if (!readFileSync(built(bin), 'utf8').startsWith('#!')) throw new Error(`${bin}: the executable has no #! line`)
     chmodSync(built(bin), 0o755)
   }
-  // index.js is the API's source only for its declarations: at run time the root is cjs.js
+  // index.js and names.js are the API's sources only for their declarations: at run time the root is cjs.js
   rmSync(`${out}/cjs/index.js`)
+  rmSync(`${out}/cjs/names.js`)
   rmSync('dist', { recursive: true, force: true })
   renameSync(out, 'dist')
 } finally {

@@ -5,8 +5,9 @@
 // A user's compiler can never name those, and an editor never shows their documentation, yet they
 // were nearly a third of the declarations' bytes (136 KB before, 97 KB after). This keeps every
 // statement of an entry's own file, and from there every declaration a kept statement names,
-// through imports, `import()` types and re-exports, to the end; any other top-level statement of a
-// module goes, and then every import that no longer names anything.
+// through imports, `import()` types and re-exports, to the end (all of a module named whole:
+// `export *`, `typeof` of a namespace import); any other top-level statement of a module goes, and
+// then every import that no longer names anything.
 
 import { writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -28,10 +29,16 @@ export function pruneDeclarations(dir, entries) {
   const kept = new Set()
   const queue = []
   const keep = (node) => {
-    // a module's own symbol is declared by its whole file: what it exports is reached name by name
+    // a module's own symbol is declared by its whole file: what it exports is reached name by name,
+    // unless the module is named whole (see below)
     if (kept.has(node) || ts.isSourceFile(node) || !inside(node)) return
     kept.add(node)
     queue.push(node)
+  }
+  /** Every statement of the module `symbol` (when it is one): all it exports. */
+  const keepWhole = (symbol) => {
+    const module = symbol?.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol
+    for (const declaration of module?.declarations ?? []) if (ts.isSourceFile(declaration) && inside(declaration)) declaration.statements.forEach(keep)
   }
   const keepSymbol = (symbol) => {
     // an import or re-export, each one it passes through, then what it names
@@ -49,6 +56,14 @@ export function pruneDeclarations(dir, entries) {
       if (ts.isIdentifier(node)) {
         const symbol = checker.getSymbolAtLocation(node)
         if (symbol !== undefined) keepSymbol(symbol)
+      }
+      // a module named whole: `export * from './x'`, `typeof m` of `import * as m`, `typeof import('./x')`
+      if (ts.isExportDeclaration(node) && node.exportClause === undefined && node.moduleSpecifier !== undefined) {
+        keepWhole(checker.getSymbolAtLocation(node.moduleSpecifier))
+      } else if (ts.isTypeQueryNode(node) && ts.isIdentifier(node.exprName)) {
+        keepWhole(checker.getSymbolAtLocation(node.exprName))
+      } else if (ts.isImportTypeNode(node) && node.isTypeOf && node.qualifier === undefined) {
+        keepWhole(checker.getSymbolAtLocation(node.argument.literal))
       }
       ts.forEachChild(node, visit)
     }

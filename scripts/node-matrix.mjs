@@ -32,7 +32,7 @@ for (let k = 0; k < argv.length; k++) {
   if (argv[k] === '--only' && argv[k + 1] !== undefined) only = argv[++k].split(',').map((s) => s.trim()).filter(Boolean)
   else usage(`unknown argument: ${argv[k]}`)
 }
-if (!existsSync(path.join(root, 'dist', 'esm', 'index.js'))) usage('dist/ is missing: run `npm run build` first (npm run test:matrix does)')
+if (!existsSync(path.join(root, 'dist', 'cjs', 'cjs.js'))) usage('dist/ is missing: run `npm run build` first (npm run test:matrix does)')
 
 // this machine's Node runs `npm test` (the sources, with coverage) in CI; here every pinned release
 const specs = only ?? Object.values(MATRIX)

@@ -13,6 +13,7 @@ import { compileTrust, type TrustSetting, type TrustFn } from './core/compile'
 import { proxyaddr } from './core/proxyaddr'
 import { fromFetch, type RequestLike } from './core/request'
 import type * as api from './index'
+import type * as names from './names'
 
 type ExplainModule = typeof import('./diagnostics/explain')
 type MonitorModule = typeof import('./diagnostics/monitor')
@@ -112,11 +113,20 @@ function requireTrustedPeer(...args: Parameters<typeof api.requireTrustedPeer>):
 shareAnswers((req, trust, setting) => explain(req, trust, setting as TrustSetting))
 
 // the same names as index.ts, in its order; an `import`'s default is this function itself
-const named: Omit<typeof api, 'default'> = {
+const named: typeof names = {
   compileTrust, platform, settingFromEnv, resolveAddr, explain, lintSetting, createMonitor, fromFetch,
   fromBun, fromDeno, fromWorker, proxyaddr, clientKey, compileIpFilter, compileTrustedPeerCheck, ipFilter,
   requireTrustedPeer, all: proxyaddr.all, compile: proxyaddr.compile,
 }
+/**
+ * proxy-addr's function, `proxyaddr(req, trust)`, the package's `module.exports`, with `all` and
+ * `compile` on it as proxy-addr has them, and every other name of the API beside them.
+ *
+ * @example
+ * const proxyaddr = require('proxy-trust')
+ * proxyaddr(req, proxyaddr.compile('loopback')) // '203.0.113.5'
+ * const trust = proxyaddr.compileTrust('loopback', { source: 'forwarded' })
+ */
 const main = Object.assign(proxyaddr, named)
 
 // eslint-disable-next-line @typescript-eslint/no-namespace

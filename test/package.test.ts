@@ -75,11 +75,13 @@ beforeAll(() => {
 const { runModule } = installed
 
 describe('the tarball', () => {
-  it('holds the build, README.md, LICENSE and package.json', () => {
+  it('holds the build, the root\'s ES module, README.md, LICENSE and package.json', () => {
     const required = [
       'LICENSE',
       'README.md',
       'package.json',
+      'dist/esm/index.mjs',
+      'dist/esm/index.d.mts',
       'dist/cjs/cjs.js',
       'dist/cjs/cjs.d.ts',
       'dist/cjs/index.d.ts',
@@ -92,7 +94,7 @@ describe('the tarball', () => {
   it('holds only the build and the top-level documents', () => {
     const stray = packed.files.filter((file) =>
       !/^dist\/cjs\/(?:(?:core|diagnostics|adapters|cli|platforms|uses|ranges|connection)\/)?[\w-]+\.(?:js|d\.ts)$/.test(file) &&
-      file !== 'dist/cjs/package.json' &&
+      !['dist/esm/index.mjs', 'dist/esm/index.d.mts', 'dist/cjs/package.json'].includes(file) &&
       !/^README\.md$|^LICENSE$|^package\.json$/.test(file))
     expect(stray).toEqual([])
   })
@@ -347,8 +349,8 @@ describe('import(\'proxy-trust\')', () => {
     report = JSON.parse(out) as EsmReport
   })
 
-  it('loads the CommonJS build itself, through no wrapper', () => {
-    expect(report.url).toBe(pathToFileURL(join(pkgDir, 'dist/cjs/cjs.js')).href)
+  it('loads the root\'s ES module, which re-exports the CommonJS build', () => {
+    expect(report.url).toBe(pathToFileURL(join(pkgDir, 'dist/esm/index.mjs')).href)
   })
 
   it('gives the named exports', () => {
@@ -451,6 +453,71 @@ describe('TypeScript in the app', () => {
       })
     })
     expect(out).toBe('')
+  })
+
+  /** tsc's output on `files`, written into the app, with `flags`: '' when it has nothing to say. */
+  async function compiled(files: Record<string, string>, flags: readonly string[]): Promise<string> {
+    for (const [file, source] of Object.entries(files)) await writeFile(join(app, file), source)
+    return new Promise<string>((resolve) => {
+      execFile(process.execPath, [tsc, '--strict', ...flags, ...Object.keys(files)], { cwd: app }, (error, stdout) => {
+        resolve(error ? stdout || error.message : '')
+      })
+    })
+  }
+  const ES_MODES = [
+    { name: 'nodenext', flags: ['--module', 'nodenext'] },
+    { name: 'bundler', flags: ['--module', 'esnext', '--moduleResolution', 'bundler'] },
+  ]
+
+  it.each(ES_MODES)('lets an ES module re-export the root (export *, export type *) under $name', async ({ flags }) => {
+    expect(await compiled({
+      'reexport.mts': `export * from 'proxy-trust'\nexport { default } from 'proxy-trust'\nexport type * as types from 'proxy-trust'\n`,
+      'reexported.mts': `import proxyaddr, { compileTrust, type TrustFn } from './reexport.mjs'\nexport const trust: TrustFn = compileTrust('loopback')\nexport const ip: string | undefined = proxyaddr({ socket: { remoteAddress: '127.0.0.1' }, headers: {} }, trust)\n`,
+    }, ['--noEmit', ...flags])).toBe('')
+  })
+
+  it.each([
+    ...ES_MODES.map(({ name, flags }) => ({ name: `import, ${name}`, file: 'library.mts', flags, source: [
+      `import proxyaddr, { compileTrust, createMonitor, platform } from 'proxy-trust'`,
+      `import { trustProxy } from 'proxy-trust/express'`,
+      `export const trust = compileTrust('loopback')`,
+      `export const monitor = createMonitor(trust)`,
+      `export const edge = platform('cloudflare')`,
+      `export const ip = proxyaddr`,
+      `export const express = trustProxy`,
+    ].join('\n') })),
+  ])('lets a library emit declarations naming the API\'s types ($name)', async ({ file, flags, source }) => {
+    expect(await compiled({ [file]: source }, ['--declaration', '--emitDeclarationOnly', '--outDir', 'emitted', ...flags])).toBe('')
+  })
+
+  it.each([
+    { name: 'imported by name and as the default', file: 'hover.mts', source: `import proxyaddr, { compileTrust, resolveAddr, explain, createMonitor, platform } from 'proxy-trust'\nvoid [compileTrust, resolveAddr, explain, createMonitor, platform, proxyaddr]\n`, at: (name: string) => `${name}` },
+    { name: 'through require', file: 'hover.cts', source: `import proxyaddr = require('proxy-trust')\nvoid [proxyaddr.compileTrust, proxyaddr.resolveAddr, proxyaddr.explain, proxyaddr.createMonitor, proxyaddr.platform, proxyaddr]\n`, at: (name: string) => name === 'proxyaddr' ? 'proxyaddr]' : `.${name}` },
+  ])('shows each function\'s documentation in an editor, $name', async ({ file, source, at }) => {
+    const ts = (await import('typescript')).default
+    const path = join(app, file)
+    await writeFile(path, source)
+    const service = ts.createLanguageService({
+      getScriptFileNames: () => [path],
+      getScriptVersion: () => '1',
+      getScriptSnapshot: (name) => (ts.sys.fileExists(name) ? ts.ScriptSnapshot.fromString(ts.sys.readFile(name) ?? '') : undefined),
+      getCurrentDirectory: () => app,
+      getCompilationSettings: () => ({ module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, strict: true }),
+      getDefaultLibFileName: (options) => ts.getDefaultLibFilePath(options),
+      fileExists: ts.sys.fileExists,
+      readFile: ts.sys.readFile,
+      readDirectory: ts.sys.readDirectory,
+      directoryExists: ts.sys.directoryExists,
+      getDirectories: ts.sys.getDirectories,
+      ...(ts.sys.realpath === undefined ? {} : { realpath: ts.sys.realpath }),
+    })
+    const used = source.indexOf('void')
+    const shown = Object.fromEntries(['compileTrust', 'resolveAddr', 'explain', 'createMonitor', 'platform', 'proxyaddr'].map((name) => {
+      const position = source.indexOf(at(name), used) + (at(name).startsWith('.') ? 1 : 0)
+      const info = service.getQuickInfoAtPosition(path, position)
+      return [name, ts.displayPartsToString(info?.documentation ?? []).split('\n')[0]]
+    }))
+    for (const [name, first] of Object.entries(shown)) expect(first, name).toMatch(/^\S.{20,}/)
   })
 
   it('gives an import every type the API names', async () => {

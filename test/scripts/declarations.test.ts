@@ -72,6 +72,20 @@ describe('pruneDeclarations', () => {
     expect(after['far.d.ts']).toBe(`export interface Far { readonly a: 1 }\nexport interface Near { readonly b: 2 }\n`)
   })
 
+  it.each([
+    ['export *', `export * from './mid.js';\n`],
+    ['typeof of a namespace import', `import type * as m from './mid.js';\nexport declare const all: typeof m;\n`],
+    ['typeof import()', `export declare const all: typeof import('./mid.js');\n`],
+  ])('keeps every export of a module named whole: %s', (_name, index) => {
+    const after = prune({
+      'index.d.ts': index,
+      'mid.d.ts': `export { type Far } from './far.js';\nexport declare const value: number;\n`,
+      'far.d.ts': `export interface Far { readonly a: 1 }\nexport interface Gone { readonly c: 3 }\n`,
+    }, ['index.d.ts'])
+    expect(after['mid.d.ts']).toBe(`export { type Far } from './far.js';\nexport declare const value: number;\n`)
+    expect(after['far.d.ts']).toBe(`export interface Far { readonly a: 1 }\n`)
+  })
+
   it('keeps one declarator of a variable statement that holds a reached one, and an overload set whole', () => {
     const after = prune({
       'index.d.ts': `export { a, g } from './m.js';\n`,
