@@ -357,12 +357,12 @@ async function testGitInstall(clone, dir) {
 
 /**
  * The bound on what the tarball unpacks to, every file counted (README, LICENSE and package.json too):
- * about 311,000 bytes, the JavaScript minified with every function's name kept (199 KB) and the
- * declarations the entries reach, with their documentation (98 KB, 70 KB of it documentation). The
+ * about 315,000 bytes, the JavaScript minified with every function's name kept (199 KB) and the
+ * declarations the entries reach, with their documentation (101 KB, 71 KB of it documentation). The
  * bound holds it there so that it cannot grow unnoticed; docs/performance-notes.md says why the aim
  * of 250,000 is not met.
  */
-const SIZE_BOUND = 315_000
+const SIZE_BOUND = 318_000
 
 /** A consumer of the root and every subpath through require (`import x = require`), typed. */
 const TYPED_CJS = `
