@@ -68,9 +68,13 @@ describe('checkImports', () => {
     expect(verdict(file, ['x', 'y'])).toBe('sees every name')
   })
 
-  it('fails a minified getter, whose name the lexer drops even when the annotation lists it', () => {
+  // Node 20 and 22's cjs-module-lexer drops the name of a getter written `enumerable:!0` even when the
+  // annotation lists it; Node 24's and later read it (as the test matrix found)
+  const DROPS_MINIFIED_GETTERS = Number(process.versions.node.split('.')[0]) < 24
+
+  it(`${DROPS_MINIFIED_GETTERS ? 'fails' : 'passes'} a minified getter on this Node (${process.version}), which lexableGetters rewrites`, () => {
     const file = module('unsafe', `${MINIFIED_REEXPORT}${namesLine(['x'])}`)
-    expect(verdict(file, ['x'])).toBe('an import does not see x')
+    expect(verdict(file, ['x'])).toBe(DROPS_MINIFIED_GETTERS ? 'an import does not see x' : 'sees every name')
   })
 
   it('fails a name set where the lexer cannot see it, without the annotation', () => {
