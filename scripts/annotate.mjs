@@ -4,7 +4,8 @@
 // them from the source, and an `import { name }` it did not read is a SyntaxError. It reads
 // `exports.name = …`, a re-export's getter in exactly the form TypeScript writes it
 // (`{ enumerable: true, get: function () { return m.name } }`; the minifier's `enumerable:!0` makes it
-// an "unsafe getter", whose name it drops even when listed elsewhere), and the annotation bundlers
+// an "unsafe getter" to Node 20's and 22's lexer, which drops its name even when listed elsewhere;
+// Node 24's reads it), and the annotation bundlers
 // write for it, `0&&(module.exports={a,b})`, which never runs. The build keeps the getters in the
 // lexer's form, appends the annotation with the names each entry's module has, and asks a fresh
 // process whether an import sees them all.

@@ -201,7 +201,8 @@ try {
   const built = (path) => join(out, relative('./dist', path))
 
   // keep the declarations the entries' types reach, drop the rest: first each statement, then each file
-  // and index.d.ts whole: the root's API, which the root's declarations (cjs.d.ts) take as a namespace
+  // and index.d.ts whole: the root's API, from which its ES module declarations are written, and which
+  // its CommonJS declarations (cjs.d.ts) take as a namespace
   const roots = [...new Set([manifest.types, ...found.map((e) => e.types), './dist/cjs/index.d.ts'])]
   pruneDeclarations(`${out}/cjs`, roots.map(built))
   const reached = new Set()
