@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util'
 import { compileRanges, type RangeNames, type RangeSnapshot, type RangeValue } from '../core/ranges.js'
 import { visible } from '../diagnostics/escape.js'
 import { ageText, snapshotAges, type SnapshotAge } from '../diagnostics/stale.js'
-import { fetchList, FETCH_TIMEOUT_MS, MAX_BODY_BYTES, MAX_TIMER_MS } from '../ranges/fetch.js'
+import { fetchList, FETCH_TIMEOUT_MS, isWebUrl, MAX_BODY_BYTES, MAX_TIMER_MS } from '../ranges/fetch.js'
 import { loadRanges, updateRangesFile } from '../ranges/file.js'
 import { providerNamed, PROVIDERS, type Provider } from '../ranges/providers.js'
 import { watchRanges, type WatchedRanges } from '../ranges/watch.js'
@@ -248,13 +248,7 @@ export interface WatchFlags {
 /** The URLs a flag gives (none when it is not given), each an absolute http or https URL. */
 function urlsOf(flag: string, given: readonly string[] | undefined): readonly string[] {
   for (const text of given ?? []) {
-    let url: URL | undefined
-    try {
-      url = new URL(text)
-    } catch {
-      // not a URL at all
-    }
-    if (url?.protocol !== 'http:' && url?.protocol !== 'https:') throw new UsageError(`invalid ${flag} ${JSON.stringify(text)}: expected an absolute http or https URL`)
+    if (!isWebUrl(text)) throw new UsageError(`invalid ${flag} ${JSON.stringify(text)}: expected an absolute http or https URL`)
   }
   return given ?? []
 }

@@ -34,6 +34,18 @@ export function timerDelay(value: unknown): value is number {
   return typeof value === 'number' && value > 0 && value <= MAX_TIMER_MS
 }
 
+/** Whether `text` is an absolute http or https URL: what a list may be fetched from. */
+export function isWebUrl(text: unknown): boolean {
+  if (typeof text !== 'string') return false
+  try {
+    const { protocol } = new URL(text)
+    return protocol === 'http:' || protocol === 'https:'
+  } catch {
+    // not an absolute URL
+    return false
+  }
+}
+
 /** How many redirects one URL may take before the fetch gives up (browsers allow 20; lists need few). */
 const MAX_REDIRECTS = 5
 

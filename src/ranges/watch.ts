@@ -5,7 +5,7 @@
 
 import type { RangeNames, RangeSnapshot } from '../core/ranges.js'
 import { visible } from '../diagnostics/escape.js'
-import { fetchList, MAX_TIMER_MS, TIMER_EXPECTED, timerDelay, type Validators } from './fetch.js'
+import { fetchList, isWebUrl, MAX_TIMER_MS, TIMER_EXPECTED, timerDelay, type Validators } from './fetch.js'
 import { loadRanges, updateRangesFile } from './file.js'
 import { LiveCell, liveValue } from './live.js'
 import { providerNamed, type Provider } from './providers.js'
@@ -113,15 +113,7 @@ function checkUrls(urls: WatchOptions['urls'], providers: readonly string[]): vo
   for (const [name, list] of Object.entries(urls)) {
     if (!providers.includes(name)) fail(`urls.${name}`, list, `a key among the providers watched: ${providers.join(', ')}`)
     if (!Array.isArray(list)) fail(`urls.${name}`, list, 'a list of URLs')
-    for (const url of list as unknown[]) {
-      let protocol = ''
-      try {
-        protocol = new URL(url as string).protocol
-      } catch {
-        // not an absolute URL: refused below
-      }
-      if (typeof url !== 'string' || (protocol !== 'https:' && protocol !== 'http:')) fail(`urls.${name}`, url, 'an absolute http or https URL')
-    }
+    for (const url of list as unknown[]) if (!isWebUrl(url)) fail(`urls.${name}`, url, 'an absolute http or https URL')
   }
 }
 
