@@ -197,9 +197,9 @@ function accept(socket: net.Socket, settings: Settings, pending: Map<string, Pro
     socket.destroy()
     return
   }
-  // what has arrived, in a store that doubles when full: each byte is copied about once, so a header
-  // that comes a byte at a time (up to maxHeaderBytes, 65,551) costs linear time, not a concatenation
-  // of all so far per byte
+  // what has arrived, in a store that doubles when full: each byte is copied in once, and the growths
+  // copy at most as many bytes again as the store ends up holding, so a header that comes a byte at a
+  // time (up to maxHeaderBytes, 65,551) costs linear copying, not a concatenation of all so far per byte
   let store: Buffer | undefined
   let used = 0
   let finished = false
